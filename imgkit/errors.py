@@ -1,0 +1,142 @@
+"""The imgkit exception and warning tree.
+
+Every error imgkit raises on purpose derives from :class:`ImgkitError`; the leaves
+also inherit the builtin that fits (as ``requests`` does), so ``except ValueError``
+keeps working in code that does not know imgkit.
+
+::
+
+    ImgkitError
+    ├── SourceError(ImgkitError, ValueError)      unreadable / malformed input
+    ├── SchemaError(ImgkitError, ValueError)      typing / validation findings (errors="raise")
+    ├── ApiError(ImgkitError, RuntimeError)       an HTTP error from the image API
+    │   └── AuthError(ApiError)                   authentication failed
+    ├── PaginationError(ImgkitError, RuntimeError) unsafe or looping pagination
+    └── ConfigError(ImgkitError, ValueError)      bad configuration (endpoint, clouds.yaml, options)
+
+    ImgkitWarning(UserWarning)                    recorded coercions (errors="warn")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "ConfigError",
+    "ImgkitError",
+    "ImgkitWarning",
+    "PaginationError",
+    "SchemaError",
+    "SourceError",
+]
+
+
+class ImgkitError(Exception):
+    """Root of every exception imgkit raises on purpose."""
+
+
+class SourceError(ImgkitError, ValueError):
+    """An input that cannot be read as an image listing.
+
+    Attributes
+    ----------
+    source : str
+        A description of the input (a path, ``"<str>"``, ``"page 3"``...).
+    line, column : int or None
+        Position of a JSON syntax error, when known (1-based).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.source = source
+        self.line = line
+        self.column = column
+        where = source or "<input>"
+        if line is not None:
+            where += f", line {line}" + (f", column {column}" if column is not None else "")
+        super().__init__(f"{where}: {message}")
+
+
+class SchemaError(ImgkitError, ValueError):
+    """Values that do not satisfy the schema, with every finding at once.
+
+    Attributes
+    ----------
+    findings : pandas.DataFrame
+        One row per finding: ``source``, ``image_id``, ``column``, ``field``,
+        ``value``, ``rule``, ``action``.
+    """
+
+    def __init__(self, message: str, *, findings: Any = None) -> None:
+        self.findings = findings
+        super().__init__(message)
+
+
+class ApiError(ImgkitError, RuntimeError):
+    """An error answer from the image API (or its gateway).
+
+    Attributes
+    ----------
+    status : int or None
+        HTTP status code (None for a connection failure).
+    code : str or None
+        The service's error code (``IMG.0024``, ``APIGW.0308``...).
+    message : str
+        The service's message, or the start of the body when it had none.
+    request_id : str or None
+        ``X-Request-Id`` / ``X-Openstack-Request-Id`` of the failing request.
+    url : str or None
+        The URL requested, without credentials.
+    retry_after : float or None
+        Seconds the server asked to wait (``Retry-After``), if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        url: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.url = url
+        self.retry_after = retry_after
+        parts = [f"HTTP {status}" if status is not None else "request failed"]
+        if code:
+            parts.append(str(code))
+        text = " ".join(parts) + f": {message}"
+        if url:
+            text += f" (GET {url})"
+        if request_id:
+            text += f" [request id {request_id}]"
+        super().__init__(text)
+
+
+class AuthError(ApiError):
+    """Authentication failed (bad credentials, expired token after one re-authentication)."""
+
+
+class PaginationError(ImgkitError, RuntimeError):
+    """Pagination that imgkit refuses to follow: a loop, a cross-host link, a stale marker."""
+
+
+class ConfigError(ImgkitError, ValueError):
+    """A bad option, endpoint, environment or ``clouds.yaml`` entry."""
+
+
+class ImgkitWarning(UserWarning):
+    """A recorded, documented coercion (``errors="warn"``)."""
