@@ -1,0 +1,309 @@
+"""The ``imgkit`` command line: ``imgkit report``, ``imgkit summary``, ``imgkit export``.
+
+Each subcommand is one ``_add_<name>(subparsers)`` function that registers its
+parser and sets ``func`` (a callable taking the parsed namespace and returning
+the exit code). :data:`_COMMANDS` lists them; adding a subcommand means writing
+one such function and appending it there.
+
+Errors: anything imgkit raises on purpose (and unreadable files) is printed as
+one line ``imgkit: error: ...`` on stderr with exit code 1; ``--debug`` shows
+the traceback instead. Usage errors exit with code 2 (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ImgkitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["main"]
+
+_PROG = "imgkit"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    """Options every subcommand accepts."""
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+
+
+def _load(source: str) -> pd.DataFrame:
+    """Read INPUT (anything :func:`imgkit.read_images` accepts) into a typed frame."""
+    if not Path(source).exists():
+        raise FileNotFoundError(f"{source}: no such file or directory")
+    from .load import read_images
+
+    return read_images(source)
+
+
+def _findings(df: pd.DataFrame) -> pd.DataFrame | None:
+    meta = df.attrs.get("imgkit") or {}
+    return meta.get("findings")
+
+
+# ----------------------------------------------------------------------------- summary
+
+
+def _add_summary(sub: Any) -> None:
+    p = sub.add_parser(
+        "summary",
+        help="print a summary table of an image listing",
+        description="Print images, tenants, platforms, statuses and validation findings of INPUT.",
+    )
+    p.add_argument("input", metavar="INPUT", help="a listing file or snapshot directory")
+    _common(p)
+    p.set_defaults(func=_run_summary)
+
+
+def _counts_block(title: str, counts: pd.Series, total: int, top: int = 10) -> list[str]:
+    lines = [title]
+    counts = counts[counts > 0]
+    if counts.empty:
+        return [*lines, "  (none)"]
+    shown = counts.head(top)
+    width = max(len(str(k)) for k in shown.index)
+    for key, n in shown.items():
+        share = n / total if total else 0.0
+        lines.append(f"  {str(key):<{width}}  {n:>9,}  {share:6.1%}")
+    rest = counts.iloc[top:]
+    if len(rest):
+        lines.append(f"  {'(' + str(len(rest)) + ' more)':<{width}}  {int(rest.sum()):>9,}")
+    return lines
+
+
+def _summary_text(df: pd.DataFrame) -> str:
+    """The terminal summary of a typed frame (what ``imgkit summary`` prints)."""
+    meta = df.attrs.get("imgkit") or {}
+    n = len(df)
+    lines = [f"source:    {meta.get('source', '?')}"]
+    lines.append(f"images:    {n:,}")
+    lines.append(f"tenants:   {df['owner'].nunique(dropna=True):,}")
+    if n and df["created_at"].notna().any():
+        lines.append(f"created:   {df['created_at'].min():%Y-%m-%d} .. {df['created_at'].max():%Y-%m-%d}")
+    lines.append("")
+    for col, title in (("platform", "platforms"), ("status", "statuses"), ("visibility", "visibility")):
+        counts = df[col].value_counts(dropna=False, sort=True)
+        counts.index = ["(missing)" if k is None or k != k else k for k in counts.index]
+        lines += _counts_block(title, counts, n)
+    findings = _findings(df)
+    nf = 0 if findings is None else len(findings)
+    lines.append("")
+    lines.append(f"findings:  {nf:,}")
+    if nf:
+        by_rule = findings.groupby(["column", "rule"], observed=True, dropna=False).size()
+        by_rule = by_rule.sort_values(ascending=False)
+        by_rule.index = [f"{c}: {r}" for c, r in by_rule.index]
+        lines += _counts_block("", by_rule, nf)[1:]
+    return "\n".join(lines)
+
+
+def _run_summary(args: argparse.Namespace) -> int:
+    df = _load(args.input)
+    print(_summary_text(df))
+    return 0
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def _add_export(sub: Any) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a listing as Parquet or CSV",
+        description=(
+            "Write INPUT as a typed table. .parquet keeps every dtype; .csv writes list/dict columns as JSON "
+            "text and neutralises cells starting with =, +, -, @, tab or CR (spreadsheet formula injection) "
+            "with a leading apostrophe."
+        ),
+    )
+    p.add_argument("input", metavar="INPUT", help="a listing file or snapshot directory")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet or out.csv")
+    _common(p)
+    p.set_defaults(func=_run_export)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _json_cell(value: Any) -> Any:
+    import json
+
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _to_safe_csv(df: pd.DataFrame, path: str | Path) -> None:
+    """Write `df` as CSV that is safe to open in a spreadsheet.
+
+    Lists and dicts become JSON text; every text cell starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading apostrophe.
+    """
+    import pandas as pd
+
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object:
+            sample = s.dropna()
+            if len(sample) and sample.map(lambda v: isinstance(v, (list, dict, tuple))).any():
+                s = s.map(_json_cell)
+            out[col] = s.map(_csv_cell)
+        elif isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+            out[col] = s.astype(object).map(_csv_cell)
+        else:
+            out[col] = s
+    out.to_csv(path, index=False)
+
+
+def _to_parquet(df: pd.DataFrame, path: Path) -> None:
+    df = df.copy()
+    df.attrs = {}  # attrs hold a DataFrame of findings and Timestamps; not parquet metadata
+    df.to_parquet(path, index=False)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise ValueError(f"{args.output}: output must end in .parquet or .csv")
+    df = _load(args.input)
+    if suffix == ".csv":
+        _to_safe_csv(df, out)
+    else:
+        _to_parquet(df, out)
+    print(f"wrote {len(df):,} images to {out}", file=sys.stderr)
+    return 0
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def _add_report(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="build a self-contained HTML report",
+        description="Build ONE self-contained HTML report (no external requests) from INPUT.",
+    )
+    p.add_argument("input", metavar="INPUT", help="a listing file or snapshot directory")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the HTML file to write")
+    p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
+    p.add_argument("--title", default=None, help="report title")
+    p.add_argument(
+        "--tenant", action="append", default=None, metavar="ID", help="only this tenant (owner); repeatable"
+    )
+    p.add_argument("--top", type=int, default=10, metavar="N", help="tenants/platforms shown in plots (default 10)")
+    _common(p)
+    p.set_defaults(func=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    if args.top < 1:
+        raise ValueError(f"--top must be a positive integer, got {args.top}")
+    as_of = _parse_as_of(args.as_of)
+    df = _load(args.input)
+    kwargs: dict[str, Any] = {"as_of": as_of, "tenants": args.tenant, "top": args.top}
+    if args.title:
+        kwargs["title"] = args.title
+    build_report(df, path=args.output, **kwargs)
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _parse_as_of(value: str | None) -> Any:
+    if value is None:
+        return None
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"--as-of: not a date/time: {value!r}") from exc
+    if ts is pd.NaT:
+        raise ValueError(f"--as-of: not a date/time: {value!r}")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+# ----------------------------------------------------------------------------- main
+
+#: One registration function per subcommand, in the order ``--help`` lists them.
+_COMMANDS: list[Callable[[Any], None]] = [_add_report, _add_summary, _add_export]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        description="imgkit: image catalogues of Huawei Cloud IMS / OpenStack Glance clouds as typed tables.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for add in _COMMANDS:
+        add(sub)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)) and exc.filename:
+        first = f"{exc.filename}: {exc.strerror or first}"
+    return first
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``imgkit`` command line; returns the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (without the program name); default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 on an error in the input or options, 2 on a usage error.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(f"{_PROG}: interrupted", file=sys.stderr)
+        return 130
+    except (ImgkitError, OSError, ValueError) as exc:
+        if args.debug:
+            raise
+        print(f"{_PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug, not bad input: still one line unless --debug
+        if args.debug:
+            raise
+        print(
+            f"{_PROG}: error: unexpected {type(exc).__name__}: {_one_line(exc)} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
