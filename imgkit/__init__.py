@@ -6,6 +6,17 @@ schema -> load (read_images) / fetch (fetch_images) -> typed frame -> analysis -
 
 from __future__ import annotations
 
+from .analysis import (
+    age_profile,
+    creation_timeline,
+    feature_labels,
+    feature_support,
+    filter_images,
+    os_distribution,
+    resolve_as_of,
+    stale_images,
+    tenant_summary,
+)
 from .errors import (
     ApiError,
     AuthError,
@@ -16,7 +27,9 @@ from .errors import (
     SchemaError,
     SourceError,
 )
+from .load import read_images, read_parquet, to_parquet
 from .schema import FIELDS, api_to_column, column_to_api, describe_columns
+from .validate import validate
 
 __version__ = "0.1.0"
 
@@ -31,7 +44,20 @@ __all__ = [
     "SchemaError",
     "SourceError",
     "__version__",
+    "age_profile",
+    "creation_timeline",
+    "feature_labels",
+    "feature_support",
+    "filter_images",
+    "os_distribution",
+    "resolve_as_of",
+    "stale_images",
+    "tenant_summary",
     "api_to_column",
     "column_to_api",
     "describe_columns",
+    "read_images",
+    "read_parquet",
+    "to_parquet",
+    "validate",
 ]

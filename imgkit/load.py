@@ -1,0 +1,827 @@
+"""Read image listings into typed pandas DataFrames.
+
+The one typing path of imgkit. Two parsers feed it:
+
+* the **fast path** splits a listing into NDJSON and parses it column-wise with
+  ``pyarrow.json`` under an explicit schema derived from :data:`imgkit.schema.FIELDS`;
+* the **exact path** parses with ``orjson`` and builds the same Arrow columns in Python.
+
+Both hand Arrow arrays to :func:`_type_column`, which applies the schema's typing rules
+and records a finding for every value it cannot type. When the fast path meets data it
+cannot take (a number where a string was declared, a mixed-type unknown key, a JSON
+syntax error), the exact path takes over and names the problem precisely.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal, Union
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._checks import check_argument
+from .errors import ImgkitWarning, SchemaError, SourceError
+from .schema import FIELDS, Field, api_to_column, field_for_api
+from .validate import Findings, findings_frame, frame_findings
+
+__all__ = ["read_images", "read_parquet", "to_parquet"]
+
+Errors = Literal["warn", "raise", "ignore"]
+Source = Union[str, bytes, bytearray, memoryview, os.PathLike, IO, Mapping, Iterable]
+
+SNAPSHOT_META = "_imgkit_snapshot.json"
+_SUFFIXES = (".json", ".jsonl", ".ndjson")
+_MISSING = object()
+_DT_DTYPE = "datetime64[ns, UTC]"
+_STRING = pd.StringDtype("pyarrow")
+
+
+# --------------------------------------------------------------------------------------------
+# Sources -> raw records
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Chunk:
+    """Raw records from one source (a file, a page, an object)."""
+
+    source: str
+    records: list[Any]
+
+
+@dataclass
+class _Collected:
+    chunks: list[_Chunk] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _describe(obj: Any) -> str:
+    if isinstance(obj, (str, os.PathLike)):
+        return os.fspath(obj)
+    name = getattr(obj, "name", None)
+    if isinstance(name, str):
+        return name
+    return f"<{type(obj).__name__}>"
+
+
+def _looks_like_json_text(s: str) -> bool:
+    t = s.lstrip()
+    return t.startswith("{") or t.startswith("[")
+
+
+def _decompress(data: bytes, desc: str) -> bytes:
+    if data[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise SourceError(f"corrupt gzip data ({exc})", source=desc) from None
+    return data
+
+
+def _loads(data: bytes | str, desc: str, *, line: int | None = None) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        lineno = getattr(exc, "lineno", None)
+        colno = getattr(exc, "colno", None)
+        if line is not None:
+            lineno, colno = line, colno
+        msg = str(exc).split(": line")[0]
+        raise SourceError(f"malformed JSON: {msg}", source=desc, line=lineno, column=colno) from None
+
+
+def _is_ndjson_name(name: str) -> bool:
+    n = name.lower()
+    if n.endswith(".gz"):
+        n = n[:-3]
+    return n.endswith((".jsonl", ".ndjson"))
+
+
+def _parse_bytes(data: bytes, desc: str, *, ndjson: bool | None = None) -> list[_Chunk]:
+    data = _decompress(data, desc)
+    if not data.strip():
+        raise SourceError("empty input: no JSON document", source=desc)
+    if ndjson is None:
+        ndjson = False
+    if ndjson:
+        records: list[Any] = []
+        for i, line in enumerate(data.splitlines(), start=1):
+            if not line.strip():
+                continue
+            obj = _loads(line, desc, line=i)
+            if isinstance(obj, dict) and "images" in obj and isinstance(obj.get("images"), list):
+                records.extend(obj["images"])
+            else:
+                records.append(obj)
+        return [_Chunk(desc, records)]
+    return _from_document(_loads(data, desc), desc)
+
+
+def _error_body_text(doc: Mapping) -> str | None:
+    inner = doc.get("error")
+    if isinstance(inner, Mapping) and ("message" in inner or "code" in inner):
+        return f"{inner.get('code', '')} {inner.get('message', '')}".strip()
+    if "error_code" in doc or "error_msg" in doc:
+        return f"{doc.get('error_code', '')} {doc.get('error_msg', '')}".strip()
+    if "code" in doc and "title" in doc and "message" in doc and "id" not in doc:
+        return f"{doc.get('code')} {doc.get('message')}".strip()
+    return None
+
+
+def _from_document(doc: Any, desc: str, *, depth: int = 0) -> list[_Chunk]:
+    """Find the images in one parsed JSON document."""
+    if isinstance(doc, list):
+        if doc and all(isinstance(x, Mapping) and isinstance(x.get("images"), list) for x in doc):
+            return [c for i, page in enumerate(doc, 1) for c in _from_document(page, f"{desc} page {i}")]
+        return [_Chunk(desc, doc)]
+    if not isinstance(doc, Mapping):
+        raise SourceError(f"expected a JSON object or array, got {type(doc).__name__}", source=desc)
+    if "images" in doc:
+        images = doc["images"]
+        if not isinstance(images, list):
+            raise SourceError(f"'images' must be a JSON array, got {type(images).__name__}", source=desc)
+        return [_Chunk(desc, images)]
+    err = _error_body_text(doc)
+    if err is not None:
+        raise SourceError(f"this is an API error response, not an image listing: {err}", source=desc)
+    if "properties" in doc and ("links" in doc or "additionalProperties" in doc):
+        raise SourceError("this is a JSON schema (/v2/schemas/image), not an image listing", source=desc)
+    if "id" in doc and any(k in doc for k in ("status", "name", "owner", "visibility", "self")):
+        return [_Chunk(desc, [doc])]
+    if depth < 2:
+        for value in doc.values():
+            if isinstance(value, Mapping):
+                try:
+                    return _from_document(value, desc, depth=depth + 1)
+                except SourceError:
+                    continue
+    keys = ", ".join(sorted(map(str, doc))[:8])
+    raise SourceError(f"no images found (a page has an 'images' array; top-level keys: {keys})", source=desc)
+
+
+def _read_path(path: Path) -> list[_Chunk]:
+    desc = str(path)
+    name = path.name.lower()
+    base = name[:-3] if name.endswith(".gz") else name
+    if "." in base and not base.endswith(_SUFFIXES):
+        raise SourceError(
+            f"unsupported file type '{Path(base).suffix}': imgkit reads .json, .jsonl and .ndjson files "
+            "(optionally .gz), directories of them, and .parquet files written by imgkit.to_parquet",
+            source=desc,
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}", source=desc) from None
+    return _parse_bytes(data, desc, ndjson=_is_ndjson_name(name))
+
+
+def _read_directory(path: Path) -> _Collected:
+    out = _Collected(description=str(path))
+    files = sorted(
+        p for p in path.iterdir()
+        if p.is_file() and not p.name.startswith((".", "_"))
+        and p.name.lower().removesuffix(".gz").endswith(_SUFFIXES)
+    )
+    meta_file = path / SNAPSHOT_META
+    if meta_file.is_file():
+        meta = _loads(meta_file.read_bytes(), str(meta_file))
+        if isinstance(meta, Mapping):
+            out.meta = {k: meta[k] for k in ("endpoint", "api", "filters", "fetched_at", "pages") if k in meta}
+    if not files:
+        raise SourceError("directory holds no .json/.jsonl/.ndjson page files", source=str(path))
+    for p in files:
+        out.chunks.extend(_read_path(p))
+    return out
+
+
+def _collect(source: Any) -> _Collected:
+    """Turn any supported source into raw record chunks (no typing)."""
+    if isinstance(source, (str, os.PathLike)):
+        if isinstance(source, str) and _looks_like_json_text(source):
+            return _Collected(_parse_bytes(source.encode(), "<str>"), description="<str>")
+        path = Path(source)
+        if path.is_dir():
+            return _read_directory(path)
+        if not path.exists():
+            raise SourceError("no such file or directory", source=str(path))
+        return _Collected(_read_path(path), description=str(path))
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _Collected(_parse_bytes(bytes(source), "<bytes>"), description="<bytes>")
+    if hasattr(source, "read"):
+        desc = _describe(source)
+        data = source.read()
+        if isinstance(data, str):
+            data = data.encode()
+        return _Collected(_parse_bytes(data, desc, ndjson=_is_ndjson_name(desc)), description=desc)
+    if isinstance(source, Mapping):
+        return _Collected(_from_document(source, "<dict>"), description="<dict>")
+    if isinstance(source, pd.DataFrame):
+        raise SourceError("already a DataFrame; pass the raw listing (file, pages, records)", source="<DataFrame>")
+    if isinstance(source, Iterable):
+        items = list(source)
+        if items and all(isinstance(x, Mapping) and isinstance(x.get("images"), list) for x in items):
+            chunks = [_Chunk(f"page {i}", list(x["images"])) for i, x in enumerate(items, 1)]
+            return _Collected(chunks, description=f"{len(items)} page(s)")
+        if items and all(isinstance(x, (str, bytes, os.PathLike)) and not _looks_like_json_text(str(x))
+                         for x in items if not isinstance(x, Mapping)) and not any(isinstance(x, Mapping) for x in items):
+            col = _Collected(description=f"{len(items)} file(s)")
+            for x in items:
+                sub = _collect(x)
+                col.chunks.extend(sub.chunks)
+            return col
+        return _Collected([_Chunk("<list>", items)], description="<list>")
+    raise SourceError(f"unsupported source type {type(source).__name__}", source=_describe(source))
+
+
+# --------------------------------------------------------------------------------------------
+# Typing: raw values -> Arrow -> typed pandas arrays, with findings
+# --------------------------------------------------------------------------------------------
+class _Ctx:
+    """Row context for findings: image ids and per-row sources/positions."""
+
+    def __init__(self, ids: list[Any], sources: np.ndarray, positions: np.ndarray) -> None:
+        self.ids = ids
+        self.sources = sources
+        self.positions = positions
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, i: int, column: str, api: str, value: Any, rule: str, action: str) -> None:
+        raw = value if isinstance(value, str) else _json_text(value)
+        iid = self.ids[i]
+        self.rows.append(
+            (self.sources[i], int(self.positions[i]), iid if isinstance(iid, str) else None, column, api, raw, rule,
+             action)
+        )
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return repr(value)
+
+
+def _to_text_values(values: list[Any]) -> list[str | None]:
+    """JSON-ish text for every non-null value (bools as true/false)."""
+    out: list[str | None] = []
+    for v in values:
+        if v is None or v is _MISSING:
+            out.append(None)
+        elif isinstance(v, str):
+            out.append(v)
+        else:
+            out.append(_json_text(v))
+    return out
+
+
+def _arrow_from_values(values: list[Any]) -> tuple[pa.Array, bool]:
+    """Arrow array of the column's JSON type; (array, had_non_string_in_mixed)."""
+    types = {type(v) for v in values}
+    types.discard(type(None))
+    if _MISSING.__class__ in types:
+        types.discard(_MISSING.__class__)
+        values = [None if v is _MISSING else v for v in values]
+    if not types or types == {str}:
+        return pa.array(values, pa.string()), False
+    if types == {bool}:
+        return pa.array(values, pa.bool_()), False
+    if types == {int}:
+        try:
+            return pa.array(values, pa.int64()), False
+        except (OverflowError, pa.ArrowInvalid):
+            pass
+    elif types == {float}:
+        return pa.array(values, pa.float64()), False
+    return pa.array(_to_text_values(values), pa.string()), True
+
+
+def _pd_bool(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
+    mask = arr.is_null().to_numpy(zero_copy_only=False)
+    vals = arr.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    return pd.arrays.BooleanArray(vals, mask)
+
+
+def _pd_int(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
+    mask = arr.is_null().to_numpy(zero_copy_only=False)
+    vals = arr.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pd.arrays.IntegerArray(vals, mask)
+
+
+def _pd_string(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    return _STRING.construct_array_type()(pa.chunked_array([arr.cast(pa.large_string())]))
+
+
+def _bad_positions(invalid: pa.Array) -> np.ndarray:
+    return np.flatnonzero(invalid.fill_null(False).to_numpy(zero_copy_only=False))
+
+
+def _blank_to_null(arr: pa.Array) -> pa.Array:
+    """Empty (or all-blank) strings -> null."""
+    return pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, arr.type), arr)
+
+
+def _type_text(f: Field | None, arr: pa.Array, ctx: _Ctx, *, blank_to_na: bool) -> Any:
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        if pa.types.is_null(arr.type):
+            arr = arr.cast(pa.string())
+        else:
+            for i in _bad_positions(arr.is_valid()):
+                if f is not None:
+                    ctx.add(i, f.column, f.api, arr[i].as_py(), "type", "converted to text")
+            arr = pa.array(_to_text_values(arr.to_pylist()), pa.string())
+    if blank_to_na:
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    return _pd_string(arr)
+
+
+def _type_bool(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
+    if pa.types.is_boolean(arr.type):
+        out = arr
+    elif pa.types.is_null(arr.type):
+        out = pa.nulls(len(arr), pa.bool_())
+    else:
+        if not pa.types.is_string(arr.type):
+            arr = pa.array(_to_text_values(arr.to_pylist()), pa.string())
+        norm = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        is_true = pc.equal(norm, "true")
+        is_false = pc.equal(norm, "false")
+        ok = pc.or_(pc.or_(is_true, is_false), pc.equal(norm, ""))
+        for i in _bad_positions(pc.invert(ok)):
+            ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
+        out = pc.if_else(pc.or_(is_true, is_false), is_true, pa.scalar(None, pa.bool_()))
+    if f.kind == "flag":
+        # absent (or null) = not supported; "" or an untypable value stays NA
+        out = pc.if_else(arr.is_null(), False, out) if not pa.types.is_null(arr.type) else pc.fill_null(out, False)
+    return _pd_bool(out)
+
+
+_INT_RE = r"^\s*[+-]?\d+\s*$"
+
+
+def _type_int(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
+    if pa.types.is_integer(arr.type):
+        return _pd_int(arr.cast(pa.int64()))
+    if pa.types.is_null(arr.type):
+        return _pd_int(pa.nulls(len(arr), pa.int64()))
+    if pa.types.is_floating(arr.type):
+        integral = pc.equal(pc.floor(arr), arr)
+        for i in _bad_positions(pc.invert(integral)):
+            ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
+        return _pd_int(pc.if_else(integral, arr, pa.scalar(None, arr.type)).cast(pa.int64()))
+    if not pa.types.is_string(arr.type):
+        arr = pa.array(_to_text_values(arr.to_pylist()), pa.string())
+    numeric = pc.match_substring_regex(arr, _INT_RE)
+    blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
+    bad = pc.and_(pc.invert(numeric), pc.invert(blank))
+    clean = pc.if_else(numeric, pc.utf8_trim_whitespace(arr), pa.scalar(None, pa.string()))
+    try:
+        ints = clean.cast(pa.int64())
+    except (pa.ArrowInvalid, OverflowError):  # out of int64 range
+        vals = []
+        for i, s in enumerate(clean.to_pylist()):
+            if s is None:
+                vals.append(None)
+                continue
+            v = int(s)
+            if -(2**63) <= v < 2**63:
+                vals.append(v)
+            else:
+                vals.append(None)
+                ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA (out of int64 range)")
+        ints = pa.array(vals, pa.int64())
+    for i in _bad_positions(bad):
+        ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
+    return _pd_int(ints)
+
+
+def _type_datetime(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
+    if pa.types.is_null(arr.type):
+        return pd.DatetimeIndex(np.full(len(arr), np.datetime64("NaT"), "datetime64[ns]"), tz="UTC").array
+    if not pa.types.is_string(arr.type):
+        arr = pa.array(_to_text_values(arr.to_pylist()), pa.string())
+    arr = _blank_to_null(arr)
+    s = pd.Series(_pd_string(arr))
+    parsed = _parse_datetimes(s)
+    bad = (parsed.isna() & s.notna()).to_numpy()
+    for i in np.flatnonzero(bad):
+        ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
+    return parsed.array
+
+
+def _parse_datetimes(s: pd.Series) -> pd.Series:
+    obj = s.astype(object).where(s.notna(), None)
+    try:
+        out = pd.to_datetime(obj, utc=True, format="ISO8601", errors="coerce")
+    except (ValueError, OverflowError):  # pragma: no cover - pandas raises on some out-of-bounds inputs
+        out = pd.Series([pd.to_datetime(v, utc=True, format="ISO8601", errors="coerce") for v in obj], index=s.index)
+    return out.astype(_DT_DTYPE)
+
+
+def _type_enum(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
+    text = pd.Series(_type_text(f, arr, ctx, blank_to_na=True))
+    seen = pd.unique(text.dropna().to_numpy(dtype=object))
+    extra = sorted(str(v) for v in seen if v not in set(f.values))
+    cats = list(f.values) + extra
+    return pd.Categorical(text.astype(object).where(text.notna(), None), categories=cats)
+
+
+def _type_list(f: Field, values: list[Any], ctx: _Ctx) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    split_text = f.api == "__support_agent_list"
+    for i, v in enumerate(values):
+        if v is None or v is _MISSING:
+            out[i] = []
+        elif isinstance(v, list):
+            if all(isinstance(x, str) for x in v):
+                out[i] = v
+            else:
+                ctx.add(i, f.column, f.api, v, "type", "items converted to text")
+                out[i] = [x if isinstance(x, str) else _json_text(x) for x in v]
+        elif isinstance(v, str):
+            if split_text:
+                out[i] = [p.strip() for p in v.split(",") if p.strip()]
+            else:
+                ctx.add(i, f.column, f.api, v, "type", "wrapped in a one-item list")
+                out[i] = [v] if v else []
+        else:
+            ctx.add(i, f.column, f.api, v, "untypable", "set to empty list")
+            out[i] = []
+    return out
+
+
+def _type_json(f: Field, values: list[Any], ctx: _Ctx) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        if v is None or v is _MISSING or v == "":
+            out[i] = None
+        elif isinstance(v, dict):
+            out[i] = v
+        elif isinstance(v, str):
+            try:
+                parsed = orjson.loads(v)
+            except orjson.JSONDecodeError:
+                ctx.add(i, f.column, f.api, v, "untypable", "set to NA (not JSON)")
+                out[i] = None
+                continue
+            if isinstance(parsed, dict):
+                out[i] = parsed
+            else:
+                ctx.add(i, f.column, f.api, v, "untypable", "set to NA (not a JSON object)")
+                out[i] = None
+        else:
+            ctx.add(i, f.column, f.api, v, "untypable", "set to NA")
+            out[i] = None
+    return out
+
+
+def _object_column(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = [None if v is _MISSING else v for v in values]
+    return out
+
+
+def _type_unknown(values: list[Any]) -> Any:
+    """Conservative typing of a key the schema does not know."""
+    types = {type(v) for v in values} - {type(None), type(_MISSING)}
+    clean = [None if v is _MISSING else v for v in values]
+    if types == {str}:
+        return _pd_string(pa.array(clean, pa.string()))
+    if types == {bool}:
+        return _pd_bool(pa.array(clean, pa.bool_()))
+    if types == {int}:
+        try:
+            return _pd_int(pa.array(clean, pa.int64()))
+        except (OverflowError, pa.ArrowInvalid):
+            return _object_column(clean)
+    if types and types <= {int, float}:
+        return pd.array(clean, dtype="Float64")
+    return _object_column(clean)
+
+
+def _type_column(f: Field, values: list[Any], ctx: _Ctx) -> Any:
+    """Apply the schema's typing rule for one known field to raw values."""
+    if f.kind == "list":
+        return _type_list(f, values, ctx)
+    if f.kind == "json":
+        return _type_json(f, values, ctx)
+    if f.kind == "object":
+        return _object_column(values)
+    arr, _mixed = _arrow_from_values(values)
+    if f.kind == "text":
+        return _type_text(f, arr, ctx, blank_to_na=not f.mandatory)
+    if f.kind == "enum":
+        return _type_enum(f, arr, ctx)
+    if f.kind in ("bool", "flag"):
+        return _type_bool(f, arr, ctx)
+    if f.kind == "int":
+        return _type_int(f, arr, ctx)
+    if f.kind == "datetime":
+        return _type_datetime(f, arr, ctx)
+    raise AssertionError(f"unhandled kind {f.kind}")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------------------------
+# Records -> frame
+# --------------------------------------------------------------------------------------------
+def _records_frame(collected: _Collected) -> tuple[pd.DataFrame, pd.DataFrame]:
+    records: list[Any] = []
+    sources: list[str] = []
+    positions: list[int] = []
+    for chunk in collected.chunks:
+        for j, rec in enumerate(chunk.records):
+            if not isinstance(rec, Mapping):
+                raise SourceError(
+                    f"image #{j + 1} is a JSON {type(rec).__name__}, not an object", source=chunk.source
+                )
+            records.append(rec)
+        sources.extend([chunk.source] * len(chunk.records))
+        positions.extend(range(len(chunk.records)))
+    n = len(records)
+    src_arr = np.array(sources, dtype=object)
+    pos_arr = np.array(positions, dtype=np.int64)
+
+    # union of keys, in order of first appearance
+    keys: dict[str, None] = {}
+    for rec in records:
+        for k in rec:
+            if k not in keys:
+                keys[k] = None
+    raw_ids = [rec.get("id") for rec in records]
+    ctx = _Ctx(raw_ids, src_arr, pos_arr)
+
+    columns: dict[str, Any] = {}
+    api_of: dict[str, str] = {}
+    for f in FIELDS:
+        if f.api in keys:
+            values = [rec.get(f.api, _MISSING) for rec in records]
+            if f.mandatory:
+                for i, v in enumerate(values):
+                    if v is _MISSING:
+                        ctx.add(i, f.column, f.api, None, "mandatory", "missing (NA)" if f.kind != "flag" else
+                                "missing (False)")
+        else:
+            values = [None] * n
+            if f.mandatory:
+                for i in range(n):
+                    ctx.add(i, f.column, f.api, None, "mandatory", "missing (NA)" if f.kind != "flag" else
+                            "missing (False)")
+        columns[f.column] = _type_column(f, values, ctx)
+        api_of[f.column] = f.api
+
+    unknown = [k for k in keys if field_for_api(k) is None]
+    for k, name in _unknown_column_names(unknown, set(columns)).items():
+        columns[name] = _type_unknown([rec.get(k) for rec in records])
+        api_of[name] = k
+
+    df = pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
+    findings = findings_frame(ctx.rows)
+    # duplicate ids: keep the last occurrence, record the others
+    ids = df["id"]
+    dup = (ids.duplicated(keep="last") & ids.notna()).to_numpy()
+    if dup.any():
+        extra = [
+            (src_arr[i], int(pos_arr[i]), ids.iat[i], "id", "id", ids.iat[i], "duplicate_id",
+             "dropped (a later record has the same id)")
+            for i in np.flatnonzero(dup)
+        ]
+        findings = pd.concat([findings, findings_frame(extra)], ignore_index=True) if len(findings) else \
+            findings_frame(extra)
+        df = df.loc[~dup].reset_index(drop=True)
+    df.attrs["imgkit"] = {"columns": api_of}
+    return df, findings
+
+
+def _unknown_column_names(unknown: list[str], known: set[str]) -> dict[str, str]:
+    """Column names for keys the schema does not know (see :func:`imgkit.schema.api_to_column`).
+
+    A key keeps its API name when stripping its underscores would collide with another
+    key; a key that is itself named like a known column (upstream Glance's free-form
+    ``os_version`` property beside IMS's ``__os_version``) gets a trailing ``_``.
+    """
+    raw = set(unknown)
+    names: dict[str, str] = {}
+    used = set(known)
+    for k in unknown:
+        others = {x.lstrip("_") or x for x in raw if x != k} | (raw - {k})
+        name = api_to_column(k, taken=frozenset(others))
+        while name in used:
+            name += "_"
+        names[k] = name
+        used.add(name)
+    return names
+
+
+def read_images(source: Source, *, errors: Errors = "warn") -> pd.DataFrame:
+    """Read an image listing into a typed DataFrame.
+
+    Parameters
+    ----------
+    source : path, str, bytes, file, dict, list or iterable
+        Any of: a path to a ``.json``, ``.json.gz``, ``.jsonl`` / ``.ndjson`` (``.gz``
+        too) file; a directory of page files (read in sorted order; a snapshot written by
+        :func:`imgkit.fetch_images` also restores its ``fetched_at``); an open file;
+        JSON text (``str`` or ``bytes``); a dict (a page ``{"images": [...], "next": ...}``,
+        a single image object, or a page wrapped one or two levels deep by a proxy); a
+        list of images; a list or iterator of pages; a ``.parquet`` file written by
+        :func:`imgkit.to_parquet`. All give the same frame.
+    errors : {"warn", "raise", "ignore"}, default "warn"
+        What to do with validation findings (see :mod:`imgkit.validate`): ``"warn"``
+        sets untypable values to NA and emits one :class:`~imgkit.ImgkitWarning` with
+        the counts; ``"raise"`` raises one :class:`~imgkit.SchemaError` listing all
+        findings; ``"ignore"`` only records them. In every mode the findings are in
+        ``df.attrs["imgkit"]["findings"]`` and :func:`imgkit.validate` returns them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per image; every known column of :data:`imgkit.schema.FIELDS`, in
+        order and with its dtype, then the unknown keys. ``df.attrs["imgkit"]`` holds
+        ``source``, ``fetched_at``, ``findings``, ``columns`` (column -> API key) and
+        ``imgkit_version``.
+
+    Raises
+    ------
+    SourceError
+        The input is not an image listing: missing or unreadable file, malformed JSON
+        (with line and column), an empty file, an unsupported file type, an API error
+        body, a JSON schema, a document without images.
+    SchemaError
+        With ``errors="raise"``, when there is any finding.
+
+    Examples
+    --------
+    >>> df = imgkit.read_images("data/seed_example_response.json")
+    >>> df[["name", "platform", "min_disk", "lazyloading"]]
+                            name platform  min_disk  lazyloading
+    0    CentOS 7.3 64bit vivado   CentOS       100         True
+    1  CentOS 7.3 64bit with sdx   CentOS       100         True
+    >>> df["created_at"].dtype, df["support_xen"].tolist()
+    (datetime64[ns, UTC], [False, False])
+
+    Raw records work too; values that cannot be typed become NA and are recorded:
+
+    >>> df = imgkit.read_images([{"id": "x", "min_disk": "abc"}], errors="ignore")
+    >>> df["min_disk"].isna().item(), imgkit.validate(df).query("rule == 'untypable'")["value"].tolist()
+    (True, ['abc'])
+    """
+    check_argument("errors", ["warn", "raise", "ignore"], errors)
+    if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and _looks_like_json_text(source)):
+        if str(source).lower().endswith(".parquet"):
+            return read_parquet(source)
+    collected = _collect(source)
+    df, findings = _records_frame(collected)
+    return _finish(df, findings, collected, errors)
+
+
+def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, errors: str) -> pd.DataFrame:
+    meta = df.attrs.get("imgkit", {})
+    fetched_at = collected.meta.get("fetched_at")
+    meta.update(
+        source=collected.meta.get("endpoint") or collected.description,
+        fetched_at=pd.Timestamp(fetched_at).tz_convert("UTC") if fetched_at else None,
+        imgkit_version=_version(),
+    )
+    for k in ("api", "filters"):
+        if k in collected.meta:
+            meta[k] = collected.meta[k]
+    if collected.meta.get("endpoint"):
+        meta["snapshot"] = collected.description
+    df.attrs["imgkit"] = meta
+    rules = frame_findings(df)
+    if len(rules):
+        rules["source"] = _sources_for_ids(findings, rules, collected.description)
+    all_findings = pd.concat([x for x in (findings, rules) if len(x)], ignore_index=True) if (
+        len(findings) or len(rules)) else findings
+    if len(all_findings):
+        all_findings["rule"] = pd.Categorical(all_findings["rule"].astype(str),
+                                              categories=findings["rule"].cat.categories)
+    meta["findings"] = Findings(all_findings)
+    if len(all_findings) and errors != "ignore":
+        summary = _summarise(all_findings, meta["source"])
+        if errors == "raise":
+            raise SchemaError(summary, findings=all_findings)
+        warnings.warn(summary, ImgkitWarning, stacklevel=3)
+    return df
+
+
+def _sources_for_ids(findings: pd.DataFrame, rules: pd.DataFrame, default: str) -> pd.Series:
+    return pd.Series([default] * len(rules), dtype="string")
+
+
+def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10) -> str:
+    counts = findings.groupby("rule", observed=True).size()
+    parts = ", ".join(f"{n} {rule}" for rule, n in counts.items())
+    lines = [f"{source}: {len(findings)} validation finding(s): {parts}. "
+             "Untypable values were set to NA; see imgkit.validate(df)."]
+    for r in findings.head(examples).itertuples(index=False):
+        lines.append(f"  - image {r.image_id!s} ({r.source} #{r.row}) {r.field}={r.value!s}: {r.rule}, {r.action}")
+    if len(findings) > examples:
+        lines.append(f"  ... and {len(findings) - examples} more")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet
+# --------------------------------------------------------------------------------------------
+_PARQUET_KEY = b"imgkit"
+
+
+def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a typed image frame to Parquet, keeping every dtype and the load metadata.
+
+    Lists (``tags``) are stored as Parquet lists, dicts and other objects as JSON text;
+    :func:`read_parquet` restores them, the categories, and ``df.attrs["imgkit"]``
+    (source, fetched_at, findings).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> df = imgkit.read_images("data/seed_example_response.json")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     imgkit.to_parquet(df, os.path.join(d, "x.parquet"))
+    ...     back = imgkit.read_parquet(os.path.join(d, "x.parquet"))
+    >>> back.dtypes.equals(df.dtypes), back["tags"].tolist()
+    (True, [[], []])
+    """
+    import pyarrow.parquet as pq
+
+    meta = dict(df.attrs.get("imgkit") or {})
+    out = df.copy()
+    json_cols = []
+    for c in out.columns:
+        if out[c].dtype == object:
+            f = field_for_api(meta.get("columns", {}).get(c, c))
+            if f is not None and f.kind == "list":
+                continue
+            json_cols.append(c)
+            out[c] = [None if v is None else _json_text(v) for v in out[c]]
+    findings = meta.get("findings")
+    fdf = findings.to_frame() if isinstance(findings, Findings) else findings_frame()
+    info = {
+        "source": meta.get("source"),
+        "fetched_at": None if meta.get("fetched_at") is None else pd.Timestamp(meta["fetched_at"]).isoformat(),
+        "columns": meta.get("columns", {}),
+        "json_columns": json_cols,
+        "findings": orjson.loads(fdf.astype(object).where(fdf.notna(), None).to_json(orient="records")),
+        "api": meta.get("api"),
+        "filters": meta.get("filters"),
+        "imgkit_version": meta.get("imgkit_version", _version()),
+    }
+    out.attrs = {}
+    table = pa.Table.from_pandas(out, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _PARQUET_KEY: orjson.dumps(info)})
+    pq.write_table(table, os.fspath(path))
+
+
+def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a Parquet file written by :func:`to_parquet` back into a typed image frame.
+
+    Examples
+    --------
+    See :func:`to_parquet`.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(os.fspath(path))
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise SourceError(f"cannot read Parquet file: {exc}", source=str(path)) from None
+    raw = (table.schema.metadata or {}).get(_PARQUET_KEY)
+    df = table.to_pandas()
+    info = orjson.loads(raw) if raw else {}
+    for c in info.get("json_columns", []):
+        df[c] = np.array([None if v is None else orjson.loads(v) for v in df[c]], dtype=object) if len(df) else df[c]
+    for c in df.columns:
+        f = field_for_api(info.get("columns", {}).get(c, c))
+        if f is not None and f.kind == "list":
+            df[c] = _object_column([list(v) if v is not None else [] for v in df[c]])
+    fdf = findings_frame([tuple(r.get(k) for k in ("source", "row", "image_id", "column", "field", "value", "rule",
+                                                     "action")) for r in info.get("findings", [])])
+    df.attrs["imgkit"] = {
+        "columns": info.get("columns", {}),
+        "source": info.get("source") or str(path),
+        "fetched_at": pd.Timestamp(info["fetched_at"]) if info.get("fetched_at") else None,
+        "findings": Findings(fdf),
+        "imgkit_version": info.get("imgkit_version"),
+        **({"api": info["api"]} if info.get("api") else {}),
+        **({"filters": info["filters"]} if info.get("filters") else {}),
+    }
+    return df
