@@ -1,0 +1,848 @@
+"""Analyses of a typed image frame: OS distribution, image age, capabilities, tenants.
+
+Every function takes the frame first (anything :func:`imgkit.read_images`,
+:func:`imgkit.fetch_images` or :func:`imgkit.load_demo` returns, or any row subset of
+one) and keyword-only options, so ``df.pipe(imgkit.os_distribution, by="owner")``
+works. The same functions are reachable as ``df.imgkit.<name>(...)``.
+
+Conventions shared by all functions
+-----------------------------------
+Groups (``by=``)
+    ``by=None`` means the whole frame (one group labelled ``"All images"``);
+    otherwise any column name, typically ``"owner"`` (per tenant), ``"imagetype"``,
+    ``"visibility"`` or ``"status"``. Only groups that occur appear. Groups of a
+    categorical column keep the category order (the documented order of the
+    schema); groups of any other column are ordered by size, largest first (ties by
+    label); integer columns are ordered by value.
+Categories (``level=`` of :func:`os_distribution`)
+    Every documented value of an enum column (``platform``, ``os_type``) appears, in
+    the schema's order, even with a count of 0; values outside the documented set
+    follow in the order they were seen.
+Missing values
+    A missing value (NA) is never dropped silently: it is counted under the label
+    ``"(missing)"`` (:data:`MISSING`), which comes last and only appears when some
+    value is missing. Missing timestamps are excluded from age and timeline figures
+    (``age_profile`` reports how many images were ``dated``).
+Labels
+    All group and category labels are strings (``os_bit`` 64 becomes ``"64"``).
+``as_of``
+    Ages are measured at a reference time, never at the wall clock silently. The
+    default (see :func:`resolve_as_of`) is the listing's ``fetched_at`` (set by a
+    fetch snapshot, ``df.attrs["imgkit"]["fetched_at"]``) when present, else the
+    latest ``updated_at`` of the frame. Results that depend on it record it in
+    ``result.attrs["as_of"]`` (a UTC ``Timestamp``) and
+    ``result.attrs["as_of_source"]`` (``"argument"``, ``"fetched_at"`` or
+    ``"latest updated_at"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._checks import check_argument
+from .errors import ConfigError
+from .schema import FIELDS
+
+__all__ = [
+    "ALL_IMAGES",
+    "ALL_TENANTS",
+    "MISSING",
+    "OTHER",
+    "age_profile",
+    "creation_timeline",
+    "feature_labels",
+    "feature_support",
+    "filter_images",
+    "os_distribution",
+    "resolve_as_of",
+    "stale_images",
+    "tenant_summary",
+]
+
+#: Label of missing values (NA) in groups and categories.
+MISSING = "(missing)"
+#: Label that ``top=N`` folds the remaining categories into (also a documented platform).
+OTHER = "Other"
+#: Label of the single group when ``by=None``, and of the totals row unless grouping by owner.
+ALL_IMAGES = "All images"
+#: Label of the totals row of :func:`feature_support` grouped by ``owner``.
+ALL_TENANTS = "All tenants"
+
+_KIND = {f.column: f.kind for f in FIELDS}
+_DATETIME_COLUMNS = [f.column for f in FIELDS if f.kind == "datetime"]
+_LEVELS = ("platform", "os_type", "os_version", "os_bit")
+_DAY_NS = 86_400 * 10**9
+_YEARS = (1, 2, 5)
+
+# ---------------------------------------------------------------------------------------
+# Features: derived from the schema (flag columns, GPU/FPGA type enums), plus three
+# derived capabilities. Only the display labels of known flags are spelled out here; a
+# new flag in the schema gets a generated label.
+# ---------------------------------------------------------------------------------------
+_FLAG_COLUMNS = [f.column for f in FIELDS if f.kind == "flag" and f.column != "support_fc_inject"]
+_ACCEL_COLUMNS = [
+    f.column
+    for f in FIELDS
+    if f.kind == "enum" and f.column.startswith("support_") and f.column.endswith(("_gpu_type", "_fpga_type"))
+]
+_WORDS = {
+    "xen": "Xen",
+    "kvm": "KVM",
+    "hana": "HANA",
+    "gpu": "GPU",
+    "fpga": "FPGA",
+    "largememory": "Large memory",
+    "diskintensive": "Disk-intensive",
+    "highperformance": "High performance",
+    "infiniband": "InfiniBand",
+    "hi1822": "Hi1822",
+    "hisriov": "SR-IOV NIC",
+    "hivirtionet": "virtio NIC",
+}
+
+
+def _label_for(column: str) -> str:
+    words = column.removeprefix("support_").removesuffix("_type").split("_")
+    return " ".join(_WORDS.get(w, w.capitalize()) for w in words)
+
+
+_FEATURE_LABELS: dict[str, str] = {
+    **{c: _label_for(c) for c in _FLAG_COLUMNS},
+    "lazyloading": "Lazy loading",
+    "uefi": "UEFI boot",
+    **{c: _label_for(c) for c in _ACCEL_COLUMNS},
+    "cloud_init_injection": "Cloud-Init injection",
+}
+
+
+def feature_labels() -> dict[str, str]:
+    """The capabilities :func:`feature_support` reports: feature name -> display label.
+
+    The names are the ``features=`` values of :func:`feature_support` and
+    :func:`filter_images`:
+
+    - every capability flag column of the schema (``support_xen``, ``support_kvm``,
+      ...; ``support_fc_inject`` excepted, see below) -- supported when True;
+    - ``lazyloading`` -- the ``lazyloading`` column is True (NA counts as not supported);
+    - ``uefi`` -- ``hw_firmware_type == "uefi"``;
+    - every GPU/FPGA type column (``support_xen_gpu_type``, ``support_kvm_gpu_type``,
+      ``support_kvm_fpga_type``) -- supported when a type is present;
+    - ``cloud_init_injection`` -- password/key injection with Cloud-Init is supported,
+      i.e. ``support_fc_inject`` is NOT True (that raw flag is inverted).
+
+    Returns
+    -------
+    dict
+        Ordered mapping of feature name to a plain-English label.
+
+    Examples
+    --------
+    >>> labels = imgkit.feature_labels()
+    >>> labels["support_kvm"], labels["uefi"], labels["cloud_init_injection"]
+    ('KVM', 'UEFI boot', 'Cloud-Init injection')
+    >>> list(labels)[:3]
+    ['support_xen', 'support_kvm', 'support_largememory']
+    """
+    return dict(_FEATURE_LABELS)
+
+
+# ---------------------------------------------------------------------------------------
+# Private helpers
+# ---------------------------------------------------------------------------------------
+def _require(df: pd.DataFrame, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ConfigError(
+            f"the frame lacks the column(s) {', '.join(map(repr, missing))}; "
+            "pass a frame returned by imgkit.read_images, fetch_images or load_demo"
+        )
+
+
+def _check_by(df: pd.DataFrame, by: str | None, name: str = "by") -> None:
+    if by is not None and by not in df.columns:
+        raise ConfigError(f"`{name}` must be None or a column of the frame, got {by!r}")
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Integer codes (no -1), string labels and counts of a column, in display order.
+
+    Categorical: category order (all categories kept). Integer kinds: by value.
+    Anything else: by count, largest first, ties by label. NA -> MISSING, last.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy().astype(np.intp, copy=True)
+        labels = [str(c) for c in s.cat.categories]
+        order = None
+    else:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        codes = codes.astype(np.intp, copy=False)
+        labels = [str(u) for u in uniques]
+        order = "value" if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype) else "count"
+        if order == "value":
+            values = np.asarray(uniques, dtype=float)
+    n = len(labels)
+    na = codes < 0
+    has_na = bool(na.any())
+    if has_na:
+        codes[na] = n
+    counts = np.bincount(codes, minlength=n + has_na)
+    if order is not None and n:
+        if order == "value":
+            perm = np.argsort(values, kind="stable")
+        else:
+            perm = np.array(sorted(range(n), key=lambda i: (-counts[i], labels[i])), dtype=np.intp)
+        if has_na:
+            perm = np.append(perm, n)
+        inverse = np.empty_like(perm)
+        inverse[perm] = np.arange(len(perm))
+        codes = inverse[codes]
+        labels = [labels[i] for i in perm[:n]]
+        counts = counts[perm]
+    if has_na:
+        labels.append(MISSING)
+    return codes, labels, counts
+
+
+def _groups(df: pd.DataFrame, by: str | None) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Group codes, labels and sizes; only groups that occur (codes re-numbered)."""
+    if by is None:
+        return np.zeros(len(df), dtype=np.intp), [ALL_IMAGES], np.array([len(df)])
+    codes, labels, counts = _codes(df[by])
+    present = counts > 0
+    if present.all():
+        return codes, labels, counts
+    remap = np.cumsum(present) - 1
+    return remap[codes], [lab for lab, p in zip(labels, present) if p], counts[present]
+
+
+def _crosstab(g: np.ndarray, ng: int, c: np.ndarray, nc: int) -> np.ndarray:
+    return np.bincount(g * nc + c, minlength=ng * nc).reshape(ng, nc)
+
+
+def _index(labels: Sequence[str], name: str | None) -> pd.Index:
+    return pd.Index(list(labels), dtype=object, name=name)
+
+
+def _utc(ts: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(ts)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def resolve_as_of(df: pd.DataFrame, as_of: Any = None) -> tuple[pd.Timestamp, str]:
+    """The reference time that ages are measured at, and where it came from.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame (or a subset of one).
+    as_of : str, datetime or Timestamp, optional
+        An explicit reference time; a time without zone is read as UTC.
+
+    Returns
+    -------
+    (pandas.Timestamp, str)
+        The UTC time and its source: ``"argument"`` when `as_of` is given, else
+        ``"fetched_at"`` when ``df.attrs["imgkit"]["fetched_at"]`` is set (a fetch
+        snapshot), else ``"latest updated_at"`` (the frame's latest ``updated_at``;
+        ``NaT`` when the frame has none). The wall clock is never used.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"updated_at": pd.to_datetime(["2024-01-01", "2024-03-01"], utc=True)})
+    >>> imgkit.resolve_as_of(df)
+    (Timestamp('2024-03-01 00:00:00+0000', tz='UTC'), 'latest updated_at')
+    >>> imgkit.resolve_as_of(df, "2025-01-01")
+    (Timestamp('2025-01-01 00:00:00+0000', tz='UTC'), 'argument')
+    """
+    if as_of is not None:
+        return _utc(as_of), "argument"
+    meta = df.attrs.get("imgkit")
+    fetched = meta.get("fetched_at") if isinstance(meta, dict) else None
+    if fetched is not None and not pd.isna(fetched):
+        return _utc(fetched), "fetched_at"
+    latest = df["updated_at"].max() if "updated_at" in df.columns and len(df) else pd.NaT
+    return (pd.NaT if pd.isna(latest) else _utc(latest)), "latest updated_at"
+
+
+def _age_days(s: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """Age in (fractional) days at `as_of`; NaN where the timestamp is missing."""
+    if pd.isna(as_of):
+        return np.full(len(s), np.nan)
+    arr = s.dt.tz_convert("UTC").dt.as_unit("ns").array
+    i8 = arr.asi8
+    days = (as_of.as_unit("ns").value - i8) / _DAY_NS
+    days[np.asarray(arr.isna())] = np.nan
+    return days
+
+
+def _stamp(result: Any, as_of: pd.Timestamp, source: str) -> Any:
+    result.attrs["as_of"] = as_of
+    result.attrs["as_of_source"] = source
+    return result
+
+
+def _fold_top(table: pd.DataFrame, top: int | None) -> pd.DataFrame:
+    """Keep the `top` largest columns (by total), fold the rest into OTHER (last)."""
+    if top is None:
+        return table
+    if not isinstance(top, (int, np.integer)) or isinstance(top, bool) or top < 1:
+        raise ConfigError(f"`top` must be None or a positive integer, got {top!r}")
+    totals = table.sum(axis=0)
+    candidates = [c for c in table.columns if c != OTHER]
+    ranked = sorted(candidates, key=lambda c: (-totals[c], candidates.index(c)))
+    keep = ranked[:top]
+    rest = [c for c in table.columns if c not in keep]
+    out = table[keep].copy()
+    if rest:
+        out[OTHER] = table[rest].sum(axis=1)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Public functions
+# ---------------------------------------------------------------------------------------
+def os_distribution(
+    df: pd.DataFrame,
+    *,
+    by: str | None = None,
+    level: str = "platform",
+    normalize: bool = False,
+    top: int | None = None,
+) -> pd.Series | pd.DataFrame:
+    """Count images by operating system, overall or per group.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame.
+    by : str, optional
+        ``None`` for the whole frame, ``"owner"`` per tenant, or any other column
+        (``"imagetype"``, ``"visibility"``, ``"status"``...).
+    level : {"platform", "os_type", "os_version", "os_bit"}
+        What to count by.
+    normalize : bool, default False
+        Shares (0..1) within each group instead of counts.
+    top : int, optional
+        Keep the `top` most frequent categories (over the whole frame) and fold the
+        rest into ``"Other"`` (merged with the documented platform ``"Other"``),
+        placed last. Without it, every documented category appears in the schema's
+        order, even when empty, then undocumented values, then ``"(missing)"``.
+
+    Returns
+    -------
+    pandas.Series or pandas.DataFrame
+        ``by=None``: a Series indexed by category (index name = `level`), named
+        ``"count"`` or ``"share"``. Otherwise a DataFrame, one row per group
+        (index name = `by`, ordering as in the module notes), one column per
+        category. Counts are ``int64``, shares ``float64`` (NaN for an empty frame).
+
+    Raises
+    ------
+    ConfigError
+        On an unknown `level`, a `by` that is not a column, or a bad `top`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"owner": ["t1", "t1", "t2"],
+    ...                    "platform": pd.Categorical(["Ubuntu", "CentOS", "Ubuntu"])})
+    >>> imgkit.os_distribution(df)
+    platform
+    CentOS    1
+    Ubuntu    2
+    Name: count, dtype: int64
+    >>> imgkit.os_distribution(df, by="owner", normalize=True).to_dict("index")
+    {'t1': {'CentOS': 0.5, 'Ubuntu': 0.5}, 't2': {'CentOS': 0.0, 'Ubuntu': 1.0}}
+    """
+    check_argument("level", _LEVELS, level)
+    _require(df, [level])
+    _check_by(df, by)
+    g, glabels, _ = _groups(df, by)
+    c, clabels, _ = _codes(df[level])
+    table = pd.DataFrame(
+        _crosstab(g, len(glabels), c, len(clabels)),
+        index=_index(glabels, by),
+        columns=_index(clabels, level),
+    )
+    table = _fold_top(table, top)
+    table.columns.name = level
+    if normalize:
+        table = table.div(table.sum(axis=1).replace(0, np.nan), axis=0)
+    if by is None:
+        s = table.iloc[0].rename("share" if normalize else "count")
+        s.index.name = level
+        return s
+    return table
+
+
+def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: Any = None) -> pd.DataFrame:
+    """Age of the images (since ``created_at``) per group.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame.
+    by : str, optional
+        ``None`` for one row ``"All images"``, ``"owner"`` per tenant, or any column.
+    as_of : str, datetime or Timestamp, optional
+        Reference time; default as :func:`resolve_as_of` (``fetched_at``, else the
+        latest ``updated_at``). Recorded in ``result.attrs["as_of"]`` and
+        ``result.attrs["as_of_source"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group with ``images`` (count), ``dated`` (images with a
+        ``created_at``), ``median_age_days``, ``p90_age_days`` (float days),
+        ``oldest``/``newest`` (min/max ``created_at``) and ``older_1y``,
+        ``older_2y``, ``older_5y``: the share of dated images older than 365, 730
+        and 1825 days. Age figures are NaN / NaT for a group without dates.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"owner": ["t1", "t1", "t2"],
+    ...                    "created_at": pd.to_datetime(["2020-01-01", "2023-01-01", None], utc=True)})
+    >>> prof = imgkit.age_profile(df, by="owner", as_of="2024-01-01")
+    >>> prof[["images", "dated", "median_age_days", "older_2y"]].to_dict("list")
+    {'images': [2, 1], 'dated': [2, 0], 'median_age_days': [913.0, nan], 'older_2y': [0.5, nan]}
+    >>> prof.attrs["as_of_source"]
+    'argument'
+    """
+    _require(df, ["created_at"])
+    _check_by(df, by)
+    when, source = resolve_as_of(df, as_of)
+    g, glabels, sizes = _groups(df, by)
+    ng = len(glabels)
+    days = _age_days(df["created_at"], when)
+    dated = ~np.isnan(days)
+    gd, dd = g[dated], days[dated]
+    n_dated = np.bincount(gd, minlength=ng)
+    ages = pd.Series(dd).groupby(gd)
+    median = ages.median().reindex(range(ng)).to_numpy()
+    p90 = ages.quantile(0.9).reindex(range(ng)).to_numpy()
+    created = df["created_at"].reset_index(drop=True)[dated]
+    by_group = created.groupby(gd)
+    out = pd.DataFrame(
+        {
+            "images": sizes.astype(np.int64),
+            "dated": n_dated.astype(np.int64),
+            "median_age_days": median,
+            "p90_age_days": p90,
+            "oldest": by_group.min().reindex(range(ng)).to_numpy() if ng else [],
+            "newest": by_group.max().reindex(range(ng)).to_numpy() if ng else [],
+        },
+        index=_index(glabels, by),
+    )
+    for col in ("oldest", "newest"):
+        out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[ns, UTC]")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for years in _YEARS:
+            older = np.bincount(gd, weights=(dd > 365 * years), minlength=ng)
+            out[f"older_{years}y"] = np.where(n_dated > 0, older / np.maximum(n_dated, 1), np.nan)
+    return _stamp(out, when, source)
+
+
+def stale_images(
+    df: pd.DataFrame, *, older_than: pd.Timedelta | str, by: str = "created_at", as_of: Any = None
+) -> pd.DataFrame:
+    """The images whose `by` timestamp is more than `older_than` before `as_of`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame.
+    older_than : pandas.Timedelta or str
+        A duration such as ``"365D"`` or ``pd.Timedelta(days=730)``.
+    by : str, default "created_at"
+        The timestamp column: any datetime column of the schema
+        (``created_at``, ``updated_at``, ``active_at``, ``deleted_at``).
+    as_of : str, datetime or Timestamp, optional
+        Reference time; default as :func:`resolve_as_of`. Recorded in
+        ``result.attrs["as_of"]`` / ``result.attrs["as_of_source"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows (all columns, original order and index). Rows with a
+        missing `by` timestamp are never stale.
+
+    Raises
+    ------
+    ConfigError
+        When `by` is not a datetime column or `older_than` is not a duration.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"id": ["a", "b", "c"],
+    ...                    "created_at": pd.to_datetime(["2020-01-01", "2023-06-01", None], utc=True),
+    ...                    "updated_at": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01"], utc=True)})
+    >>> old = imgkit.stale_images(df, older_than="365D")
+    >>> old["id"].tolist(), old.attrs["as_of_source"]
+    (['a'], 'latest updated_at')
+    """
+    check_argument("by", _DATETIME_COLUMNS, by)
+    _require(df, [by])
+    try:
+        delta = pd.Timedelta(older_than)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"`older_than` must be a duration such as '365D', got {older_than!r}") from exc
+    if pd.isna(delta):
+        raise ConfigError(f"`older_than` must be a duration such as '365D', got {older_than!r}")
+    when, source = resolve_as_of(df, as_of)
+    days = _age_days(df[by], when)
+    with np.errstate(invalid="ignore"):
+        mask = days > delta / pd.Timedelta(days=1)
+    return _stamp(df[mask], when, source)
+
+
+def creation_timeline(
+    df: pd.DataFrame, *, freq: str = "MS", by: str | None = None, cumulative: bool = False
+) -> pd.DataFrame:
+    """Images created per period, per group.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame.
+    freq : str, default "MS"
+        A pandas frequency (``"MS"`` month start, ``"QS"``, ``"YS"``, ``"W"``, ``"D"``).
+    by : str, optional
+        ``None`` for one column ``"All images"``, or a column to split by.
+    cumulative : bool, default False
+        Running totals instead of counts per period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by period start (UTC ``DatetimeIndex`` named ``"created_at"``, every
+        period from the first to the last creation, empty periods = 0); one
+        ``int64`` column per group (index name = `by`), ordered as in the module
+        notes. Images without ``created_at`` are left out.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"owner": ["t1", "t1", "t2"],
+    ...                    "created_at": pd.to_datetime(["2020-03-01", "2022-01-05", "2022-07-01"], utc=True)})
+    >>> tl = imgkit.creation_timeline(df, freq="YS", by="owner")
+    >>> tl.index.year.tolist(), tl.to_dict("list")
+    ([2020, 2021, 2022], {'t1': [1, 0, 1], 't2': [0, 0, 1]})
+    """
+    _require(df, ["created_at"])
+    _check_by(df, by)
+    try:
+        pd.tseries.frequencies.to_offset(freq)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"`freq` must be a pandas frequency such as 'MS', got {freq!r}") from exc
+    g, glabels, _ = _groups(df, by)
+    created = df["created_at"]
+    dated = created.notna().to_numpy()
+    frame = pd.DataFrame({"created_at": created.to_numpy()[dated], "group": g[dated]})
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    if len(frame):
+        counts = frame.groupby([pd.Grouper(key="created_at", freq=freq), "group"]).size()
+        table = counts.unstack("group", fill_value=0)
+        table = table.reindex(columns=range(len(glabels)), fill_value=0)
+        table = table.loc[:, table.sum(axis=0) > 0]
+        table = table.resample(freq).sum() if len(table) else table
+    else:
+        table = pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"), columns=[], dtype=np.int64)
+    table.columns = _index([glabels[i] for i in table.columns], by)
+    table.index.name = "created_at"
+    table = table.astype(np.int64)
+    return table.cumsum() if cumulative else table
+
+
+def _feature_matrix(df: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
+    """Boolean array (images x features): does each image support each feature."""
+    out = np.zeros((len(df), len(features)), dtype=bool)
+    for j, name in enumerate(features):
+        if name == "uefi":
+            col = df["hw_firmware_type"] == "uefi"
+        elif name == "cloud_init_injection":
+            col = df["support_fc_inject"] != True  # noqa: E712 (NA -> supported)
+        elif name in _ACCEL_COLUMNS:
+            col = df[name].notna()
+        else:
+            col = df[name] == True  # noqa: E712 (NA -> not supported)
+        out[:, j] = np.asarray(col.fillna(False) if hasattr(col, "fillna") else col, dtype=bool)
+    return out
+
+
+def _check_features(features: Iterable[str] | str | None) -> list[str]:
+    if features is None:
+        return list(_FEATURE_LABELS)
+    if isinstance(features, str):
+        features = [features]
+    features = list(features)
+    for name in features:
+        check_argument("features", _FEATURE_LABELS, name)
+    return features
+
+
+def _feature_sources(features: Sequence[str]) -> list[str]:
+    special = {"uefi": "hw_firmware_type", "cloud_init_injection": "support_fc_inject"}
+    return [special.get(f, f) for f in features]
+
+
+def feature_support(
+    df: pd.DataFrame, *, by: str | None = "owner", features: Iterable[str] | None = None, normalize: bool = True
+) -> pd.DataFrame:
+    """Which capabilities the images support, per group, with a totals row.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame.
+    by : str or None, default "owner"
+        One row per tenant (``"owner"``), per value of another column, or ``None``
+        for the totals row only.
+    features : list of str, optional
+        Feature names (keys of :func:`feature_labels`); default all, in that order.
+    normalize : bool, default True
+        Share (0..1) of the group's images supporting each feature; ``False`` for
+        counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (ordered as in the module notes) plus a last totals row
+        labelled ``"All tenants"`` (``by="owner"``) or ``"All images"``; one column
+        per feature name (use :func:`feature_labels` to display them). ``float64``
+        shares (NaN for an empty frame) or ``int64`` counts.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"owner": ["t1", "t1", "t2"],
+    ...                    "hw_firmware_type": pd.Categorical(["uefi", "bios", "uefi"]),
+    ...                    "support_fc_inject": pd.array([True, False, False], dtype="boolean")})
+    >>> fs = imgkit.feature_support(df, features=["uefi", "cloud_init_injection"], normalize=False)
+    >>> fs.to_dict("index")
+    {'t1': {'uefi': 1, 'cloud_init_injection': 1}, 't2': {'uefi': 1, 'cloud_init_injection': 1}, 'All tenants': {'uefi': 2, 'cloud_init_injection': 2}}
+    >>> imgkit.feature_support(df, features="uefi")["uefi"].round(2).tolist()
+    [0.5, 1.0, 0.67]
+    """
+    _check_by(df, by)
+    names = _check_features(features)
+    _require(df, _feature_sources(names))
+    g, glabels, sizes = _groups(df, by) if by is not None else (np.zeros(len(df), dtype=np.intp), [], np.array([]))
+    matrix = _feature_matrix(df, names)
+    ng = len(glabels)
+    counts = np.empty((ng + 1, len(names)), dtype=np.int64)
+    for j in range(len(names)):
+        counts[:ng, j] = np.bincount(g[matrix[:, j]], minlength=ng)[:ng] if ng else []
+        counts[ng, j] = int(matrix[:, j].sum())
+    total_label = ALL_TENANTS if by == "owner" else ALL_IMAGES
+    index = _index([*glabels, total_label], by)
+    result = pd.DataFrame(counts, index=index, columns=pd.Index(names, dtype=object, name="feature"))
+    if normalize:
+        denom = np.append(np.asarray(sizes, dtype=float), float(len(df)))
+        denom[denom == 0] = np.nan
+        result = result.div(denom, axis=0)
+    return result
+
+
+def _image_class(df: pd.DataFrame) -> np.ndarray:
+    """0=public, 1=private, 2=shared, 3=market, -1=none; by imagetype, else visibility."""
+    itype = df["imagetype"].astype(object).to_numpy() if "imagetype" in df.columns else np.full(len(df), None)
+    vis = df["visibility"].astype(object).to_numpy() if "visibility" in df.columns else np.full(len(df), None)
+    by_type = pd.Series(itype).map({"gold": 0, "private": 1, "shared": 2, "market": 3})
+    by_vis = pd.Series(vis).map({"public": 0, "private": 1, "shared": 2, "community": 2})
+    itype_na = pd.isna(itype)
+    cls = np.where(itype_na, by_vis.fillna(-1).to_numpy(), by_type.fillna(-1).to_numpy())
+    return cls.astype(np.intp)
+
+
+def _platform_text(row: np.ndarray, labels: Sequence[str], shown: int = 3) -> str:
+    order = sorted((i for i in range(len(row)) if row[i] > 0), key=lambda i: (-row[i], i))
+    names = [labels[i] for i in order]
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + f" +{len(names) - shown} more"
+
+
+def tenant_summary(df: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
+    """One row per tenant (``owner``): the first table an operator looks at.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame.
+    as_of : str, datetime or Timestamp, optional
+        Reference time of ``median_age_days``; default as :func:`resolve_as_of`.
+        Recorded in ``result.attrs["as_of"]`` / ``result.attrs["as_of_source"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``owner`` (largest tenant first, missing owner as ``"(missing)"``),
+        with columns:
+
+        ``images``
+            number of images (int64);
+        ``public``, ``private``, ``shared``, ``market``
+            counts by ``imagetype`` (gold = public, private, shared, market); an
+            image without ``imagetype`` is classed by ``visibility`` (public,
+            private, shared or community = shared); other values are in none of
+            the four;
+        ``platforms``
+            the platforms by frequency, e.g. ``"Ubuntu, CentOS"``; beyond three,
+            ``"Ubuntu, CentOS, Debian +2 more"``; missing platforms are listed as
+            ``"(missing)"``;
+        ``n_platforms``
+            number of distinct platforms (missing not counted);
+        ``median_age_days``
+            median age since ``created_at`` at `as_of` (float days);
+        ``oldest``, ``newest``
+            min and max ``created_at``;
+        ``storage_bytes``
+            sum of ``image_size`` (``Int64`` bytes; NA when no image of the tenant
+            has a size).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"owner": ["t1", "t1", "t2"],
+    ...                    "imagetype": pd.Categorical(["gold", "private", None]),
+    ...                    "visibility": pd.Categorical(["public", "private", "shared"]),
+    ...                    "platform": pd.Categorical(["Ubuntu", "CentOS", "Ubuntu"]),
+    ...                    "created_at": pd.to_datetime(["2020-01-01", "2023-01-01", "2023-07-01"], utc=True),
+    ...                    "image_size": pd.array([10, 20, None], dtype="Int64")})
+    >>> ts = imgkit.tenant_summary(df, as_of="2024-01-01")
+    >>> ts[["images", "public", "private", "shared", "platforms", "median_age_days"]].to_dict("list")
+    {'images': [2, 1], 'public': [1, 0], 'private': [1, 0], 'shared': [0, 1], 'platforms': ['CentOS, Ubuntu', 'Ubuntu'], 'median_age_days': [913.0, 184.0]}
+    >>> ts["storage_bytes"].tolist()
+    [30, <NA>]
+    """
+    _require(df, ["owner", "platform", "created_at", "image_size"])
+    g, glabels, sizes = _groups(df, "owner")
+    ng = len(glabels)
+    cls = _image_class(df)
+    keep = cls >= 0
+    classes = _crosstab(g[keep], ng, cls[keep], 4)
+    pc, plabels, _ = _codes(df["platform"])
+    per_platform = _crosstab(g, ng, pc, len(plabels))
+    real = np.array([lab != MISSING for lab in plabels], dtype=bool)
+    profile = age_profile(df, by="owner", as_of=as_of)
+    size = df["image_size"].reset_index(drop=True)
+    storage = size.groupby(g).sum(min_count=1).reindex(range(ng)).astype("Int64")
+    out = pd.DataFrame(
+        {
+            "images": sizes.astype(np.int64),
+            "public": classes[:, 0],
+            "private": classes[:, 1],
+            "shared": classes[:, 2],
+            "market": classes[:, 3],
+            "platforms": pd.array([_platform_text(row, plabels) for row in per_platform], dtype="string"),
+            "n_platforms": (per_platform[:, real] > 0).sum(axis=1).astype(np.int64),
+        },
+        index=_index(glabels, "owner"),
+    )
+    out["median_age_days"] = profile["median_age_days"].to_numpy()
+    out["oldest"] = profile["oldest"].to_numpy()
+    out["newest"] = profile["newest"].to_numpy()
+    out["storage_bytes"] = storage.to_numpy()
+    for col in ("oldest", "newest"):
+        out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[ns, UTC]")
+    out["storage_bytes"] = out["storage_bytes"].astype("Int64")
+    return _stamp(out, profile.attrs["as_of"], profile.attrs["as_of_source"])
+
+
+def _as_list(values: Any) -> list[Any]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        return [values]
+    return list(values)
+
+
+def _isin(s: pd.Series, values: Any) -> np.ndarray:
+    values = _as_list(values)
+    wanted = [v for v in values if v != MISSING and not (v is None or (isinstance(v, float) and np.isnan(v)))]
+    mask = np.array(s.isin(wanted).fillna(False), dtype=bool)
+    if len(wanted) < len(values):
+        mask = mask | np.asarray(s.isna(), dtype=bool)
+    return mask
+
+
+def filter_images(
+    df: pd.DataFrame,
+    *,
+    tenants: Iterable[str] | str | None = None,
+    platforms: Iterable[str] | str | None = None,
+    os_types: Iterable[str] | str | None = None,
+    statuses: Iterable[str] | str | None = None,
+    visibilities: Iterable[str] | str | None = None,
+    imagetypes: Iterable[str] | str | None = None,
+    created_between: tuple[Any, Any] | None = None,
+    features: Iterable[str] | str | None = None,
+) -> pd.DataFrame:
+    """The rows matching every given filter (``None`` = no filter on that field).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame.
+    tenants, platforms, os_types, statuses, visibilities, imagetypes : str or list of str, optional
+        Keep images whose ``owner`` / ``platform`` / ``os_type`` / ``status`` /
+        ``visibility`` / ``imagetype`` is one of the values (a single string is one
+        value). ``"(missing)"`` (or ``None``) in the list matches a missing value.
+        An empty list keeps nothing.
+    created_between : (start, end), optional
+        Keep images with ``start <= created_at < end`` (half-open, so
+        ``("2024-01-01", "2025-01-01")`` is the year 2024). Either bound may be
+        ``None`` (open); a time without zone is read as UTC. Images without
+        ``created_at`` are dropped by this filter.
+    features : str or list of str, optional
+        Feature names (keys of :func:`feature_labels`); keep images supporting
+        all of them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A row subset of `df` (same columns, index and ``attrs``).
+
+    Raises
+    ------
+    ConfigError
+        On an unknown feature name or a malformed `created_between`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"id": ["a", "b", "c"],
+    ...                    "platform": pd.Categorical(["Ubuntu", "CentOS", None]),
+    ...                    "hw_firmware_type": pd.Categorical(["uefi", "uefi", "bios"]),
+    ...                    "created_at": pd.to_datetime(["2020-01-01", "2024-03-01", None], utc=True)})
+    >>> imgkit.filter_images(df, platforms=["Ubuntu", "(missing)"])["id"].tolist()
+    ['a', 'c']
+    >>> imgkit.filter_images(df, features=["uefi"], created_between=("2024-01-01", None))["id"].tolist()
+    ['b']
+    """
+    mask = np.ones(len(df), dtype=bool)
+    for column, values in (
+        ("owner", tenants),
+        ("platform", platforms),
+        ("os_type", os_types),
+        ("status", statuses),
+        ("visibility", visibilities),
+        ("imagetype", imagetypes),
+    ):
+        if values is not None:
+            _require(df, [column])
+            mask &= _isin(df[column], values)
+    if created_between is not None:
+        if isinstance(created_between, (str, bytes)) or len(created_between) != 2:
+            raise ConfigError(f"`created_between` must be a (start, end) pair, got {created_between!r}")
+        _require(df, ["created_at"])
+        start, end = created_between
+        created = df["created_at"]
+        if start is not None:
+            mask &= np.asarray((created >= _utc(start)).fillna(False), dtype=bool)
+        if end is not None:
+            mask &= np.asarray((created < _utc(end)).fillna(False), dtype=bool)
+        if start is None and end is None:
+            mask &= np.asarray(created.notna(), dtype=bool)
+    if features is not None:
+        names = _check_features(features)
+        _require(df, _feature_sources(names))
+        mask &= _feature_matrix(df, names).all(axis=1)
+    return df[mask]
