@@ -808,7 +808,7 @@ def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
     df = table.to_pandas()
     info = orjson.loads(raw) if raw else {}
     for c in info.get("json_columns", []):
-        df[c] = np.array([None if v is None else orjson.loads(v) for v in df[c]], dtype=object) if len(df) else df[c]
+        df[c] = _object_column([orjson.loads(v) if isinstance(v, str) else None for v in df[c]])
     for c in df.columns:
         f = field_for_api(info.get("columns", {}).get(c, c))
         if f is not None and f.kind == "list":

@@ -1,0 +1,466 @@
+"""read_images: sources, the typing contract, validation findings, errors, Parquet."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import imgkit
+from imgkit.schema import FIELDS, KINDS
+from imgkit.validate import Findings
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "tests" / "fixtures" / "samples"
+
+SEED = REPO / "data" / "seed_example_response.json"
+
+
+def load(source, **kw):
+    kw.setdefault("errors", "ignore")
+    return imgkit.read_images(source, **kw)
+
+
+def rec(**kw):
+    """A record with every mandatory field, valid values; override with kw (None = drop the key)."""
+    base = {
+        "id": "img-1", "name": "n", "owner": "o" * 32, "status": "active", "visibility": "private",
+        "protected": False, "tags": [], "container_format": "bare", "disk_format": "zvhd2", "min_ram": 0,
+        "min_disk": 40, "size": 0, "checksum": "d41d8cd98f00b204e9800998ecf8427e",
+        "updated_at": "2024-01-01T00:00:00Z", "self": "/v2/images/img-1", "file": "/v2/images/img-1/file",
+        "schema": "/v2/schemas/image", "virtual_env_type": "FusionCompute", "__lazyloading": "true",
+        "hw_firmware_type": "bios", "__support_fc_inject": "false",
+    }
+    for k, v in kw.items():
+        if v is None:
+            base.pop(k, None)
+        else:
+            base[k] = v
+    return base
+
+
+# ----------------------------------------------------------------------------- dtypes
+def test_every_known_column_present_in_schema_order_with_its_dtype():
+    df = load(SEED)
+    assert list(df.columns) == [f.column for f in FIELDS]
+    for f in FIELDS:
+        dtype = df[f.column].dtype
+        if f.kind == "enum":
+            assert isinstance(dtype, pd.CategoricalDtype), f.column
+            assert list(dtype.categories[: len(f.values)]) == list(f.values), f.column
+        elif f.kind == "text":
+            assert isinstance(dtype, pd.StringDtype), f.column
+        else:
+            assert str(dtype) == KINDS[f.kind], (f.column, dtype)
+
+
+def test_seed_example_cell_by_cell():
+    df = imgkit.read_images(SEED)  # a complete, valid IMS listing: no warning
+    assert len(df) == 2
+    r = df.iloc[0]
+    assert r["id"] == "bc6bed6e-ba3a-4447-afcc-449174a3eb52"
+    assert r["name"] == "CentOS 7.3 64bit vivado"
+    assert r["created_at"] == pd.Timestamp("2018-09-06T14:03:27Z")
+    assert r["updated_at"] == pd.Timestamp("2018-09-06T15:17:33Z")
+    assert r["min_disk"] == 100 and r["min_ram"] == 2048 and r["size"] == 0
+    assert r["virtual_size"] is pd.NA
+    assert r["os_bit"] == 64 and r["platform"] == "CentOS" and r["os_type"] == "Linux"
+    assert r["imagetype"] == "gold" and r["visibility"] == "public" and r["protected"] is np.True_
+    assert r["isregistered"] and r["lazyloading"]
+    assert r["support_fc_inject"]  # raw flag kept (inverted meaning documented)
+    assert not r["support_xen"] and not r["support_kvm"]  # absent -> False
+    assert r["tags"] == [] and r["support_agent_list"] == []
+    assert df.attrs["imgkit"]["source"] == str(SEED)
+    assert len(df.attrs["imgkit"]["findings"]) == 0
+
+
+# ----------------------------------------------------------------------------- samples
+def test_sample_01_upstream_glance_page():
+    df = load(SAMPLES / "01_glance_apiref_images_list_response.json")
+    assert df["id"].tolist() == ["1bea47ed-f6a9-463b-b423-14b9cca9ad27", "781b3762-9469-4cec-b58d-3349e5de4e9c"]
+    assert df["size"].tolist() == [13167616, 476704768]
+    assert df["os_hidden"].tolist() == [False, False]
+    assert df["os_hash_algo"].tolist() == ["sha512", "sha512"]
+    assert df["min_disk"].tolist() == [0, 0]
+    assert df["platform"].isna().all()
+    # Huawei-only mandatory fields are absent in upstream Glance: recorded, per image
+    f = imgkit.validate(df)
+    assert sorted(f.loc[f["image_id"] == df["id"][0], "column"]) == [
+        "hw_firmware_type", "lazyloading", "support_fc_inject", "virtual_env_type"]
+    assert (f["rule"] == "mandatory").all()
+
+
+def test_sample_01_warns_once_with_counts():
+    with pytest.warns(imgkit.ImgkitWarning, match=r"8 validation finding\(s\): 8 mandatory") as rec_:
+        imgkit.read_images(SAMPLES / "01_glance_apiref_images_list_response.json")
+    assert len(rec_) == 1
+
+
+def test_sample_02a_single_image_with_tags():
+    df = load(SAMPLES / "02a_glance_apiref_image_update_response_single.json")
+    assert len(df) == 1
+    assert df["tags"].iat[0] == ["beefy", "fedora"]
+    assert df["container_format"].iat[0] == "ovf" and df["disk_format"].iat[0] == "vhd"
+    assert df["min_ram"].iat[0] == 512 and df["size"].iat[0] == 21909
+
+
+def test_sample_02c_queued_nulls():
+    df = load(SAMPLES / "02c_glance_apiref_image_create_queued_single.json")
+    assert df["status"].iat[0] == "queued"
+    assert df["size"].iat[0] is pd.NA and df["checksum"].iat[0] is pd.NA
+    assert df["os_hash_value"].iat[0] is pd.NA
+    assert df["locations"].iat[0] == []
+    # a null value is not a missing field: only the 4 Huawei-only mandatory fields are findings
+    assert set(imgkit.validate(df)["column"]) == {"virtual_env_type", "lazyloading", "hw_firmware_type",
+                                                  "support_fc_inject"}
+
+
+def test_sample_03_native_page_with_next():
+    df = load(SAMPLES / "03_otc_native_v2_images_list_current.json")
+    assert df["name"].tolist() == ["CentOS 7.3 64bit vivado", "CentOS 7.3 64bit with sdx"]
+    assert df["hw_firmware_type"].tolist() == ["bios", "bios"]
+    assert not df["support_fc_inject"].any()  # absent here
+
+
+def test_sample_05_cloudimages_equals_seed():
+    a = imgkit.read_images(SAMPLES / "05_otc_cloudimages_list_current.json")
+    b = imgkit.read_images(SEED)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_sample_06_2015_private_image():
+    df = load(SAMPLES / "06_otcdocs2020_cloudimages_update_private_single.json")
+    r = df.iloc[0]
+    assert r["deleted"] is np.False_
+    assert r["deleted_at"] is pd.NaT
+    assert r["data_origin"] is pd.NA  # null
+    assert r["backup_id"] is pd.NA and r["productcode"] is pd.NA  # "" in an optional field
+    assert r["virtual_size"] == 0 and r["image_size"] == 449261568
+    assert r["description"] == "ims test" and r["imagetype"] == "private"
+    assert r["originalimagename"] == "33ad552d-1149-471c-8190-ff6776174a00"
+
+
+def test_sample_07_queued_metadata():
+    df = load(SAMPLES / "07_otcdocs2020_native_create_metadata_queued_single.json")
+    assert df["tags"].iat[0] == ["test", "image"]
+    assert df["image_size"].iat[0] == 0 and df["min_disk"].iat[0] == 1
+    assert df["created_at"].iat[0] == pd.Timestamp("2016-06-02T07:49:48Z")
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("11_otc_error_400_IMG0024.json", "API error response.*IMG.0024 The imagetype is invalid"),
+        ("12_otc_native_image_schema_v2_schemas_image.json", "JSON schema"),
+    ],
+)
+def test_non_listing_samples_give_clear_errors(name, message):
+    with pytest.raises(imgkit.SourceError, match=message) as exc:
+        imgkit.read_images(SAMPLES / name)
+    assert name in str(exc.value)
+
+
+# ----------------------------------------------------------------------------- typing rules
+def test_text_empty_string_is_na_in_optional_fields_only():
+    df = load([rec(name="", __description="", __os_version="CentOS 7", enterprise_project_id="0")])
+    assert df["name"].iat[0] == ""  # mandatory: kept
+    assert df["description"].iat[0] is pd.NA
+    assert df["enterprise_project_id"].iat[0] == "0"  # an id, stays text
+    assert df["os_version"].dtype == "string"
+
+
+def test_number_in_text_field_is_kept_as_text_and_recorded():
+    df = load([rec(name=123)])
+    assert df["name"].iat[0] == "123"
+    f = imgkit.validate(df)
+    assert f[["column", "value", "rule", "action"]].values.tolist() == [["name", "123", "type", "converted to text"]]
+
+
+def test_open_enums_keep_unknown_values_after_documented_ones():
+    df = load([rec(id="a", __platform="Red Hat"), rec(id="b", __platform="CentOS"), rec(id="c", __platform="")])
+    cats = list(df["platform"].cat.categories)
+    assert cats[:3] == ["Windows", "Ubuntu", "RedHat"]
+    assert cats[-1] == "Red Hat"
+    assert df["platform"].tolist()[:2] == ["Red Hat", "CentOS"] and df["platform"].isna().tolist()[2]
+    assert df["platform"].value_counts()["Fedora"] == 0  # documented, empty, still shown
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False), ("FALSE", False),
+     (" true ", True), (True, True), (False, False), ("", pd.NA)],
+)
+def test_string_booleans_case_insensitive(raw, expected):
+    df = load([rec(__isregistered=raw, __lazyloading=raw, protected=raw)])
+    for c in ("isregistered", "lazyloading", "protected"):
+        assert df[c].dtype == "boolean"
+        assert df[c].iat[0] is expected if expected is pd.NA else df[c].iat[0] == expected
+
+
+def test_untypable_boolean_is_na_and_recorded():
+    df = load([rec(id="x", __isregistered="yes")])
+    assert df["isregistered"].iat[0] is pd.NA
+    f = imgkit.validate(df)
+    assert f[["image_id", "field", "value", "rule"]].values.tolist() == [["x", "__isregistered", "yes", "untypable"]]
+
+
+def test_capability_flags_absent_means_false():
+    df = load([rec(id="a", __support_kvm="True", __support_xen=None), rec(id="b", __support_xen="true"),
+               rec(id="c", __support_kvm="")])
+    assert df["support_kvm"].tolist()[:2] == [True, False]
+    assert df["support_kvm"].iat[2] is pd.NA  # "" is unknown, not False
+    assert df["support_xen"].tolist() == [False, True, False]
+    flags = [f.column for f in FIELDS if f.kind == "flag"]
+    assert len(flags) == 10
+    assert df[flags].dtypes.eq("boolean").all()
+    assert df.loc[0, [c for c in flags if c not in ("support_kvm", "support_fc_inject")]].eq(False).all()
+
+
+def test_integers_from_numbers_and_numeric_strings():
+    df = load([rec(id="a", size=2**40, __image_size="449261568", __os_bit="64", max_ram="512",
+                   __sequence_num=" 1 ", os_shutdown_timeout="300", virtual_size=None),
+               rec(id="b", size=None, __image_size="", __os_bit="32", virtual_size=None)])
+    assert df["size"].tolist()[0] == 2**40 and df["size"].dtype == "Int64"
+    assert df["image_size"].tolist()[0] == 449261568 and df["image_size"].iat[1] is pd.NA
+    assert df["os_bit"].tolist() == [64, 32]
+    assert df["max_ram"].iat[0] == 512 and df["sequence_num"].iat[0] == 1 and df["os_shutdown_timeout"].iat[0] == 300
+    assert len(imgkit.validate(df)) == 1  # only b's missing mandatory `size`
+
+
+def test_untypable_integer_is_na_and_recorded():
+    df = load([rec(id="x", min_disk="abc", __image_size="12.5", min_ram=1.5)])
+    assert df[["min_disk", "image_size", "min_ram"]].isna().all(axis=None)
+    f = imgkit.validate(df).sort_values("column")
+    assert f[["column", "value", "rule"]].values.tolist() == [
+        ["image_size", "12.5", "untypable"], ["min_disk", "abc", "untypable"], ["min_ram", "1.5", "untypable"]]
+
+
+def test_timestamps_all_accepted_forms_to_utc():
+    forms = ["2018-09-06T14:03:27Z", "2018-09-06T16:03:27+02:00", "2018-09-06T14:03:27.000000Z",
+             "2018-09-06T14:03:27", "2018-09-06 14:03:27"]
+    df = load([rec(id=str(i), created_at=v) for i, v in enumerate(forms)])
+    assert str(df["created_at"].dtype) == "datetime64[ns, UTC]"
+    assert df["created_at"].tolist() == [pd.Timestamp("2018-09-06T14:03:27Z")] * 5
+    df = load([rec(created_at="2020-01-01T00:00:00.123456Z")])
+    assert df["created_at"].iat[0].microsecond == 123456
+
+
+def test_untypable_timestamp():
+    df = load([rec(id="x", created_at="yesterday", deleted_at=None)])
+    assert df["created_at"].iat[0] is pd.NaT
+    f = imgkit.validate(df)
+    assert f[["image_id", "column", "value", "rule", "action"]].values.tolist() == [
+        ["x", "created_at", "yesterday", "untypable", "set to NA"]]
+
+
+def test_lists_tags_and_agent_list():
+    df = load([rec(id="a", tags=["k=v", "x.y"], __support_agent_list="hss,ces"),
+               rec(id="b", tags=None, __support_agent_list="hss"), rec(id="c", __support_agent_list="")])
+    assert df["tags"].tolist() == [["k=v", "x.y"], [], []]
+    assert df["support_agent_list"].tolist() == [["hss", "ces"], ["hss"], []]
+
+
+def test_os_feature_list_json_text_to_dict():
+    df = load([rec(id="a", __os_feature_list='{"nic_hotplug":"true", "onekey_resetpasswd": "true"}'),
+               rec(id="b", __os_feature_list="{not json"), rec(id="c")])
+    assert df["os_feature_list"].iat[0] == {"nic_hotplug": "true", "onekey_resetpasswd": "true"}
+    assert df["os_feature_list"].iat[1] is None and df["os_feature_list"].iat[2] is None
+    f = imgkit.validate(df)
+    assert f[["image_id", "value", "rule"]].values.tolist() == [["b", "{not json", "untypable"]]
+
+
+def test_unknown_keys_kept_and_typed_conservatively():
+    df = load([rec(id="a", __quick_start="False", hw_disk_bus="scsi", custom_int=3, custom_bool=True,
+                   custom_obj={"a": 1}, os_version="22.04", __zeta="z", zeta="zz"),
+               rec(id="b")])
+    extra = list(df.columns[len(FIELDS):])
+    assert extra == ["quick_start", "hw_disk_bus", "custom_int", "custom_bool", "custom_obj", "os_version_", "__zeta",
+                     "zeta"]
+    assert df["quick_start"].dtype == "string" and df["quick_start"].iat[0] == "False"
+    assert df["custom_int"].dtype == "Int64" and df["custom_bool"].dtype == "boolean"
+    assert df["custom_obj"].iat[0] == {"a": 1} and df["custom_obj"].iat[1] is None
+    assert df["os_version_"].iat[0] == "22.04"  # upstream free-form property, not IMS's __os_version
+    cols = df.attrs["imgkit"]["columns"]
+    assert cols["os_version_"] == "os_version" and cols["__zeta"] == "__zeta" and cols["quick_start"] == "__quick_start"
+
+
+# ----------------------------------------------------------------------------- validation
+def test_missing_mandatory_recorded_not_dropped():
+    df = load([rec(id="x", name=None, owner=None)])
+    assert len(df) == 1
+    f = imgkit.validate(df)
+    assert sorted(f["column"]) == ["name", "owner"] and set(f["rule"]) == {"mandatory"}
+
+
+def test_range_and_coexistence():
+    df = load([rec(id="a", min_disk=2000), rec(id="b", __support_xen="true", __support_xen_gpu_type="M60_vGPU",
+                                                   __support_kvm_infiniband="true")])
+    f = imgkit.validate(df)
+    assert f[["image_id", "column", "rule"]].values.tolist() == [
+        ["a", "min_disk", "range"], ["b", "support_xen_gpu_type", "coexistence"],
+        ["b", "support_kvm_infiniband", "coexistence"]]
+    assert df["min_disk"].iat[0] == 2000  # kept
+
+
+def test_duplicate_ids_keep_last_and_record_others():
+    df = load([rec(id="a", name="first"), rec(id="b"), rec(id="a", name="second")])
+    assert df["id"].tolist() == ["b", "a"] and df.loc[df["id"] == "a", "name"].item() == "second"
+    f = imgkit.validate(df)
+    assert f[["image_id", "row", "rule"]].values.tolist() == [["a", 0, "duplicate_id"]]
+
+
+def test_errors_modes():
+    bad = [rec(id="x", min_disk="abc"), rec(id="y", created_at="yesterday")]
+    with pytest.warns(imgkit.ImgkitWarning, match=r"2 validation finding\(s\): 2 untypable") as w:
+        df = imgkit.read_images(bad)
+    assert len(w) == 1 and "image x" in str(w[0].message) and "min_disk=abc" in str(w[0].message)
+    assert df["min_disk"].isna().iat[0]
+    with pytest.raises(imgkit.SchemaError) as exc:
+        imgkit.read_images(bad, errors="raise")
+    assert len(exc.value.findings) == 2 and isinstance(exc.value, ValueError)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = imgkit.read_images(bad, errors="ignore")
+    assert len(df.attrs["imgkit"]["findings"]) == 2
+    with pytest.raises(imgkit.ConfigError, match="`errors` must be one of 'warn', 'raise', 'ignore', got 'loud'"):
+        imgkit.read_images(bad, errors="loud")
+
+
+def test_findings_survive_pandas_operations():
+    df = load([rec(id="x", min_disk="abc"), rec(id="y")])
+    assert isinstance(df.attrs["imgkit"]["findings"], Findings)
+    merged = df.merge(df[["id"]], on="id")  # a DataFrame in attrs would make this raise
+    sub = merged[merged["id"] == "x"]
+    assert imgkit.validate(sub)["image_id"].tolist() == ["x"]
+    assert imgkit.validate(merged[merged["id"] == "y"]).empty
+
+
+# ----------------------------------------------------------------------------- sources
+def _page(images, **extra):
+    return {"images": images, **extra}
+
+
+@pytest.fixture
+def records():
+    return [rec(id=f"i{i}", name=f"名称-{i}", __platform=p, tags=["a=b"] if i % 2 else [])
+            for i, p in enumerate(["CentOS", "Ubuntu", "Windows", "openEuler", "Foo"])]
+
+
+def test_every_source_form_gives_the_same_frame(records, tmp_path):
+    expected = imgkit.read_images(records)
+    text = json.dumps(_page(records), ensure_ascii=False)
+    ndjson = "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n"
+    (tmp_path / "a.json").write_text(text, encoding="utf-8")
+    (tmp_path / "a.json.gz").write_bytes(gzip.compress(text.encode()))
+    (tmp_path / "a.jsonl").write_text(ndjson, encoding="utf-8")
+    (tmp_path / "a.ndjson.gz").write_bytes(gzip.compress(ndjson.encode()))
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i, chunk in enumerate([records[:2], records[2:4], records[4:]]):
+        (pages / f"page-{i + 1:06d}.json").write_text(json.dumps(_page(chunk, next="/v2/images?marker=x")))
+    sources = [
+        tmp_path / "a.json", str(tmp_path / "a.json.gz"), tmp_path / "a.jsonl", tmp_path / "a.ndjson.gz", pages,
+        io.BytesIO(text.encode()), io.StringIO(text), text, text.encode(), _page(records),
+        {"data": _page(records)}, {"data": {"value": _page(records)}}, records,
+        [_page(records[:3]), _page(records[3:])], iter([_page(records[:1]), _page([]), _page(records[1:])]),
+    ]
+    for s in sources:
+        got = imgkit.read_images(s)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=True, obj=repr(s)[:60])
+
+
+def test_single_image_object():
+    df = imgkit.read_images(rec(id="solo"))
+    assert df["id"].tolist() == ["solo"]
+
+
+def test_empty_page_gives_empty_typed_frame():
+    df = imgkit.read_images({"images": []})
+    assert len(df) == 0 and list(df.columns) == [f.column for f in FIELDS]
+    assert str(df["created_at"].dtype) == "datetime64[ns, UTC]" and df["support_xen"].dtype == "boolean"
+
+
+def test_snapshot_directory_restores_fetched_at(records, tmp_path):
+    (tmp_path / "page-000001.json").write_text(json.dumps(_page(records)))
+    (tmp_path / "_imgkit_snapshot.json").write_text(json.dumps(
+        {"endpoint": "https://ims.example.com", "api": "images", "filters": {"status": "active"},
+         "fetched_at": "2026-05-01T12:00:00Z", "pages": 1}))
+    df = imgkit.read_images(tmp_path)
+    meta = df.attrs["imgkit"]
+    assert meta["fetched_at"] == pd.Timestamp("2026-05-01T12:00:00Z")
+    assert meta["source"] == "https://ims.example.com" and meta["api"] == "images"
+    assert len(df) == 5
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "content, match, line",
+    [
+        (b'{"images": [\n  {"id": "a",}\n]}', "malformed JSON", 2),
+        (b"", "empty input", None),
+        (b"   \n", "empty input", None),
+        (b'{"foo": 1}', "no images found", None),
+        (b'{"images": {"id": 1}}', "'images' must be a JSON array", None),
+        (b'{"images": [1, 2]}', r"image #1 is a JSON int", None),
+        (b'"just a string"', "expected a JSON object or array", None),
+        (b'{"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information"}',
+         "API error response.*APIGW.0301", None),
+    ],
+)
+def test_bad_files_raise_source_error_naming_the_file(tmp_path, content, match, line):
+    p = tmp_path / "listing.json"
+    p.write_bytes(content)
+    with pytest.raises(imgkit.SourceError, match=match) as exc:
+        imgkit.read_images(p)
+    assert str(p) in str(exc.value)
+    assert exc.value.line == line
+    assert isinstance(exc.value, ValueError)
+
+
+def test_ndjson_error_names_the_line(tmp_path):
+    p = tmp_path / "x.jsonl"
+    p.write_text('{"id": "a"}\n\n{"id": "b"\n')
+    with pytest.raises(imgkit.SourceError, match=r"x.jsonl, line 3") as exc:
+        imgkit.read_images(p)
+    assert exc.value.line == 3
+
+
+def test_unsupported_and_missing_files(tmp_path):
+    p = tmp_path / "listing.csv"
+    p.write_text("id\n1\n")
+    with pytest.raises(imgkit.SourceError, match=r"unsupported file type '.csv'"):
+        imgkit.read_images(p)
+    with pytest.raises(imgkit.SourceError, match="no such file"):
+        imgkit.read_images(tmp_path / "nope.json")
+    (tmp_path / "bad.json.gz").write_bytes(b"\x1f\x8bnot gzip")
+    with pytest.raises(imgkit.SourceError, match="corrupt gzip"):
+        imgkit.read_images(tmp_path / "bad.json.gz")
+    empty = tmp_path / "empty_dir"
+    empty.mkdir()
+    with pytest.raises(imgkit.SourceError, match="no .json"):
+        imgkit.read_images(empty)
+    with pytest.raises(imgkit.SourceError, match="unsupported source type int"):
+        imgkit.read_images(42)
+
+
+# ----------------------------------------------------------------------------- parquet
+def test_parquet_round_trip_keeps_every_dtype_and_metadata(tmp_path, records):
+    records[0]["__os_feature_list"] = '{"nic_hotplug": "true"}'
+    records[1]["__support_agent_list"] = "hss,ces"
+    records[2]["min_disk"] = "abc"
+    records[3]["custom_obj"] = {"x": [1, 2]}
+    df = imgkit.read_images(records, errors="ignore")
+    p = tmp_path / "x.parquet"
+    imgkit.to_parquet(df, p)
+    back = imgkit.read_images(p)
+    pd.testing.assert_frame_equal(back, df)
+    assert back["os_feature_list"].iat[0] == {"nic_hotplug": "true"}
+    assert back["tags"].iat[1] == ["a=b"] and isinstance(back["tags"].iat[1], list)
+    assert imgkit.validate(back)["value"].tolist() == ["abc"]
+    assert back.attrs["imgkit"]["columns"] == df.attrs["imgkit"]["columns"]
