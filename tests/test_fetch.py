@@ -1,0 +1,813 @@
+"""imgkit.fetch against loopback servers the tests start: paging, faults, auth, safety, snapshots."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+import orjson
+import pandas as pd
+import pytest
+from werkzeug import Request, Response
+
+import imgkit
+from imgkit import _http
+from imgkit.errors import ApiError, AuthError, ConfigError, PaginationError
+from imgkit.fetch import fetch_images
+
+TOKEN = "gAAAAAB-very-secret-token-0123456789"
+
+
+def _image(i: int, owner: str = "p1") -> dict:
+    img = {
+        "id": f"00000000-0000-0000-0000-{i:012d}",
+        "name": f"img-{i}",
+        "owner": owner,
+        "status": "active",
+        "visibility": "private",
+        "created_at": f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
+        "updated_at": "2024-02-01T00:00:00Z",
+        "__platform": "Ubuntu",
+        "__os_bit": "64",
+        "__imagetype": "private",
+        "tags": [],
+        "protected": False,
+        "container_format": "bare",
+        "disk_format": "zvhd2",
+        "min_ram": 0,
+        "min_disk": 40,
+        "size": 0,
+        "checksum": "d41d8cd98f00b204e9800998ecf8427e",
+        "self": f"/v2/images/{i}",
+        "file": f"/v2/images/{i}/file",
+        "schema": "/v2/schemas/image",
+        "virtual_env_type": "FusionCompute",
+        "hw_firmware_type": "bios",
+        "__lazyloading": "True",
+        "__support_fc_inject": "false",
+    }
+    if i % 2:
+        img["__support_kvm"] = "True" if i % 4 == 1 else "true"
+    return img
+
+
+IMAGES = [_image(i, owner=f"p{i % 3}") for i in range(1, 58)]
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    """Record the waits instead of sleeping; the list is returned for assertions."""
+    waits: list[float] = []
+    monkeypatch.setattr(_http, "_sleep", waits.append)
+    for var in ("OS_AUTH_TOKEN", "OS_CLOUD", "OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "OS_PROJECT_NAME",
+                "OS_USER_DOMAIN_NAME", "OS_PROJECT_DOMAIN_NAME", "OS_CLIENT_CONFIG_FILE", "OS_CLIENT_SECURE_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/nonexistent-imgkit-test")
+    return waits
+
+
+class Listing:
+    """A Glance-like /v2/images and a Huawei-like /v2/cloudimages over `images` (in list order)."""
+
+    def __init__(self, images, *, default_limit=25, max_limit=1000, cloud_next=False):
+        self.images = list(images)
+        self.default_limit = default_limit
+        self.max_limit = max_limit
+        self.cloud_next = cloud_next
+        self.queries: list[dict] = []
+
+    def __call__(self, request: Request) -> Response:
+        q = parse_qs(request.query_string.decode(), keep_blank_values=True)
+        self.queries.append(q)
+        limit = min(int(q.get("limit", [self.default_limit])[0]), self.max_limit)
+        start = 0
+        if "marker" in q:
+            ids = [im["id"] for im in self.images]
+            if q["marker"][0] not in ids:
+                return Response(f"<html><head><title>400 Bad Request</title></head><body>"
+                                f"<h1>400 Bad Request</h1>No image found with ID {q['marker'][0]}</body></html>",
+                                status=400, content_type="text/html")
+            start = ids.index(q["marker"][0]) + 1
+        page = self.images[start:start + limit]
+        body: dict = {"images": page}
+        cloud = request.path.endswith("/cloudimages")
+        if len(page) == limit and (not cloud or self.cloud_next):
+            rest = [(k, v) for k, vs in q.items() for v in vs if k != "marker"]
+            rest.append(("marker", page[-1]["id"]))
+            body["next"] = f"/v2/{'cloudimages' if cloud else 'images'}?{urlencode(rest)}"
+        if not cloud:
+            body["schema"] = "/v2/schemas/images"
+            body["first"] = "/v2/images"
+        return Response(orjson.dumps(body), content_type="application/json")
+
+
+def _serve(httpserver, listing, path="/v2/images"):
+    httpserver.expect_request(path).respond_with_handler(listing)
+    return httpserver.url_for("/").rstrip("/")
+
+
+def _ids(df):
+    return list(df["id"])
+
+
+# ----------------------------------------------------------------------------- paging
+
+
+@pytest.mark.parametrize("limit", [1, 10, 19, 57, 1000])
+def test_images_paging_follows_next(httpserver, limit):
+    listing = Listing(IMAGES)
+    root = _serve(httpserver, listing)
+    df = fetch_images(root, limit=limit, progress=False)
+    assert _ids(df) == [im["id"] for im in IMAGES]
+    assert str(df["owner"].dtype) == "string"
+    assert df["support_kvm"].tolist() == [bool(i % 2) for i in range(1, 58)]
+    assert str(df["support_kvm"].dtype) == "boolean"
+    pages = -(-57 // limit) + (1 if 57 % limit == 0 else 0)  # a full last page is followed by an empty one
+    assert len(listing.queries) == pages
+    assert df.attrs["imgkit"]["pages"] == pages
+    assert all(q["limit"] == [str(limit)] for q in listing.queries)
+
+
+def test_last_full_page_then_empty_page(httpserver):
+    listing = Listing(IMAGES[:50])
+    root = _serve(httpserver, listing)
+    df = fetch_images(root, limit=25, progress=False)
+    assert len(df) == 50
+    assert [q.get("marker") for q in listing.queries] == [None, [IMAGES[24]["id"]], [IMAGES[49]["id"]]]
+
+
+def test_empty_first_page_gives_empty_typed_frame(httpserver):
+    root = _serve(httpserver, Listing([]))
+    df = fetch_images(root, progress=False)
+    assert len(df) == 0
+    assert {"id", "owner", "support_kvm", "created_at"} <= set(df.columns)
+    assert str(df["created_at"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_default_page_size_is_glance_maximum(httpserver):
+    listing = Listing(IMAGES)
+    root = _serve(httpserver, listing)
+    fetch_images(root, progress=False)
+    assert listing.queries[0]["limit"] == ["1000"]
+
+
+def test_next_resolved_against_endpoint_root_with_prefix(httpserver):
+    """Glance's next link is "/v2/images?..."; behind a path prefix it must keep the prefix."""
+    listing = Listing(IMAGES[:30])
+    httpserver.expect_request("/image/v2/images").respond_with_handler(listing)
+    df = fetch_images(httpserver.url_for("/image/v2"), limit=20, progress=False)
+    assert len(df) == 30
+    assert len(listing.queries) == 2
+
+
+def test_cloudimages_pages_by_marker_until_empty(httpserver):
+    listing = Listing(IMAGES, default_limit=500)
+    root = _serve(httpserver, listing, "/v2/cloudimages")
+    df = fetch_images(root, api="cloudimages", limit=20, progress=False)
+    assert _ids(df) == [im["id"] for im in IMAGES]
+    markers = [q.get("marker", [None])[0] for q in listing.queries]
+    assert markers == [None, IMAGES[19]["id"], IMAGES[39]["id"], IMAGES[56]["id"]]
+
+
+def test_cloudimages_default_page_size_is_server_default(httpserver):
+    listing = Listing(IMAGES, default_limit=500)
+    root = _serve(httpserver, listing, "/v2/cloudimages")
+    df = fetch_images(root, api="cloudimages", progress=False)
+    assert len(df) == 57
+    assert "limit" not in listing.queries[0]
+    assert len(listing.queries) == 2  # the 57 images, then the empty page
+
+
+def test_cloudimages_follows_next_when_present(httpserver):
+    listing = Listing(IMAGES, cloud_next=True)
+    root = _serve(httpserver, listing, "/v2/cloudimages")
+    df = fetch_images(root, api="cloudimages", limit=30, progress=False)
+    assert len(df) == 57
+    assert len(listing.queries) == 2
+
+
+def test_filters_and_sort_passed_through(httpserver):
+    listing = Listing(IMAGES[:3])
+    root = _serve(httpserver, listing)
+    filters = {
+        "status": "active", "visibility": "private", "owner": "p1", "__platform": "Ubuntu",
+        "__imagetype": "private", "__support_kvm": True, "tag": ["a=b", "c"],
+        "created_at": "gt:2024-01-01T00:00:00Z", "sort_key": "name", "sort_dir": "asc", "member_status": None,
+    }
+    df = fetch_images(root, filters=filters, progress=False)
+    q = listing.queries[0]
+    assert q == {"status": ["active"], "visibility": ["private"], "owner": ["p1"], "__platform": ["Ubuntu"],
+                 "__imagetype": ["private"], "__support_kvm": ["true"], "tag": ["a=b", "c"],
+                 "created_at": ["gt:2024-01-01T00:00:00Z"], "sort_key": ["name"], "sort_dir": ["asc"],
+                 "limit": ["1000"]}
+    assert df.attrs["imgkit"]["filters"]["tag"] == ["a=b", "c"]
+    assert df.attrs["imgkit"]["api"] == "images"
+    assert df.attrs["imgkit"]["source"] == root
+
+
+@pytest.mark.parametrize("api", ["images", "cloudimages"])
+def test_max_images_caps_and_shrinks_last_request(httpserver, api):
+    listing = Listing(IMAGES)
+    root = _serve(httpserver, listing, f"/v2/{api}")
+    df = fetch_images(root, api=api, limit=20, max_images=45, progress=False)
+    assert _ids(df) == [im["id"] for im in IMAGES[:45]]
+    assert [q["limit"] for q in listing.queries] == [["20"], ["20"], ["5"]]
+
+
+def test_max_images_without_limit(httpserver):
+    listing = Listing(IMAGES)
+    root = _serve(httpserver, listing)
+    df = fetch_images(root, max_images=7, progress=False)
+    assert len(df) == 7
+    assert listing.queries == [{"limit": ["7"]}]
+
+
+def test_server_ignoring_limit_is_still_capped(httpserver):
+    httpserver.expect_request("/v2/images").respond_with_json({"images": IMAGES})
+    df = fetch_images(httpserver.url_for("/"), max_images=5, progress=False)
+    assert _ids(df) == [im["id"] for im in IMAGES[:5]]
+
+
+# ----------------------------------------------------------------------------- pagination safety
+
+
+def test_next_loop_is_a_pagination_error(httpserver):
+    httpserver.expect_request("/v2/images").respond_with_json(
+        {"images": IMAGES[:2], "next": "/v2/images?marker=" + IMAGES[1]["id"]})
+    with pytest.raises(PaginationError, match="loop"):
+        fetch_images(httpserver.url_for("/"), progress=False)
+    assert len(httpserver.log) == 2
+
+
+def test_cloudimages_marker_loop_is_a_pagination_error(httpserver):
+    httpserver.expect_request("/v2/cloudimages").respond_with_json({"images": IMAGES[:2]})
+    with pytest.raises(PaginationError, match="loop"):
+        fetch_images(httpserver.url_for("/"), api="cloudimages", progress=False)
+    assert len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize("link", [
+    "https://evil.example.com/v2/images?marker=x",
+    "//evil.example.com/v2/images?marker=x",
+    "OTHER/v2/images?marker=x",  # same host, other port
+    "https://LOCAL/v2/images?marker=x",  # same host/port, other scheme
+])
+def test_cross_host_next_is_refused_and_never_contacted(httpserver, link):
+    other = socket.socket()
+    other.bind(("127.0.0.1", 0))
+    other.listen(1)
+    other_port = other.getsockname()[1]
+    link = link.replace("OTHER", f"http://127.0.0.1:{other_port}").replace("LOCAL", f"127.0.0.1:{httpserver.port}")
+    httpserver.expect_request("/v2/images").respond_with_json({"images": IMAGES[:2], "next": link})
+    try:
+        with pytest.raises(PaginationError, match="refusing to follow") as info:
+            fetch_images(httpserver.url_for("/"), token=TOKEN, progress=False)
+        other.settimeout(0.2)
+        with pytest.raises(socket.timeout):
+            other.accept()  # nobody knocked on the other port
+    finally:
+        other.close()
+    assert TOKEN not in str(info.value)
+
+
+def test_stale_marker_400_is_reported(httpserver):
+    calls = {"n": 0}
+
+    def handler(request):
+        calls["n"] += 1
+        if "marker" in request.args:
+            return Response(b'{"code": "400 Bad Request", "title": "Bad Request", '
+                            b'"message": "No image found with ID abc"}', status=400,
+                            content_type="application/json", headers={"X-Openstack-Request-Id": "req-9"})
+        return Response(orjson.dumps({"images": IMAGES[:2], "next": "/v2/images?limit=2&marker=abc"}),
+                        content_type="application/json")
+
+    httpserver.expect_request("/v2/images").respond_with_handler(handler)
+    with pytest.raises(PaginationError, match="marker 'abc'.*deleted while paging") as info:
+        fetch_images(httpserver.url_for("/"), limit=2, progress=False)
+    cause = info.value.__cause__
+    assert isinstance(cause, ApiError)
+    assert (cause.status, cause.code, cause.request_id) == (400, "400 Bad Request", "req-9")
+    assert "No image found with ID abc" in str(info.value)
+
+
+def test_redirect_to_other_host_is_refused(httpserver):
+    httpserver.expect_request("/v2/images").respond_with_data(
+        "", status=302, headers={"Location": "https://elsewhere.example.com/v2/images"})
+    with pytest.raises(ApiError, match="redirect to another host"):
+        fetch_images(httpserver.url_for("/"), token=TOKEN, progress=False)
+
+
+def test_same_host_redirect_is_followed(httpserver):
+    listing = Listing(IMAGES[:4])
+    httpserver.expect_request("/v2/images").respond_with_data("", status=301, headers={"Location": "/new/v2/images"})
+    httpserver.expect_request("/new/v2/images").respond_with_handler(listing)
+    df = fetch_images(httpserver.url_for("/"), progress=False)
+    assert len(df) == 4
+
+
+# ----------------------------------------------------------------------------- retries
+
+
+def test_429_with_retry_after_is_honoured(httpserver, no_sleep):
+    httpserver.expect_ordered_request("/v2/images").respond_with_data(
+        '{"error_code":"APIGW.0308","error_msg":"The throttling threshold has been reached"}', status=429,
+        headers={"Retry-After": "3"}, content_type="application/json")
+    httpserver.expect_ordered_request("/v2/images").respond_with_json({"images": IMAGES[:3]})
+    df = fetch_images(httpserver.url_for("/"), progress=False)
+    assert len(df) == 3
+    assert no_sleep == [3.0]
+
+
+def test_429_without_retry_after_backs_off_exponentially(httpserver, no_sleep):
+    body = '{"error_code":"APIGW.0308","error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 minute"}'
+    for _ in range(3):
+        httpserver.expect_ordered_request("/v2/images").respond_with_data(body, status=429,
+                                                                          content_type="application/json")
+    httpserver.expect_ordered_request("/v2/images").respond_with_json({"images": IMAGES[:3]})
+    df = fetch_images(httpserver.url_for("/"), progress=False)
+    assert len(df) == 3
+    assert len(no_sleep) == 3
+    for attempt, wait in enumerate(no_sleep):  # equal jitter: between half and all of 1, 2, 4 s
+        assert 2**attempt / 2 <= wait <= 2**attempt
+
+
+def test_429_gives_up_after_retries_with_gateway_code(httpserver, no_sleep):
+    httpserver.expect_request("/v2/images").respond_with_data(
+        '{"error_code":"APIGW.0308","error_msg":"throttled","request_id":"abc123"}', status=429,
+        content_type="application/json")
+    with pytest.raises(ApiError) as info:
+        fetch_images(httpserver.url_for("/"), retries=2, progress=False)
+    err = info.value
+    assert (err.status, err.code, err.message, err.request_id) == (429, "APIGW.0308",
+                                                                  "throttled (gave up after 3 attempts)", "abc123")
+    assert len(no_sleep) == 2
+    assert len(httpserver.log) == 3
+
+
+def test_retry_after_too_long_fails_at_once(httpserver, no_sleep):
+    httpserver.expect_request("/v2/images").respond_with_data("slow down", status=429,
+                                                              headers={"Retry-After": "3600"})
+    with pytest.raises(ApiError) as info:
+        fetch_images(httpserver.url_for("/"), progress=False)
+    assert info.value.retry_after == 3600.0
+    assert no_sleep == []
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_5xx_then_success(httpserver, no_sleep, status):
+    httpserver.expect_ordered_request("/v2/images").respond_with_data("busy", status=status)
+    httpserver.expect_ordered_request("/v2/images").respond_with_json({"images": IMAGES[:2]})
+    df = fetch_images(httpserver.url_for("/"), progress=False)
+    assert len(df) == 2
+    assert len(no_sleep) == 1
+
+
+def test_500_is_not_retried(httpserver, no_sleep):
+    httpserver.expect_request("/v2/images").respond_with_data("boom", status=500)
+    with pytest.raises(ApiError, match="HTTP 500: boom"):
+        fetch_images(httpserver.url_for("/"), progress=False)
+    assert no_sleep == []
+
+
+class RawServer:
+    """A loopback server answering each connection with the next scripted action.
+
+    Actions: bytes (sent, then the connection closes) or "reset" (closed with RST).
+    """
+
+    def __init__(self, actions):
+        self.actions = list(actions)
+        self.requests: list[bytes] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.actions:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.requests.append(data)
+                action = self.actions.pop(0)
+                if action == "reset":
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                else:
+                    conn.sendall(action)
+
+    def close(self):
+        self.sock.close()
+
+
+def _http_response(body: bytes, *, length: int | None = None, status: str = "200 OK") -> bytes:
+    n = len(body) if length is None else length
+    return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {n}\r\n"
+            f"Connection: close\r\n\r\n").encode() + body
+
+
+GOOD = _http_response(orjson.dumps({"images": IMAGES[:3]}))
+
+
+@pytest.mark.parametrize("fault", [
+    "reset",
+    _http_response(orjson.dumps({"images": IMAGES[:3]})[:40], length=400),  # truncated body
+    _http_response(b'{"images": [{"id": '),  # invalid JSON (complete but cut document)
+    _http_response(b"<html>gateway says hello</html>"),  # not JSON at all
+], ids=["reset", "truncated", "cut-json", "html-200"])
+def test_transient_faults_are_retried(no_sleep, fault):
+    server = RawServer([fault, GOOD])
+    try:
+        df = fetch_images(server.url, progress=False)
+    finally:
+        server.close()
+    assert len(df) == 3
+    assert len(server.requests) == 2
+    assert len(no_sleep) == 1
+
+
+def test_persistent_invalid_json_is_an_api_error(no_sleep):
+    bad = _http_response(b'{"images": [}')
+    server = RawServer([bad] * 3)
+    try:
+        with pytest.raises(ApiError, match="not valid JSON.*gave up after 3 attempts") as info:
+            fetch_images(server.url, retries=2, progress=False)
+    finally:
+        server.close()
+    assert info.value.status == 200
+
+
+def test_persistent_connection_failure_is_an_api_error(no_sleep):
+    server = RawServer(["reset"] * 2)
+    try:
+        with pytest.raises(ApiError, match="gave up after 2 attempts") as info:
+            fetch_images(server.url, retries=1, token=TOKEN, progress=False)
+    finally:
+        server.close()
+    assert info.value.status is None
+    assert TOKEN not in str(info.value)
+
+
+def test_connection_refused_is_an_api_error(no_sleep):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    with pytest.raises(ApiError, match="ConnectionError"):
+        fetch_images(f"http://127.0.0.1:{port}", retries=1, progress=False)
+    assert len(no_sleep) == 1
+
+
+def test_every_request_has_a_timeout(httpserver, monkeypatch):
+    seen = []
+    real = _http.requests.Session.request
+
+    def spy(self, method, url, **kw):
+        seen.append(kw.get("timeout"))
+        return real(self, method, url, **kw)
+
+    monkeypatch.setattr(_http.requests.Session, "request", spy)
+    _serve(httpserver, Listing(IMAGES))
+    fetch_images(httpserver.url_for("/"), limit=20, timeout=7.5, progress=False)
+    assert seen == [7.5, 7.5, 7.5]
+
+
+# ----------------------------------------------------------------------------- error bodies
+
+
+@pytest.mark.parametrize("body,content_type,status,code,message,rid", [
+    (b'{"error":{"message":"The imagetype is invalid.","code":"IMG.0024"}}', "application/json",
+     400, "IMG.0024", "The imagetype is invalid.", "hdr-1"),
+    (b'{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"b1"}',
+     "application/json", 401, "APIGW.0301", "Incorrect IAM authentication information", "b1"),
+    (b'{"errorCode":"IAM.0001","errorMsg":"denied"}', "application/json", 403, "IAM.0001", "denied", "hdr-1"),
+    (b'{"code":"400 Bad Request","title":"Bad Request","message":"Invalid sort key: color."}', "application/json",
+     400, "400 Bad Request", "Invalid sort key: color.", "hdr-1"),
+    (b'{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}',
+     "application/json", 401, "401", "The request you have made requires authentication.", "hdr-1"),
+    (b"<html>\n <head>\n  <title>403 Forbidden</title>\n </head>\n <body>\n  <h1>403 Forbidden</h1>\n"
+     b"  You are not authorized.<br /><br />\n </body>\n</html>", "text/html", 403, None,
+     "403 Forbidden You are not authorized.", "hdr-1"),
+    (b"Service temporarily overloaded", "text/plain", 404, None, "Service temporarily overloaded", "hdr-1"),
+    (b"", "text/plain", 404, None, "NOT FOUND", "hdr-1"),
+], ids=["ims", "apigw", "camel", "webob", "keystonemiddleware", "html", "text", "empty"])
+def test_error_body_shapes(httpserver, body, content_type, status, code, message, rid):
+    httpserver.expect_request("/v2/images").respond_with_data(body, status=status, content_type=content_type,
+                                                              headers={"X-Request-Id": "hdr-1"})
+    with pytest.raises(ApiError) as info:
+        fetch_images(httpserver.url_for("/"), token=TOKEN, progress=False)
+    err = info.value
+    assert (err.status, err.code, err.message, err.request_id) == (status, code, message, rid)
+    assert isinstance(err, AuthError) == (status == 401)
+    assert err.url == httpserver.url_for("/v2/images") + "?limit=1000"
+    assert TOKEN not in str(err) and TOKEN not in repr(err)
+
+
+def test_response_without_images_list(httpserver):
+    httpserver.expect_request("/v2/images").respond_with_json({"data": {"value": []}})
+    with pytest.raises(ApiError, match="no `images` list"):
+        fetch_images(httpserver.url_for("/"), progress=False)
+
+
+# ----------------------------------------------------------------------------- token handling
+
+
+def test_token_sent_as_header_and_never_leaked(httpserver, tmp_path, caplog):
+    listing = Listing(IMAGES)
+    root = _serve(httpserver, listing)
+    caplog.set_level(logging.DEBUG)
+    snap = tmp_path / "snap"
+    df = fetch_images(root, token=TOKEN, limit=20, save_to=snap, progress=False)
+    assert {req.headers.get("X-Auth-Token") for req, _ in httpserver.log} == {TOKEN}
+    assert len(df) == 57
+    assert TOKEN not in caplog.text
+    assert any("GET" in r.getMessage() for r in caplog.records)
+    for f in snap.iterdir():
+        assert TOKEN.encode() not in f.read_bytes()
+    assert TOKEN not in repr(df.attrs)
+
+
+def test_token_from_environment(httpserver, monkeypatch):
+    monkeypatch.setenv("OS_AUTH_TOKEN", TOKEN)
+    _serve(httpserver, Listing(IMAGES[:2]))
+    fetch_images(httpserver.url_for("/"), progress=False)
+    assert httpserver.log[0][0].headers.get("X-Auth-Token") == TOKEN
+
+
+def test_no_credentials_sends_no_token(httpserver):
+    _serve(httpserver, Listing(IMAGES[:2]))
+    fetch_images(httpserver.url_for("/"), progress=False)
+    assert "X-Auth-Token" not in httpserver.log[0][0].headers
+
+
+def test_secret_and_auth_reprs_hide_the_token():
+    from imgkit._auth import KeystonePassword, StaticToken
+
+    secret = _http._Secret(TOKEN)
+    assert TOKEN not in repr(secret) + str(secret) + f"{secret}"
+    assert TOKEN not in repr(StaticToken(TOKEN))
+    kp = KeystonePassword({"auth_url": "http://k", "username": "u", "password": TOKEN})
+    assert TOKEN not in repr(kp)
+    import pickle
+
+    with pytest.raises(TypeError):
+        pickle.dumps(secret)
+
+
+def test_static_token_401_is_auth_error_without_retry(httpserver):
+    httpserver.expect_request("/v2/images").respond_with_data(
+        '{"error":{"code":401,"title":"Unauthorized","message":"The request you have made requires authentication."}}',
+        status=401, content_type="application/json")
+    with pytest.raises(AuthError, match="requires authentication"):
+        fetch_images(httpserver.url_for("/"), token=TOKEN, progress=False)
+    assert len(httpserver.log) == 1
+
+
+# ----------------------------------------------------------------------------- Keystone
+
+
+class Keystone:
+    """A fake Keystone v3 issuing tok-1, tok-2, ... and a Glance accepting only `valid` tokens."""
+
+    def __init__(self, images_url: str = ""):
+        self.bodies: list[dict] = []
+        self.valid: set[str] = set()
+        self.images_url = images_url
+
+    def tokens(self, request: Request) -> Response:
+        body = orjson.loads(request.data)
+        self.bodies.append(body)
+        if body["auth"]["identity"]["password"]["user"]["password"] != "s3cret-pw":
+            return Response(b'{"error":{"code":401,"title":"Unauthorized","message":"The request you have made '
+                            b'requires authentication."}}', status=401, content_type="application/json")
+        token = f"tok-{len(self.bodies)}"
+        catalog = [{"type": "image", "name": "glance", "endpoints": [
+            {"interface": "public", "region": "r1", "url": self.images_url},
+            {"interface": "internal", "region": "r1", "url": "http://internal.invalid:9292"}]}]
+        return Response(orjson.dumps({"token": {"catalog": catalog}}), status=201, content_type="application/json",
+                        headers={"X-Subject-Token": token})
+
+    def images(self, request: Request) -> Response:
+        if request.headers.get("X-Auth-Token") not in self.valid:
+            return Response(b'{"error":{"code":401,"title":"Unauthorized","message":"expired"}}', status=401,
+                            content_type="application/json")
+        return Response(orjson.dumps({"images": IMAGES[:3]}), content_type="application/json")
+
+
+def _password_env(monkeypatch, url, password="s3cret-pw"):
+    monkeypatch.setenv("OS_AUTH_URL", url)
+    monkeypatch.setenv("OS_USERNAME", "alice")
+    monkeypatch.setenv("OS_PASSWORD", password)
+    monkeypatch.setenv("OS_PROJECT_NAME", "proj")
+    monkeypatch.setenv("OS_USER_DOMAIN_NAME", "Default")
+    monkeypatch.setenv("OS_PROJECT_DOMAIN_NAME", "Default")
+
+
+def test_keystone_password_auth_from_env(httpserver, monkeypatch, caplog):
+    ks = Keystone()
+    ks.valid = {"tok-1"}
+    httpserver.expect_request("/identity/v3/auth/tokens", method="POST").respond_with_handler(ks.tokens)
+    httpserver.expect_request("/v2/images").respond_with_handler(ks.images)
+    _password_env(monkeypatch, httpserver.url_for("/identity"))
+    caplog.set_level(logging.DEBUG)
+    df = fetch_images(httpserver.url_for("/"), progress=False)
+    assert len(df) == 3
+    assert ks.bodies == [{"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "password": "s3cret-pw", "name": "alice", "domain": {"name": "Default"}}}},
+        "scope": {"project": {"name": "proj", "domain": {"name": "Default"}}}}}]
+    assert "s3cret-pw" not in caplog.text and "tok-1" not in caplog.text
+
+
+def test_401_then_reauth_once(httpserver, monkeypatch):
+    ks = Keystone()
+    ks.valid = {"tok-2"}  # the first token is already "expired"
+    httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_handler(ks.tokens)
+    httpserver.expect_request("/v2/images").respond_with_handler(ks.images)
+    _password_env(monkeypatch, httpserver.url_for("/v3"))
+    df = fetch_images(httpserver.url_for("/"), progress=False)
+    assert len(df) == 3
+    assert len(ks.bodies) == 2
+    sent = [req.headers.get("X-Auth-Token") for req, _ in httpserver.log if req.path == "/v2/images"]
+    assert sent == ["tok-1", "tok-2"]
+
+
+def test_401_after_reauth_is_auth_error(httpserver, monkeypatch):
+    ks = Keystone()  # no token is ever valid
+    httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_handler(ks.tokens)
+    httpserver.expect_request("/v2/images").respond_with_handler(ks.images)
+    _password_env(monkeypatch, httpserver.url_for("/"))
+    with pytest.raises(AuthError, match="expired") as info:
+        fetch_images(httpserver.url_for("/"), progress=False)
+    assert len(ks.bodies) == 2
+    assert "tok-" not in str(info.value)
+
+
+def test_keystone_rejects_password(httpserver, monkeypatch):
+    ks = Keystone()
+    httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_handler(ks.tokens)
+    _password_env(monkeypatch, httpserver.url_for("/"), password="wrong-pw-123")
+    with pytest.raises(AuthError, match="Keystone refused the credentials") as info:
+        fetch_images(httpserver.url_for("/"), progress=False)
+    assert info.value.status == 401
+    assert "wrong-pw-123" not in str(info.value)
+
+
+def _clouds_yaml(tmp_path, auth_url, **extra):
+    import yaml
+
+    cloud = {"auth": {"auth_url": auth_url, "username": "alice", "password": "s3cret-pw", "project_id": "p-123",
+                      "user_domain_id": "default"}, "region_name": "r1"}
+    cloud.update(extra)
+    path = tmp_path / "clouds.yaml"
+    path.write_text(yaml.safe_dump({"clouds": {"mycloud": cloud, "other": {"auth": {"token": "x"}}}}))
+    return path
+
+
+def test_clouds_yaml_from_os_client_config_file(httpserver, monkeypatch, tmp_path):
+    ks = Keystone(images_url=httpserver.url_for("/"))
+    ks.valid = {"tok-1"}
+    httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_handler(ks.tokens)
+    httpserver.expect_request("/v2/images").respond_with_handler(ks.images)
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(_clouds_yaml(tmp_path, httpserver.url_for("/v3"))))
+    df = fetch_images(None, cloud="mycloud", progress=False)  # endpoint from the catalog
+    assert len(df) == 3
+    assert ks.bodies[0]["auth"]["scope"] == {"project": {"id": "p-123"}}
+    assert ks.bodies[0]["auth"]["identity"]["password"]["user"]["domain"] == {"id": "default"}
+
+
+def test_clouds_yaml_search_path_and_os_cloud(httpserver, monkeypatch, tmp_path):
+    ks = Keystone()
+    ks.valid = {"tok-1"}
+    httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_handler(ks.tokens)
+    httpserver.expect_request("/v2/images").respond_with_handler(ks.images)
+    conf = tmp_path / "xdg" / "openstack"
+    conf.mkdir(parents=True)
+    _clouds_yaml(tmp_path, httpserver.url_for("/")).rename(conf / "clouds.yaml")
+    (conf / "secure.yaml").write_text("clouds:\n  mycloud:\n    auth:\n      password: s3cret-pw\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OS_CLOUD", "mycloud")
+    df = fetch_images(httpserver.url_for("/"), progress=False)
+    assert len(df) == 3
+
+
+def test_clouds_yaml_errors(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="no clouds.yaml found"):
+        fetch_images("http://127.0.0.1:9", cloud="mycloud")
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(_clouds_yaml(tmp_path, "http://127.0.0.1:9")))
+    with pytest.raises(ConfigError, match="cloud 'nope' not found .*'mycloud', 'other'"):
+        fetch_images("http://127.0.0.1:9", cloud="nope")
+
+
+def test_clouds_yaml_token_auth(httpserver, monkeypatch, tmp_path):
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(_clouds_yaml(tmp_path, "http://127.0.0.1:9")))
+    _serve(httpserver, Listing(IMAGES[:1]))
+    fetch_images(httpserver.url_for("/"), cloud="other", progress=False)
+    assert httpserver.log[0][0].headers.get("X-Auth-Token") == "x"
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+
+def test_snapshot_roundtrip(httpserver, tmp_path):
+    listing = Listing(IMAGES)
+    root = _serve(httpserver, listing)
+    snap = tmp_path / "snap"
+    df = fetch_images(root, limit=25, save_to=snap, filters={"status": "active"}, progress=False)
+    names = sorted(p.name for p in snap.iterdir())
+    assert names == ["_imgkit_snapshot.json", "page-000001.json", "page-000002.json", "page-000003.json"]
+    raw = [body for _, body in zip(range(3), (resp.get_data() for _, resp in httpserver.log))]
+    assert [(snap / f"page-00000{i}.json").read_bytes() for i in (1, 2, 3)] == raw
+    meta = orjson.loads((snap / "_imgkit_snapshot.json").read_bytes())
+    assert meta["endpoint"] == root and meta["api"] == "images" and meta["filters"] == {"status": "active"}
+    assert (meta["pages"], meta["images"], meta["imgkit_version"]) == (3, 57, imgkit.__version__)
+    fetched = pd.Timestamp(meta["fetched_at"])
+    assert fetched.tz is not None and df.attrs["imgkit"]["fetched_at"] == fetched
+    again = imgkit.read_images(snap)
+    pd.testing.assert_frame_equal(again, df)
+    assert again.attrs["imgkit"]["fetched_at"] == df.attrs["imgkit"]["fetched_at"]
+
+
+def test_snapshot_replaces_old_snapshot_only_on_success(httpserver, tmp_path, no_sleep):
+    snap = tmp_path / "snap"
+    _serve(httpserver, Listing(IMAGES[:3]))
+    fetch_images(httpserver.url_for("/"), save_to=snap, progress=False)
+    before = {p.name: p.read_bytes() for p in snap.iterdir()}
+    httpserver.clear()
+    httpserver.expect_request("/v2/images").respond_with_data("down", status=503)
+    with pytest.raises(ApiError):
+        fetch_images(httpserver.url_for("/"), save_to=snap, retries=0, progress=False)
+    assert {p.name: p.read_bytes() for p in snap.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snap"]  # no partial directory left
+
+
+def test_snapshot_refuses_foreign_directory(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not empty and is not an imgkit snapshot"):
+        fetch_images("http://127.0.0.1:9", save_to=tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+# ----------------------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"api": "servers"}, "`api` must be one of 'images', 'cloudimages', got 'servers'"),
+    ({"limit": 0}, "`limit` must be a positive integer"),
+    ({"max_images": -1}, "`max_images` must be a positive integer"),
+    ({"filters": {"marker": "x"}}, "filter 'marker' is managed"),
+    ({"filters": [("a", "b")]}, "`filters` must be a mapping"),
+    ({"errors": "loud"}, "`errors` must be one of"),
+    ({"token": ""}, "`token` is empty"),
+])
+def test_bad_options(kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        fetch_images("http://127.0.0.1:9", **kwargs)
+
+
+@pytest.mark.parametrize("endpoint", ["", "ims.example.com", "ftp://x/y", None])
+def test_bad_endpoint(endpoint):
+    with pytest.raises(ConfigError, match="endpoint"):
+        fetch_images(endpoint)
+
+
+def test_endpoint_credentials_and_version_are_stripped(httpserver):
+    _serve(httpserver, Listing(IMAGES[:1]))
+    url = httpserver.url_for("/v2/").replace("http://", "http://bob:pw@")
+    df = fetch_images(url, progress=False)
+    assert df.attrs["imgkit"]["source"] == httpserver.url_for("/").rstrip("/")
+    assert "pw" not in repr(df.attrs)
+
+
+def test_own_session_is_used_and_not_closed(httpserver):
+    import requests
+
+    _serve(httpserver, Listing(IMAGES[:2]))
+    with requests.Session() as s:
+        s.headers["X-Custom"] = "yes"
+        fetch_images(httpserver.url_for("/"), session=s, progress=False)
+        assert httpserver.log[0][0].headers.get("X-Custom") == "yes"
+        assert s.adapters  # still usable
+        assert s.get(httpserver.url_for("/v2/images")).status_code == 200
+
+
+def test_progress_bar(httpserver, capsys):
+    _serve(httpserver, Listing(IMAGES))
+    fetch_images(httpserver.url_for("/"), limit=20, progress=True)
+    err = capsys.readouterr().err
+    assert "57" in err and "images" in err and "pages=3" in err
