@@ -28,6 +28,13 @@ from .errors import (
     SourceError,
 )
 from .load import read_images, read_parquet, to_parquet
+from .plotting import (
+    platform_colors,
+    plot_age,
+    plot_creation_timeline,
+    plot_feature_support,
+    plot_os_distribution,
+)
 from .schema import FIELDS, api_to_column, column_to_api, describe_columns
 from .validate import validate
 
@@ -50,6 +57,11 @@ __all__ = [
     "feature_support",
     "filter_images",
     "os_distribution",
+    "platform_colors",
+    "plot_age",
+    "plot_creation_timeline",
+    "plot_feature_support",
+    "plot_os_distribution",
     "resolve_as_of",
     "stale_images",
     "tenant_summary",
