@@ -17,6 +17,7 @@ from .analysis import (
     stale_images,
     tenant_summary,
 )
+from .demo import generate_listing, load_demo, write_listing
 from .errors import (
     ApiError,
     AuthError,
@@ -68,8 +69,11 @@ __all__ = [
     "api_to_column",
     "column_to_api",
     "describe_columns",
+    "generate_listing",
+    "load_demo",
     "read_images",
     "read_parquet",
     "to_parquet",
     "validate",
+    "write_listing",
 ]
