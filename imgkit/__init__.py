@@ -6,6 +6,7 @@ schema -> load (read_images) / fetch (fetch_images) -> typed frame -> analysis -
 
 from __future__ import annotations
 
+from . import accessor as _accessor  # noqa: F401  (registers the df.imgkit accessor)
 from .analysis import (
     age_profile,
     creation_timeline,

@@ -286,19 +286,21 @@ def _stamp(result: Any, as_of: pd.Timestamp, source: str) -> Any:
 
 
 def _fold_top(table: pd.DataFrame, top: int | None) -> pd.DataFrame:
-    """Keep the `top` largest columns (by total), fold the rest into OTHER (last)."""
+    """Keep the `top` largest columns (by total), fold the rest into OTHER; MISSING stays last."""
     if top is None:
         return table
     if not isinstance(top, (int, np.integer)) or isinstance(top, bool) or top < 1:
         raise ConfigError(f"`top` must be None or a positive integer, got {top!r}")
     totals = table.sum(axis=0)
-    candidates = [c for c in table.columns if c != OTHER]
+    candidates = [c for c in table.columns if c not in (OTHER, MISSING)]
     ranked = sorted(candidates, key=lambda c: (-totals[c], candidates.index(c)))
     keep = ranked[:top]
-    rest = [c for c in table.columns if c not in keep]
+    rest = [c for c in table.columns if c not in keep and c != MISSING]
     out = table[keep].copy()
     if rest:
         out[OTHER] = table[rest].sum(axis=1)
+    if MISSING in table.columns:
+        out[MISSING] = table[MISSING]
     return out
 
 
@@ -327,9 +329,9 @@ def os_distribution(
     normalize : bool, default False
         Shares (0..1) within each group instead of counts.
     top : int, optional
-        Keep the `top` most frequent categories (over the whole frame) and fold the
-        rest into ``"Other"`` (merged with the documented platform ``"Other"``),
-        placed last. Without it, every documented category appears in the schema's
+        Keep the `top` most frequent categories (over the whole frame), largest
+        first, and fold the rest into ``"Other"`` (merged with the documented
+        platform ``"Other"``), then ``"(missing)"``, which is never folded. Without it, every documented category appears in the schema's
         order, even when empty, then undocumented values, then ``"(missing)"``.
 
     Returns

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ._checks import check_argument
 from .analysis import (
+    ALL_IMAGES,
     MISSING,
     OTHER,
     _age_days,
@@ -233,7 +234,7 @@ def plot_os_distribution(
     xlabel = "share of images" if normalize else "images"
     table = os_distribution(df, by=by, level=level)
     if by is None:
-        table = table.to_frame().T
+        table = table.to_frame(ALL_IMAGES).T
     table = table.loc[:, table.sum(axis=0) > 0]
     n_rows = min(len(table), top_groups + 1)
     ax = _new_ax(ax, height=max(3.0, 0.35 * n_rows + 1.6), width=9.0)
