@@ -250,19 +250,19 @@ def _collect(source: Any) -> _Collected:
 
 
 # --------------------------------------------------------------------------------------------
-# Typing: raw values -> Arrow -> typed pandas arrays, with findings
+# Typing: raw columns -> typed pandas arrays, with findings
 # --------------------------------------------------------------------------------------------
 class _Ctx:
     """Row context for findings: image ids and per-row sources/positions."""
 
-    def __init__(self, ids: list[Any], sources: np.ndarray, positions: np.ndarray) -> None:
+    def __init__(self, ids: Any, sources: Any, positions: Any) -> None:
         self.ids = ids
         self.sources = sources
         self.positions = positions
         self.rows: list[tuple[Any, ...]] = []
 
     def add(self, i: int, column: str, api: str, value: Any, rule: str, action: str) -> None:
-        raw = value if isinstance(value, str) else _json_text(value)
+        raw = None if value is None else value if isinstance(value, str) else _json_text(value)
         iid = self.ids[i]
         self.rows.append(
             (self.sources[i], int(self.positions[i]), iid if isinstance(iid, str) else None, column, api, raw, rule,
@@ -290,47 +290,69 @@ def _to_text_values(values: list[Any]) -> list[str | None]:
     return out
 
 
-def _arrow_from_values(values: list[Any]) -> tuple[pa.Array, bool]:
-    """Arrow array of the column's JSON type; (array, had_non_string_in_mixed)."""
+def _arrow_from_values(values: list[Any]) -> pa.Array:
+    """An Arrow array of the column's JSON type; text when the JSON types are mixed."""
     types = {type(v) for v in values}
     types.discard(type(None))
-    if _MISSING.__class__ in types:
-        types.discard(_MISSING.__class__)
+    if type(_MISSING) in types:
+        types.discard(type(_MISSING))
         values = [None if v is _MISSING else v for v in values]
     if not types or types == {str}:
-        return pa.array(values, pa.string()), False
+        return pa.array(values, pa.string())
     if types == {bool}:
-        return pa.array(values, pa.bool_()), False
+        return pa.array(values, pa.bool_())
     if types == {int}:
         try:
-            return pa.array(values, pa.int64()), False
+            return pa.array(values, pa.int64())
         except (OverflowError, pa.ArrowInvalid):
             pass
     elif types == {float}:
-        return pa.array(values, pa.float64()), False
-    return pa.array(_to_text_values(values), pa.string()), True
+        return pa.array(values, pa.float64())
+    return pa.array(_to_text_values(values), pa.string())
 
 
-def _pd_bool(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
+def _pd_bool(arr: pa.Array) -> Any:
     mask = arr.is_null().to_numpy(zero_copy_only=False)
     vals = arr.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
     return pd.arrays.BooleanArray(vals, mask)
 
 
-def _pd_int(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
+def _pd_int(arr: pa.Array) -> Any:
     mask = arr.is_null().to_numpy(zero_copy_only=False)
     vals = arr.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     return pd.arrays.IntegerArray(vals, mask)
 
 
-def _pd_string(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
+def _pd_string(arr: pa.Array) -> Any:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.string())
     return _STRING.construct_array_type()(pa.chunked_array([arr.cast(pa.large_string())]))
 
 
+_LIST_TYPE = pa.list_(pa.string())
+_LIST_DTYPE = pd.ArrowDtype(_LIST_TYPE)
+
+
+def _pd_list(arr: pa.Array) -> Any:
+    """A list-of-strings column (``ArrowDtype(list<string>)``; each cell reads as a Python list)."""
+    arr = arr.fill_null(pa.scalar([], _LIST_TYPE))
+    return pd.arrays.ArrowExtensionArray(pa.chunked_array([arr]))
+
+
 def _bad_positions(invalid: pa.Array) -> np.ndarray:
     return np.flatnonzero(invalid.fill_null(False).to_numpy(zero_copy_only=False))
+
+
+def _is_text(arr: pa.Array) -> bool:
+    return pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+
+
+def _as_text(arr: pa.Array) -> pa.Array:
+    if _is_text(arr):
+        return arr
+    if pa.types.is_null(arr.type):
+        return arr.cast(pa.string())
+    return pa.array(_to_text_values(arr.to_pylist()), pa.string())
 
 
 def _blank_to_null(arr: pa.Array) -> pa.Array:
@@ -338,15 +360,11 @@ def _blank_to_null(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), pa.scalar(None, arr.type), arr)
 
 
-def _type_text(f: Field | None, arr: pa.Array, ctx: _Ctx, *, blank_to_na: bool) -> Any:
-    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
-        if pa.types.is_null(arr.type):
-            arr = arr.cast(pa.string())
-        else:
-            for i in _bad_positions(arr.is_valid()):
-                if f is not None:
-                    ctx.add(i, f.column, f.api, arr[i].as_py(), "type", "converted to text")
-            arr = pa.array(_to_text_values(arr.to_pylist()), pa.string())
+def _type_text(f: Field, arr: pa.Array, ctx: _Ctx, *, blank_to_na: bool) -> Any:
+    if not _is_text(arr) and not pa.types.is_null(arr.type):
+        for i in _bad_positions(arr.is_valid()):
+            ctx.add(i, f.column, f.api, arr[i].as_py(), "type", "converted to text")
+    arr = _as_text(arr)
     if blank_to_na:
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
     return _pd_string(arr)
@@ -355,11 +373,8 @@ def _type_text(f: Field | None, arr: pa.Array, ctx: _Ctx, *, blank_to_na: bool) 
 def _type_bool(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
     if pa.types.is_boolean(arr.type):
         out = arr
-    elif pa.types.is_null(arr.type):
-        out = pa.nulls(len(arr), pa.bool_())
     else:
-        if not pa.types.is_string(arr.type):
-            arr = pa.array(_to_text_values(arr.to_pylist()), pa.string())
+        arr = _as_text(arr)
         norm = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
         is_true = pc.equal(norm, "true")
         is_false = pc.equal(norm, "false")
@@ -367,9 +382,8 @@ def _type_bool(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
         for i in _bad_positions(pc.invert(ok)):
             ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
         out = pc.if_else(pc.or_(is_true, is_false), is_true, pa.scalar(None, pa.bool_()))
-    if f.kind == "flag":
-        # absent (or null) = not supported; "" or an untypable value stays NA
-        out = pc.if_else(arr.is_null(), False, out) if not pa.types.is_null(arr.type) else pc.fill_null(out, False)
+    if f.kind == "flag":  # absent (or null) = not supported; "" or an untypable value stays NA
+        out = pc.if_else(arr.is_null(), False, out)
     return _pd_bool(out)
 
 
@@ -379,33 +393,25 @@ _INT_RE = r"^\s*[+-]?\d+\s*$"
 def _type_int(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
     if pa.types.is_integer(arr.type):
         return _pd_int(arr.cast(pa.int64()))
-    if pa.types.is_null(arr.type):
-        return _pd_int(pa.nulls(len(arr), pa.int64()))
     if pa.types.is_floating(arr.type):
         integral = pc.equal(pc.floor(arr), arr)
         for i in _bad_positions(pc.invert(integral)):
             ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
         return _pd_int(pc.if_else(integral, arr, pa.scalar(None, arr.type)).cast(pa.int64()))
-    if not pa.types.is_string(arr.type):
-        arr = pa.array(_to_text_values(arr.to_pylist()), pa.string())
+    arr = _as_text(arr)
     numeric = pc.match_substring_regex(arr, _INT_RE)
-    blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
-    bad = pc.and_(pc.invert(numeric), pc.invert(blank))
+    bad = pc.and_(pc.invert(numeric), pc.invert(pc.equal(pc.utf8_trim_whitespace(arr), "")))
     clean = pc.if_else(numeric, pc.utf8_trim_whitespace(arr), pa.scalar(None, pa.string()))
     try:
         ints = clean.cast(pa.int64())
-    except (pa.ArrowInvalid, OverflowError):  # out of int64 range
-        vals = []
-        for i, s in enumerate(clean.to_pylist()):
-            if s is None:
-                vals.append(None)
-                continue
-            v = int(s)
-            if -(2**63) <= v < 2**63:
-                vals.append(v)
-            else:
-                vals.append(None)
-                ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA (out of int64 range)")
+    except (pa.ArrowInvalid, OverflowError):  # some value is out of int64 range
+        vals: list[int | None] = []
+        for i, text in enumerate(clean.to_pylist()):
+            v = None if text is None else int(text)
+            if v is not None and not -(2**63) <= v < 2**63:
+                ctx.add(i, f.column, f.api, text, "untypable", "set to NA (out of int64 range)")
+                v = None
+            vals.append(v)
         ints = pa.array(vals, pa.int64())
     for i in _bad_positions(bad):
         ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
@@ -413,58 +419,58 @@ def _type_int(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
 
 
 def _type_datetime(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
-    if pa.types.is_null(arr.type):
-        return pd.DatetimeIndex(np.full(len(arr), np.datetime64("NaT"), "datetime64[ns]"), tz="UTC").array
-    if not pa.types.is_string(arr.type):
-        arr = pa.array(_to_text_values(arr.to_pylist()), pa.string())
-    arr = _blank_to_null(arr)
+    arr = _blank_to_null(_as_text(arr))
+    try:  # fast: every value ISO 8601 with a zone
+        ts = arr.cast(pa.timestamp("ns", "UTC"))
+        return pd.Series(ts.to_pandas(), copy=False).astype(_DT_DTYPE).array
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     s = pd.Series(_pd_string(arr))
-    parsed = _parse_datetimes(s)
-    bad = (parsed.isna() & s.notna()).to_numpy()
-    for i in np.flatnonzero(bad):
+    obj = s.astype(object).where(s.notna(), None)
+    parsed = pd.to_datetime(obj, utc=True, format="ISO8601", errors="coerce").astype(_DT_DTYPE)
+    for i in np.flatnonzero((parsed.isna() & s.notna()).to_numpy()):
         ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
     return parsed.array
 
 
-def _parse_datetimes(s: pd.Series) -> pd.Series:
-    obj = s.astype(object).where(s.notna(), None)
-    try:
-        out = pd.to_datetime(obj, utc=True, format="ISO8601", errors="coerce")
-    except (ValueError, OverflowError):  # pragma: no cover - pandas raises on some out-of-bounds inputs
-        out = pd.Series([pd.to_datetime(v, utc=True, format="ISO8601", errors="coerce") for v in obj], index=s.index)
-    return out.astype(_DT_DTYPE)
-
-
 def _type_enum(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
-    text = pd.Series(_type_text(f, arr, ctx, blank_to_na=True))
-    seen = pd.unique(text.dropna().to_numpy(dtype=object))
-    extra = sorted(str(v) for v in seen if v not in set(f.values))
-    cats = list(f.values) + extra
-    return pd.Categorical(text.astype(object).where(text.notna(), None), categories=cats)
+    text = _as_text(arr)
+    if not _is_text(arr) and not pa.types.is_null(arr.type):
+        for i in _bad_positions(arr.is_valid()):
+            ctx.add(i, f.column, f.api, arr[i].as_py(), "type", "converted to text")
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+    enc = text.dictionary_encode()
+    seen = enc.dictionary.to_pylist()
+    documented = set(f.values)
+    cats = list(f.values) + sorted(v for v in seen if v not in documented)
+    pos = {c: i for i, c in enumerate(cats)}
+    remap = np.array([pos[v] for v in seen] + [-1], dtype=np.int32)
+    idx = enc.indices.fill_null(len(seen)).to_numpy(zero_copy_only=False)
+    return pd.Categorical.from_codes(remap[idx], categories=cats)
 
 
-def _type_list(f: Field, values: list[Any], ctx: _Ctx) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
+def _type_list(f: Field, values: list[Any], ctx: _Ctx) -> Any:
+    out: list[list[str]] = []
     split_text = f.api == "__support_agent_list"
     for i, v in enumerate(values):
         if v is None or v is _MISSING:
-            out[i] = []
+            out.append([])
         elif isinstance(v, list):
             if all(isinstance(x, str) for x in v):
-                out[i] = v
+                out.append(v)
             else:
                 ctx.add(i, f.column, f.api, v, "type", "items converted to text")
-                out[i] = [x if isinstance(x, str) else _json_text(x) for x in v]
+                out.append([x if isinstance(x, str) else _json_text(x) for x in v])
         elif isinstance(v, str):
             if split_text:
-                out[i] = [p.strip() for p in v.split(",") if p.strip()]
+                out.append([p.strip() for p in v.split(",") if p.strip()])
             else:
                 ctx.add(i, f.column, f.api, v, "type", "wrapped in a one-item list")
-                out[i] = [v] if v else []
+                out.append([v] if v else [])
         else:
             ctx.add(i, f.column, f.api, v, "untypable", "set to empty list")
-            out[i] = []
-    return out
+            out.append([])
+    return _pd_list(pa.array(out, _LIST_TYPE))
 
 
 def _type_json(f: Field, values: list[Any], ctx: _Ctx) -> np.ndarray:
@@ -498,8 +504,21 @@ def _object_column(values: list[Any]) -> np.ndarray:
     return out
 
 
+def _type_unknown_arrow(arr: pa.Array) -> Any:
+    """Conservative typing of a key the schema does not know, from its Arrow (JSON) type."""
+    t = arr.type
+    if _is_text(arr):
+        return _pd_string(arr)
+    if pa.types.is_boolean(t):
+        return _pd_bool(arr)
+    if pa.types.is_integer(t):
+        return _pd_int(arr.cast(pa.int64()))
+    if pa.types.is_floating(t):
+        return pd.array(arr.to_numpy(zero_copy_only=False), dtype="Float64")
+    return _object_column(arr.to_pylist())
+
+
 def _type_unknown(values: list[Any]) -> Any:
-    """Conservative typing of a key the schema does not know."""
     types = {type(v) for v in values} - {type(None), type(_MISSING)}
     clean = [None if v is _MISSING else v for v in values]
     if types == {str}:
@@ -516,15 +535,8 @@ def _type_unknown(values: list[Any]) -> Any:
     return _object_column(clean)
 
 
-def _type_column(f: Field, values: list[Any], ctx: _Ctx) -> Any:
-    """Apply the schema's typing rule for one known field to raw values."""
-    if f.kind == "list":
-        return _type_list(f, values, ctx)
-    if f.kind == "json":
-        return _type_json(f, values, ctx)
-    if f.kind == "object":
-        return _object_column(values)
-    arr, _mixed = _arrow_from_values(values)
+def _type_arrow(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
+    """Apply the schema's typing rule for one known field to an Arrow column of raw JSON values."""
     if f.kind == "text":
         return _type_text(f, arr, ctx, blank_to_na=not f.mandatory)
     if f.kind == "enum":
@@ -535,12 +547,93 @@ def _type_column(f: Field, values: list[Any], ctx: _Ctx) -> Any:
         return _type_int(f, arr, ctx)
     if f.kind == "datetime":
         return _type_datetime(f, arr, ctx)
-    raise AssertionError(f"unhandled kind {f.kind}")  # pragma: no cover
+    if f.kind == "list":
+        if arr.type == _LIST_TYPE:
+            return _pd_list(arr)
+        return _type_list(f, arr.to_pylist(), ctx)
+    if f.kind == "json":
+        return _type_json(f, arr.to_pylist(), ctx)
+    return _object_column(arr.to_pylist())
+
+
+def _type_values(f: Field, values: list[Any], ctx: _Ctx) -> Any:
+    """Apply the schema's typing rule for one known field to raw Python values."""
+    if f.kind == "list":
+        return _type_list(f, values, ctx)
+    if f.kind == "json":
+        return _type_json(f, values, ctx)
+    if f.kind == "object":
+        return _object_column(values)
+    return _type_arrow(f, _arrow_from_values(values), ctx)
 
 
 # --------------------------------------------------------------------------------------------
-# Records -> frame
+# Raw columns -> frame (shared by the exact and the fast parser)
 # --------------------------------------------------------------------------------------------
+class _RecordColumns:
+    """Raw columns of parsed records (the exact path)."""
+
+    def __init__(self, records: list[Mapping]) -> None:
+        self.records = records
+        self.n = len(records)
+        keys: dict[str, None] = {}
+        for rec in records:
+            for k in rec:
+                if k not in keys:
+                    keys[k] = None
+        self.keys = list(keys)
+
+    def ids(self) -> list[Any]:
+        return [rec.get("id") for rec in self.records]
+
+    def typed(self, f: Field, ctx: _Ctx) -> Any:
+        values = [rec.get(f.api, _MISSING) for rec in self.records]
+        if f.mandatory:
+            for i, v in enumerate(values):
+                if v is _MISSING:
+                    ctx.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
+        return _type_values(f, values, ctx)
+
+    def unknown(self, key: str) -> Any:
+        return _type_unknown([rec.get(key) for rec in self.records])
+
+
+def _missing_action(f: Field) -> str:
+    return "missing (False)" if f.kind == "flag" else "missing ([])" if f.kind == "list" else "missing (NA)"
+
+
+def _build_frame(cols: Any, ctx: _Ctx) -> tuple[pd.DataFrame, dict[str, str]]:
+    n = cols.n
+    present = set(cols.keys)
+    columns: dict[str, Any] = {}
+    api_of: dict[str, str] = {}
+    for f in FIELDS:
+        if f.api in present:
+            columns[f.column] = cols.typed(f, ctx)
+        else:
+            if f.mandatory:
+                for i in range(n):
+                    ctx.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
+            columns[f.column] = _type_values(f, [None] * n, ctx)
+        api_of[f.column] = f.api
+    unknown = [k for k in cols.keys if field_for_api(k) is None]
+    for k, name in _unknown_column_names(unknown, set(columns)).items():
+        columns[name] = cols.unknown(k)
+        api_of[name] = k
+    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False), api_of
+
+
+def _drop_duplicates(df: pd.DataFrame, ctx: _Ctx) -> pd.DataFrame:
+    """Keep the last occurrence of each id; record the others."""
+    ids = df["id"]
+    dup = (ids.duplicated(keep="last") & ids.notna()).to_numpy()
+    if not dup.any():
+        return df
+    for i in np.flatnonzero(dup):
+        ctx.add(int(i), "id", "id", ids.iat[i], "duplicate_id", "dropped (a later record has the same id)")
+    return df.loc[~dup].reset_index(drop=True)
+
+
 def _records_frame(collected: _Collected) -> tuple[pd.DataFrame, pd.DataFrame]:
     records: list[Any] = []
     sources: list[str] = []
@@ -554,59 +647,12 @@ def _records_frame(collected: _Collected) -> tuple[pd.DataFrame, pd.DataFrame]:
             records.append(rec)
         sources.extend([chunk.source] * len(chunk.records))
         positions.extend(range(len(chunk.records)))
-    n = len(records)
-    src_arr = np.array(sources, dtype=object)
-    pos_arr = np.array(positions, dtype=np.int64)
-
-    # union of keys, in order of first appearance
-    keys: dict[str, None] = {}
-    for rec in records:
-        for k in rec:
-            if k not in keys:
-                keys[k] = None
-    raw_ids = [rec.get("id") for rec in records]
-    ctx = _Ctx(raw_ids, src_arr, pos_arr)
-
-    columns: dict[str, Any] = {}
-    api_of: dict[str, str] = {}
-    for f in FIELDS:
-        if f.api in keys:
-            values = [rec.get(f.api, _MISSING) for rec in records]
-            if f.mandatory:
-                for i, v in enumerate(values):
-                    if v is _MISSING:
-                        ctx.add(i, f.column, f.api, None, "mandatory", "missing (NA)" if f.kind != "flag" else
-                                "missing (False)")
-        else:
-            values = [None] * n
-            if f.mandatory:
-                for i in range(n):
-                    ctx.add(i, f.column, f.api, None, "mandatory", "missing (NA)" if f.kind != "flag" else
-                            "missing (False)")
-        columns[f.column] = _type_column(f, values, ctx)
-        api_of[f.column] = f.api
-
-    unknown = [k for k in keys if field_for_api(k) is None]
-    for k, name in _unknown_column_names(unknown, set(columns)).items():
-        columns[name] = _type_unknown([rec.get(k) for rec in records])
-        api_of[name] = k
-
-    df = pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
-    findings = findings_frame(ctx.rows)
-    # duplicate ids: keep the last occurrence, record the others
-    ids = df["id"]
-    dup = (ids.duplicated(keep="last") & ids.notna()).to_numpy()
-    if dup.any():
-        extra = [
-            (src_arr[i], int(pos_arr[i]), ids.iat[i], "id", "id", ids.iat[i], "duplicate_id",
-             "dropped (a later record has the same id)")
-            for i in np.flatnonzero(dup)
-        ]
-        findings = pd.concat([findings, findings_frame(extra)], ignore_index=True) if len(findings) else \
-            findings_frame(extra)
-        df = df.loc[~dup].reset_index(drop=True)
+    cols = _RecordColumns(records)
+    ctx = _Ctx(cols.ids(), sources, positions)
+    df, api_of = _build_frame(cols, ctx)
+    df = _drop_duplicates(df, ctx)
     df.attrs["imgkit"] = {"columns": api_of}
-    return df, findings
+    return df, findings_frame(ctx.rows)
 
 
 def _unknown_column_names(unknown: list[str], known: set[str]) -> dict[str, str]:
@@ -768,9 +814,6 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
     json_cols = []
     for c in out.columns:
         if out[c].dtype == object:
-            f = field_for_api(meta.get("columns", {}).get(c, c))
-            if f is not None and f.kind == "list":
-                continue
             json_cols.append(c)
             out[c] = [None if v is None else _json_text(v) for v in out[c]]
     findings = meta.get("findings")
@@ -787,7 +830,15 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
     }
     out.attrs = {}
     table = pa.Table.from_pandas(out, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _PARQUET_KEY: orjson.dumps(info)})
+    schema_meta = dict(table.schema.metadata or {})
+    # pandas cannot rebuild an ArrowDtype(list) from its own metadata: mark those columns plain lists
+    pandas_meta = orjson.loads(schema_meta[b"pandas"])
+    for col in pandas_meta.get("columns", []):
+        if isinstance(out.get(col.get("name")), pd.Series) and out[col["name"]].dtype == _LIST_DTYPE:
+            col.update(pandas_type="list[unicode]", numpy_type="object", metadata=None)
+    schema_meta[b"pandas"] = orjson.dumps(pandas_meta)
+    schema_meta[_PARQUET_KEY] = orjson.dumps(info)
+    table = table.replace_schema_metadata(schema_meta)
     pq.write_table(table, os.fspath(path))
 
 
@@ -806,13 +857,12 @@ def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
         raise SourceError(f"cannot read Parquet file: {exc}", source=str(path)) from None
     raw = (table.schema.metadata or {}).get(_PARQUET_KEY)
     df = table.to_pandas()
+    for name, typ in zip(table.schema.names, table.schema.types):
+        if typ == _LIST_TYPE:
+            df[name] = _pd_list(table.column(name).combine_chunks())
     info = orjson.loads(raw) if raw else {}
     for c in info.get("json_columns", []):
         df[c] = _object_column([orjson.loads(v) if isinstance(v, str) else None for v in df[c]])
-    for c in df.columns:
-        f = field_for_api(info.get("columns", {}).get(c, c))
-        if f is not None and f.kind == "list":
-            df[c] = _object_column([list(v) if v is not None else [] for v in df[c]])
     fdf = findings_frame([tuple(r.get(k) for k in ("source", "row", "image_id", "column", "field", "value", "rule",
                                                      "action")) for r in info.get("findings", [])])
     df.attrs["imgkit"] = {

@@ -25,8 +25,10 @@ Kinds (the typing contract)
     ``datetime64[ns, UTC]``; accepts ``...Z``, offsets, fractional seconds, no
     zone (read as UTC) and ``yyyy-MM-dd hh:mm:ss``.
 ``list``
-    a Python ``list`` of ``str`` per row (empty list when absent); a JSON array,
-    or a comma-separated string for ``support_agent_list``.
+    a list of ``str`` per row (empty list when absent), stored compactly as
+    ``pd.ArrowDtype(pa.list_(pa.string()))``: each cell reads as a Python ``list``
+    and ``Series.list`` (``.list.len()``, ``.list.flatten()``) works. From a JSON
+    array, or a comma-separated string for ``support_agent_list``.
 ``json``
     JSON text parsed into a ``dict`` per row (``None`` when absent).
 ``object``
@@ -69,7 +71,7 @@ KINDS: dict[str, str] = {
     "flag": "boolean",
     "int": "Int64",
     "datetime": "datetime64[ns, UTC]",
-    "list": "object",
+    "list": "list<item: string>[pyarrow]",
     "json": "object",
     "object": "object",
 }
