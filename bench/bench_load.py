@@ -1,0 +1,274 @@
+"""Benchmark: imgkit.read_images against orjson.loads / json.loads and the natural pandas pipeline.
+
+Generates synthetic listings in the document form ``{"images": [...]}`` with
+:func:`imgkit.write_listing` (cached in ``--dir``), then times every approach on the same
+file, each measurement in a fresh subprocess, and prints medians, ratios against
+``orjson.loads`` in the same run, peak RSS (``resource.getrusage`` of the subprocess, so it
+includes the interpreter, imports and the bytes read) and frame bytes per image
+(``df.memory_usage(deep=True).sum() / n``).
+
+Approaches:
+  read bytes      ``Path.read_bytes()``                                   (the I/O floor)
+  json.loads      ``json.loads`` of the bytes (read before the timer starts)
+  orjson.loads    ``orjson.loads`` of the bytes (read before the timer starts)  -- the 1.00x reference
+  pandas natural  ``json.loads`` + ``pd.DataFrame`` + ``to_datetime`` + ``map(fn)`` + ``astype``
+                  (category, Int64, boolean, string), column kinds taken from ``imgkit.schema.FIELDS``
+  read_images     ``imgkit.read_images(path)``: reads the file itself, so its time includes the I/O
+
+Targets at 1M images (issue 2): read_images <= 0.4x orjson.loads, >= 5x faster than the natural pipeline,
+frame <= 650 B/image, peak RSS <= 3x the file size.
+
+Usage::
+
+    python bench/bench_load.py                                  # 100k, 3 repeats
+    flock /tmp/imgkit-bench.lock python bench/bench_load.py --sizes 100000 1000000 --repeat 3 --repeat-large 1
+
+Run anything with >= 1M images under ``flock /tmp/imgkit-bench.lock`` (GBs of RAM); the script does not
+take the lock itself (it would deadlock under flock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+APPROACHES = ("read bytes", "json.loads", "orjson.loads", "pandas natural", "read_images")
+REFERENCE = "orjson.loads"
+LARGE = 1_000_000  # sizes from here on use --repeat-large
+
+
+# --------------------------------------------------------------------------------------
+# the approaches (run inside the worker subprocess)
+# --------------------------------------------------------------------------------------
+def _to_bool(value: Any) -> Any:
+    import pandas as pd
+
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        low = value.lower()
+        return True if low == "true" else False if low == "false" else pd.NA
+    return pd.NA
+
+
+def _split_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return value
+    return value.split(",") if isinstance(value, str) and value else []
+
+
+def _parse_json_text(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) and value else None
+
+
+def pandas_natural(data: bytes) -> Any:
+    """What a pandas user writes by hand: json + DataFrame + to_datetime + map + astype."""
+    import pandas as pd
+
+    from imgkit.schema import FIELDS
+
+    df = pd.DataFrame(json.loads(data)["images"])
+    for f in FIELDS:
+        if f.api not in df.columns:
+            if f.kind == "flag":
+                df[f.api] = False
+            continue
+        s = df[f.api]
+        if f.kind == "datetime":
+            df[f.api] = pd.to_datetime(s, utc=True, format="ISO8601")
+        elif f.kind in ("bool", "flag"):
+            s = s.map(_to_bool).astype("boolean")
+            df[f.api] = s.fillna(False) if f.kind == "flag" else s
+        elif f.kind == "int":
+            df[f.api] = pd.to_numeric(s, errors="coerce").astype("Int64")
+        elif f.kind == "enum":
+            df[f.api] = s.astype("category")
+        elif f.kind == "text":
+            df[f.api] = s.astype("string")
+        elif f.kind == "list":
+            df[f.api] = s.map(_split_list)
+        elif f.kind == "json":
+            df[f.api] = s.map(_parse_json_text)
+    return df.rename(columns={f.api: f.column for f in FIELDS})
+
+
+def _run(approach: str, path: Path) -> tuple[float, Any]:
+    if approach == "read bytes":
+        t0 = time.perf_counter()
+        out: Any = path.read_bytes()
+        return time.perf_counter() - t0, out
+    if approach == "read_images":
+        import imgkit
+
+        t0 = time.perf_counter()
+        out = imgkit.read_images(path)
+        return time.perf_counter() - t0, out
+    data = path.read_bytes()
+    if approach == "json.loads":
+        t0 = time.perf_counter()
+        out = json.loads(data)
+    elif approach == "orjson.loads":
+        import orjson
+
+        t0 = time.perf_counter()
+        out = orjson.loads(data)
+    elif approach == "pandas natural":
+        import pandas  # noqa: F401  (import outside the timer, as for read_images' import of imgkit)
+
+        import imgkit.schema  # noqa: F401
+
+        t0 = time.perf_counter()
+        out = pandas_natural(data)
+    else:  # pragma: no cover
+        raise SystemExit(f"unknown approach {approach!r}")
+    return time.perf_counter() - t0, out
+
+
+def worker(approach: str, path: Path, n: int) -> None:
+    seconds, out = _run(approach, path)
+    frame_bytes = None
+    if hasattr(out, "memory_usage"):
+        if len(out) != n:
+            raise SystemExit(f"{approach}: {len(out)} rows, expected {n}")
+        frame_bytes = float(out.memory_usage(deep=True).sum()) / n
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "frame_bytes_per_image": frame_bytes}))
+
+
+# --------------------------------------------------------------------------------------
+# the driver
+# --------------------------------------------------------------------------------------
+def _listing(directory: Path, n: int, seed: int) -> Path:
+    path = directory / f"images_{n}_seed{seed}.json"
+    if not path.exists():
+        # in a subprocess: the driver must stay small, since a child's ru_maxrss starts at its parent's
+        took = _worker_call(["--generate", str(path), "--n", str(n), "--seed", str(seed)])["seconds"]
+        print(f"# generated {n:,} images -> {path} ({path.stat().st_size / 1e6:,.0f} MB) in {took:.1f} s",
+              flush=True)
+    return path
+
+
+def generate(path: Path, n: int, seed: int) -> None:
+    import imgkit
+
+    t0 = time.perf_counter()
+    part = imgkit.write_listing(path.with_suffix(".json.part"), n, fmt="json", seed=seed)
+    seconds = time.perf_counter() - t0
+    part.rename(path)
+    print(json.dumps({"seconds": seconds}))
+
+
+def _worker_call(args: list[str]) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _measure(approach: str, path: Path, n: int) -> dict[str, Any]:
+    return _worker_call(["--worker", approach, "--path", str(path), "--n", str(n)])
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+def bench(sizes: list[int], repeat: int, repeat_large: int, directory: Path, seed: int,
+          approaches: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for n in sizes:
+        path = _listing(directory, n, seed)
+        file_mb = path.stat().st_size / 2**20
+        reps = repeat_large if n >= LARGE else repeat
+        results: dict[str, list[dict[str, Any]]] = {a: [] for a in approaches}
+        for _ in range(reps):  # interleaved, so machine noise hits every approach alike
+            for a in approaches:
+                results[a].append(_measure(a, path, n))
+                print(f"#   {n:>9,} {a:<15} {results[a][-1]['seconds']:8.2f} s", flush=True)
+        ref = statistics.median(r["seconds"] for r in results[REFERENCE]) if REFERENCE in results else None
+        for a in approaches:
+            med = statistics.median(r["seconds"] for r in results[a])
+            rss = max(r["peak_rss_mb"] for r in results[a])
+            rows.append({"n": n, "approach": a, "repeats": reps, "median_s": med,
+                         "x_orjson": med / ref if ref else None, "peak_rss_mb": rss,
+                         "rss_x_file": rss / file_mb, "file_mb": file_mb,
+                         "frame_b_per_image": results[a][0]["frame_bytes_per_image"]})
+    return rows
+
+
+def report(rows: list[dict[str, Any]]) -> None:
+    print()
+    print("| images | approach | repeats | median s | x orjson.loads | peak RSS MB | RSS / file | frame B/image |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['n']:,} | {r['approach']} | {r['repeats']} | {r['median_s']:.2f} | {_fmt(r['x_orjson'], '.2f')} "
+              f"| {r['peak_rss_mb']:,.0f} | {r['rss_x_file']:.2f} | {_fmt(r['frame_b_per_image'], ',.0f')} |")
+    print()
+    for n in sorted({r["n"] for r in rows}):
+        by = {r["approach"]: r for r in rows if r["n"] == n}
+        if "read_images" not in by:
+            continue
+        ri = by["read_images"]
+        parts = [f"{n:,} images ({ri['file_mb']:,.0f} MB)"]
+        if ri["x_orjson"] is not None:
+            parts.append(f"read_images = {ri['x_orjson']:.2f}x orjson.loads (target <= 0.40)")
+        if "pandas natural" in by:
+            parts.append(f"{by['pandas natural']['median_s'] / ri['median_s']:.1f}x faster than pandas natural "
+                         "(target >= 5)")
+        parts.append(f"{ri['frame_b_per_image']:,.0f} B/image (target <= 650)")
+        parts.append(f"peak RSS {ri['rss_x_file']:.2f}x file (target <= 3)")
+        print("; ".join(parts))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000], help="listing sizes (default 100000)")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh-process repeats below 1M images (default 3)")
+    parser.add_argument("--repeat-large", type=int, default=1, help="repeats at >= 1M images (default 1)")
+    parser.add_argument("--approaches", nargs="+", choices=APPROACHES, default=list(APPROACHES), metavar="NAME",
+                        help=f"subset of {APPROACHES}")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="where listings are generated and kept for reuse (default: a temporary directory)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker, args.path, args.n)
+        return 0
+    if args.generate:
+        generate(args.generate, args.n, args.seed)
+        return 0
+
+    import platform
+    from importlib.metadata import version
+
+    # the driver imports neither imgkit nor pandas (see _listing)
+    print(f"# imgkit {version('imgkit')}, Python {platform.python_version()}, {os.cpu_count()} CPUs; "
+          f"sizes {args.sizes}, repeats {args.repeat} (<1M) / {args.repeat_large} (>=1M)", flush=True)
+    if args.dir is None:
+        with tempfile.TemporaryDirectory(prefix="imgkit-bench-") as tmp:
+            rows = bench(args.sizes, args.repeat, args.repeat_large, Path(tmp), args.seed, args.approaches)
+    else:
+        args.dir.mkdir(parents=True, exist_ok=True)
+        rows = bench(args.sizes, args.repeat, args.repeat_large, args.dir, args.seed, args.approaches)
+    report(rows)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
