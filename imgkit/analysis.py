@@ -268,14 +268,21 @@ def resolve_as_of(df: pd.DataFrame, as_of: Any = None) -> tuple[pd.Timestamp, st
     return (pd.NaT if pd.isna(latest) else _utc(latest)), "latest updated_at"
 
 
+def _ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Nanoseconds since the epoch (int64) and the missing mask of a UTC datetime column."""
+    if not isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = pd.to_datetime(s, utc=True)
+    arr = s.dt.tz_convert("UTC").dt.as_unit("ns").array
+    return arr.asi8, np.asarray(arr.isna(), dtype=bool)
+
+
 def _age_days(s: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
     """Age in (fractional) days at `as_of`; NaN where the timestamp is missing."""
     if pd.isna(as_of):
         return np.full(len(s), np.nan)
-    arr = s.dt.tz_convert("UTC").dt.as_unit("ns").array
-    i8 = arr.asi8
+    i8, na = _ns(s)
     days = (as_of.as_unit("ns").value - i8) / _DAY_NS
-    days[np.asarray(arr.isna())] = np.nan
+    days[na] = np.nan
     return days
 
 
@@ -535,24 +542,34 @@ def creation_timeline(
     _require(df, ["created_at"])
     _check_by(df, by)
     try:
-        pd.tseries.frequencies.to_offset(freq)
+        offset = pd.tseries.frequencies.to_offset(freq)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"`freq` must be a pandas frequency such as 'MS', got {freq!r}") from exc
     g, glabels, _ = _groups(df, by)
-    created = df["created_at"]
-    dated = created.notna().to_numpy()
-    frame = pd.DataFrame({"created_at": created.to_numpy()[dated], "group": g[dated]})
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-    if len(frame):
-        counts = frame.groupby([pd.Grouper(key="created_at", freq=freq), "group"]).size()
-        table = counts.unstack("group", fill_value=0)
-        table = table.reindex(columns=range(len(glabels)), fill_value=0)
-        table = table.loc[:, table.sum(axis=0) > 0]
-        table = table.resample(freq).sum() if len(table) else table
+    i8, na = _ns(df["created_at"])
+    dated = ~na
+    i8, g = i8[dated], g[dated]
+    if len(i8):
+        first, last = pd.Timestamp(i8.min(), tz="UTC"), pd.Timestamp(i8.max(), tz="UTC")
+        if isinstance(offset, pd.offsets.Tick):
+            start = first.floor(offset)
+        else:
+            start = offset.rollback(first.normalize())
+        edges = pd.date_range(start, last, freq=offset, unit="ns")
+        bins = np.searchsorted(edges.asi8, i8, side="right") - 1
+        counts = _crosstab(bins, len(edges), g, len(glabels))
+        present = counts.sum(axis=0) > 0
+        table = pd.DataFrame(
+            counts[:, present],
+            index=edges.rename("created_at"),
+            columns=_index([lab for lab, p in zip(glabels, present) if p], by),
+        )
     else:
-        table = pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"), columns=[], dtype=np.int64)
-    table.columns = _index([glabels[i] for i in table.columns], by)
-    table.index.name = "created_at"
+        table = pd.DataFrame(
+            index=pd.DatetimeIndex([], tz="UTC", name="created_at").as_unit("ns"),
+            columns=_index([], by),
+            dtype=np.int64,
+        )
     table = table.astype(np.int64)
     return table.cumsum() if cumulative else table
 
@@ -646,15 +663,19 @@ def feature_support(
     return result
 
 
+def _classify(s: pd.Series, mapping: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row class from `mapping` (-1 for other values) and the missing mask, via category codes."""
+    cat = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
+    lookup = np.array([mapping.get(str(c), -1) for c in cat.cat.categories] + [-1], dtype=np.intp)
+    codes = cat.cat.codes.to_numpy()
+    return lookup[codes], codes < 0  # code -1 (NA) picks the trailing -1
+
+
 def _image_class(df: pd.DataFrame) -> np.ndarray:
     """0=public, 1=private, 2=shared, 3=market, -1=none; by imagetype, else visibility."""
-    itype = df["imagetype"].astype(object).to_numpy() if "imagetype" in df.columns else np.full(len(df), None)
-    vis = df["visibility"].astype(object).to_numpy() if "visibility" in df.columns else np.full(len(df), None)
-    by_type = pd.Series(itype).map({"gold": 0, "private": 1, "shared": 2, "market": 3})
-    by_vis = pd.Series(vis).map({"public": 0, "private": 1, "shared": 2, "community": 2})
-    itype_na = pd.isna(itype)
-    cls = np.where(itype_na, by_vis.fillna(-1).to_numpy(), by_type.fillna(-1).to_numpy())
-    return cls.astype(np.intp)
+    by_type, type_na = _classify(df["imagetype"], {"gold": 0, "private": 1, "shared": 2, "market": 3})
+    by_vis, _ = _classify(df["visibility"], {"public": 0, "private": 1, "shared": 2, "community": 2})
+    return np.where(type_na, by_vis, by_type)
 
 
 def _platform_text(row: np.ndarray, labels: Sequence[str], shown: int = 3) -> str:
@@ -717,7 +738,7 @@ def tenant_summary(df: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
     >>> ts["storage_bytes"].tolist()
     [30, <NA>]
     """
-    _require(df, ["owner", "platform", "created_at", "image_size"])
+    _require(df, ["owner", "platform", "created_at", "image_size", "imagetype", "visibility"])
     g, glabels, sizes = _groups(df, "owner")
     ng = len(glabels)
     cls = _image_class(df)
@@ -836,13 +857,12 @@ def filter_images(
             raise ConfigError(f"`created_between` must be a (start, end) pair, got {created_between!r}")
         _require(df, ["created_at"])
         start, end = created_between
-        created = df["created_at"]
+        i8, na = _ns(df["created_at"])
+        mask &= ~na
         if start is not None:
-            mask &= np.asarray((created >= _utc(start)).fillna(False), dtype=bool)
+            mask &= i8 >= _utc(start).as_unit("ns").value
         if end is not None:
-            mask &= np.asarray((created < _utc(end)).fillna(False), dtype=bool)
-        if start is None and end is None:
-            mask &= np.asarray(created.notna(), dtype=bool)
+            mask &= i8 < _utc(end).as_unit("ns").value
     if features is not None:
         names = _check_features(features)
         _require(df, _feature_sources(names))
