@@ -327,3 +327,35 @@ def test_one_tenant_subset_without_attrs(small):
 def test_frame_without_the_needed_columns_gets_a_clear_error():
     with pytest.raises(ConfigError, match="lacks the column.*'platform'"):
         imgkit.os_distribution(pd.DataFrame({"owner": ["t"]}))
+
+
+# --------------------------------------------------------------------------- the bundled demo listing
+@pytest.fixture(scope="module")
+def demo() -> pd.DataFrame:
+    return imgkit.load_demo()
+
+
+def test_demo_pinned_figures(demo):
+    s = imgkit.os_distribution(demo)
+    assert s[["Ubuntu", "CentOS", "Windows", "Other"]].tolist() == [1312, 1032, 804, 106]
+    assert int(s.sum()) == 5000 and MISSING not in s.index
+    assert imgkit.os_distribution(demo, level="os_type").to_dict() == {"Linux": 4151, "Windows": 804, "Other": 45}
+    assert imgkit.resolve_as_of(demo) == (ts("2026-06-30"), "latest updated_at")
+    assert len(imgkit.stale_images(demo, older_than="1825D")) == 1276
+    total = imgkit.feature_support(demo, normalize=False).loc[ALL_TENANTS]
+    assert total[["support_kvm", "uefi", "lazyloading", "cloud_init_injection"]].tolist() == [4699, 861, 2551, 3941]
+    assert imgkit.creation_timeline(demo, freq="YS").loc[ts("2025-01-01"), ALL_IMAGES] == 890
+
+
+def test_demo_tables_agree_with_plain_pandas(demo):
+    t = imgkit.tenant_summary(demo)
+    assert len(t) == 60 and int(t["images"].sum()) == 5000
+    assert t["images"].is_monotonic_decreasing
+    assert int(t["public"].sum()) == int((demo["imagetype"] == "gold").sum()) == 374
+    assert int(t["market"].sum()) == 156
+    assert int(t["storage_bytes"].sum()) == int(demo["image_size"].sum())
+    by_owner = imgkit.os_distribution(demo, by="owner")
+    expected = pd.crosstab(demo["owner"], demo["platform"])
+    assert (by_owner.loc[expected.index, [str(c) for c in expected.columns]].to_numpy() == expected.to_numpy()).all()
+    shares = imgkit.feature_support(demo)
+    assert shares.loc[ALL_TENANTS, "uefi"] == pytest.approx(861 / 5000)
