@@ -1,0 +1,571 @@
+"""The headless HTML report: one self-contained file, built from a typed frame.
+
+The report makes no external request: plots are inline SVG (text kept as
+``<text>`` elements, XML-escaped by matplotlib), the stylesheet is inline, there
+is no script. Every string that comes from the data goes through
+:func:`html.escape` (tables are rendered here, not by ``DataFrame.to_html``), and
+matplotlib's mathtext is switched off while plotting so a ``$`` in a tenant or
+image name is drawn as typed.
+
+The numbers come from :mod:`imgkit.analysis` and the figures from
+:mod:`imgkit.plotting`; this module only lays them out.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._checks import check_argument
+from .errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+__all__ = ["build_report"]
+
+DEFAULT_TITLE = "Image catalogue report"
+
+#: Stale thresholds shown in the age section (label, pandas Timedelta string).
+_STALE = (("1 year", "365D"), ("2 years", "730D"), ("5 years", "1826D"))
+
+#: rcParams while plotting: deterministic SVG (no date, fixed id salt), text as text, no mathtext.
+_RC = {"svg.fonttype": "none", "svg.hashsalt": "imgkit", "text.parse_math": False}
+_SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+_MAX_TABLE_ROWS = 500
+
+_CSS = """
+:root { --fg:#1d232a; --muted:#5b6770; --line:#d8dee4; --accent:#2f6f9f; --bg:#ffffff; --card:#f5f7f9; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: var(--fg); background: var(--bg); margin: 0; line-height: 1.45; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; }
+header h1 { margin: 0 0 4px; font-size: 1.8rem; }
+header p { margin: 0; color: var(--muted); }
+nav { margin: 16px 0 8px; padding: 8px 0; border-top: 1px solid var(--line); border-bottom: 1px solid var(--line); }
+nav a { margin-right: 14px; color: var(--accent); text-decoration: none; font-size: .92rem; }
+section { margin-top: 36px; }
+h2 { font-size: 1.3rem; border-bottom: 2px solid var(--accent); padding-bottom: 4px; }
+h3 { font-size: 1.05rem; margin: 22px 0 8px; }
+.note { color: var(--muted); font-size: .9rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 12px; }
+.card { background: var(--card); border-radius: 6px; padding: 10px 14px; }
+.card .value { font-size: 1.45rem; font-weight: 600; }
+.card .label { color: var(--muted); font-size: .85rem; }
+.figure { margin: 12px 0; overflow-x: auto; }
+.figure svg { max-width: 100%; height: auto; }
+.scroll { max-height: 520px; overflow: auto; border: 1px solid var(--line); }
+table { border-collapse: collapse; font-size: .86rem; width: 100%; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th { background: var(--card); position: sticky; top: 0; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9rem; }
+"""
+
+
+# ------------------------------------------------------------------------ HTML helpers
+
+def _e(value: Any) -> str:
+    """Escape any value for HTML text or a quoted attribute."""
+    return html.escape(str(value), quote=True)
+
+
+def _isna(value: Any) -> bool:
+    import pandas as pd
+
+    if value is None:
+        return True
+    if isinstance(value, (list, tuple, dict, set)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _fmt(value: Any, *, percent: bool = False) -> str:
+    """Format one cell as plain (unescaped) text."""
+    import numpy as np
+    import pandas as pd
+
+    if _isna(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if percent and isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{float(value):.1%}"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isinf(v):
+            return "∞" if v > 0 else "-∞"
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d %H:%M}" if (value.hour or value.minute) else f"{value:%Y-%m-%d}"
+    if isinstance(value, pd.Timedelta):
+        return f"{value.total_seconds() / 86400:,.0f} days"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _is_numeric(dtype: Any) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _table(
+    df: pd.DataFrame,
+    *,
+    index: bool = True,
+    percent: Iterable[str] = (),
+    max_rows: int = _MAX_TABLE_ROWS,
+    cls: str = "",
+) -> str:
+    """Render `df` as an HTML table, escaping every header and cell."""
+    percent = set(percent)
+    frame = df.reset_index() if index else df
+    shown = frame.head(max_rows)
+    numeric = {c: _is_numeric(frame[c].dtype) for c in frame.columns}
+    head = "".join(
+        f'<th class="num">{_e(c)}</th>' if numeric[c] else f"<th>{_e(c)}</th>" for c in frame.columns
+    )
+    body = []
+    for row in shown.itertuples(index=False, name=None):
+        cells = []
+        for col, value in zip(frame.columns, row):
+            text = _e(_fmt(value, percent=col in percent))
+            cells.append(f'<td class="num">{text}</td>' if numeric[col] else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    note = ""
+    if len(frame) > max_rows:
+        note = f'<p class="note">First {max_rows:,} of {len(frame):,} rows.</p>'
+    if not len(frame):
+        body.append(f'<tr><td colspan="{max(len(frame.columns), 1)}" class="note">(none)</td></tr>')
+    klass = f' class="{_e(cls)}"' if cls else ""
+    return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
+
+
+def _scroll(inner: str) -> str:
+    return f'<div class="scroll">{inner}</div>'
+
+
+def _svg(fig: Figure, *, close: bool = True) -> str:
+    """Inline SVG of `fig` (closed afterwards unless `close` is False), without the XML prolog and DOCTYPE."""
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    try:
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata=_SVG_METADATA)
+    finally:
+        if close:
+            plt.close(fig)
+    text = buf.getvalue()
+    start = text.find("<svg")
+    text = text[start:]
+    # the <metadata> block only carries RDF namespace URLs; drop it
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+
+
+def _figure(plot: Any, *args: Any, caption: str = "", title: str | None = None, **kwargs: Any) -> str:
+    """Run ``plot(*args, **kwargs)`` (it sizes its own figure) and return a captioned inline SVG."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(_RC):
+        before = set(plt.get_fignums())
+        try:
+            ax = plot(*args, **kwargs)
+            if title is not None:
+                ax.set_title(title)
+            svg = _svg(ax.figure)
+        finally:
+            for num in set(plt.get_fignums()) - before:
+                plt.close(num)
+    cap = f'<p class="note">{_e(caption)}</p>' if caption else ""
+    return f'<div class="figure" role="img" aria-label="{_e(caption)}">{svg}{cap}</div>'
+
+
+def _cards(items: Sequence[tuple[str, str]]) -> str:
+    cards = "".join(
+        f'<div class="card"><div class="value">{_e(v)}</div><div class="label">{_e(k)}</div></div>' for k, v in items
+    )
+    return f'<div class="cards">{cards}</div>'
+
+
+def _section(ident: str, title: str, *parts: str) -> str:
+    return f'<section id="{_e(ident)}"><h2>{_e(title)}</h2>{"".join(parts)}</section>'
+
+
+def _p(text: str, cls: str = "note") -> str:
+    return f'<p class="{cls}">{_e(text)}</p>'
+
+
+def _dl(items: Sequence[tuple[str, Any]]) -> str:
+    rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(_fmt(v))}</dd>" for k, v in items)
+    return f'<dl class="meta">{rows}</dl>'
+
+
+def _page(title: str, subtitle: str, sections: Sequence[tuple[str, str, str]]) -> str:
+    nav = "".join(f'<a href="#{_e(i)}">{_e(t)}</a>' for i, t, _ in sections)
+    body = "".join(html_ for _, _, html_ in sections)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        # no external requests: forbid everything but inline styles, inline images and data: URIs
+        "<meta http-equiv=\"Content-Security-Policy\" "
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
+        f"<body><main><header><h1>{_e(title)}</h1><p>{_e(subtitle)}</p></header>"
+        f"<nav>{nav}</nav>{body}</main></body></html>\n"
+    )
+
+
+# ------------------------------------------------------------------------ numbers
+
+
+def _bytes(n: Any) -> str:
+    if _isna(n):
+        return "unknown"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(value) < 1024 or unit == "PiB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} PiB"  # pragma: no cover
+
+
+def _days(value: Any) -> str:
+    if _isna(value):
+        return "n/a"
+    days = float(value)
+    return f"{days / 365:.1f} years" if days >= 730 else f"{days:,.0f} days"
+
+
+def _with_labels(df: pd.DataFrame, *, columns: dict[str, str] | None = None) -> pd.DataFrame:
+    return df.rename(columns=columns) if columns else df
+
+
+# ------------------------------------------------------------------------ sections
+
+
+def _summary_section(df: pd.DataFrame, tenants: pd.DataFrame, profile: pd.DataFrame, n_findings: int) -> str:
+    from .analysis import os_distribution
+
+    platforms = os_distribution(df, level="platform")
+    overall = profile.iloc[0] if len(profile) else None
+    cards = [
+        ("images", f"{len(df):,}"),
+        ("tenants", f"{len(tenants):,}"),
+        ("platforms in use", f"{int((platforms > 0).sum()):,}"),
+        ("public (gold)", f"{int(tenants['public'].sum()):,}"),
+        ("private", f"{int(tenants['private'].sum()):,}"),
+        ("shared", f"{int(tenants['shared'].sum()):,}"),
+        ("market", f"{int(tenants['market'].sum()):,}"),
+        ("storage (image files)", _bytes(tenants["storage_bytes"].sum(min_count=1))),
+        ("median age", _days(overall["median_age_days"]) if overall is not None else "n/a"),
+        (
+            "older than 2 years",
+            _fmt(overall["older_2y"], percent=True) or "n/a" if overall is not None else "n/a",
+        ),
+        ("validation findings", f"{n_findings:,}"),
+    ]
+    return _section("summary", "Summary", _cards(cards))
+
+
+_TENANT_COLUMNS = {
+    "images": "images",
+    "public": "public",
+    "private": "private",
+    "shared": "shared",
+    "market": "market",
+    "platforms": "platforms",
+    "median_age_days": "median age (days)",
+    "oldest": "oldest",
+    "newest": "newest",
+    "storage": "storage",
+}
+
+
+def _tenant_section(tenants: pd.DataFrame) -> str:
+    table = tenants.drop(columns=["n_platforms"], errors="ignore").copy()
+    table["storage"] = [_bytes(v) for v in table.pop("storage_bytes")]
+    table["median_age_days"] = table["median_age_days"].round(0)
+    table = table[[c for c in _TENANT_COLUMNS if c in table.columns]].rename(columns=_TENANT_COLUMNS)
+    table.index.name = "tenant (owner)"
+    return _section(
+        "tenants",
+        "Tenants",
+        _p(f"{len(tenants):,} tenants, largest first. Public/private/shared/market count images by image type."),
+        _scroll(_table(table)),
+    )
+
+
+def _os_section(df: pd.DataFrame, top: int) -> str:
+    from .analysis import os_distribution
+    from .plotting import plot_os_distribution
+
+    platform = os_distribution(df, level="platform")
+    share = os_distribution(df, level="platform", normalize=True)
+    platform_table = (
+        platform.to_frame("images").assign(share=share).loc[lambda t: t["images"] > 0]
+    )
+    os_type = os_distribution(df, level="os_type")
+    os_type_table = os_type.to_frame("images").loc[lambda t: t["images"] > 0]
+    versions = os_distribution(df, level="os_version", top=max(top, 10))
+    version_table = versions.to_frame("images").loc[lambda t: t["images"] > 0]
+    return _section(
+        "os",
+        "OS distribution",
+        _figure(
+            plot_os_distribution,
+            df,
+            by="owner",
+            top=top,
+            top_groups=max(top, 1),
+            caption=f"Images per tenant by platform: the {top} largest tenants, the rest folded into one bar.",
+        ),
+        '<div class="cards" style="grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); align-items: start">',
+        f"<div><h3>By platform</h3>{_table(platform_table, percent=['share'])}</div>",
+        f"<div><h3>By OS type</h3>{_table(os_type_table)}</div>",
+        f"<div><h3>By OS version (top {max(top, 10)})</h3>{_table(version_table)}</div>",
+        "</div>",
+    )
+
+
+_STALE_COLUMNS = ("id", "name", "owner", "platform", "os_version", "visibility", "imagetype", "created_at")
+
+
+def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
+    import pandas as pd
+
+    from .analysis import age_profile, stale_images
+    from .plotting import plot_age, plot_creation_timeline
+
+    by_type = age_profile(df, by="imagetype", as_of=as_of) if len(df) else age_profile(df, as_of=as_of)
+    overall = age_profile(df, as_of=as_of)
+    profile = pd.concat([by_type, overall]) if len(df) else overall
+    profile.index.name = "image type"
+    older = {c: f"older than {c[6:-1]} year{'s' if c[6:-1] != '1' else ''}" for c in profile if c.startswith("older_")}
+    profile = profile.rename(
+        columns={"median_age_days": "median age (days)", "p90_age_days": "p90 age (days)", **older}
+    )
+    percent = list(older.values())
+    for col in ("median age (days)", "p90 age (days)"):
+        profile[col] = profile[col].round(0)
+    stale_rows = []
+    oldest = None
+    for label, delta in _STALE:
+        stale = stale_images(df, older_than=delta, as_of=as_of)
+        stale_rows.append({"created more than": label, "images": len(stale), "share": len(stale) / len(df) if len(df) else float("nan")})
+        if oldest is None:
+            oldest = stale
+    stale_table = pd.DataFrame(stale_rows).set_index("created more than")
+    parts = [
+        _figure(
+            plot_age,
+            df,
+            by="imagetype",
+            as_of=as_of,
+            title=f"Image age as of {as_of:%Y-%m-%d}" if not _isna(as_of) else None,
+            caption="Age since creation (years), stacked by image type.",
+        ),
+        "<h3>Age by image type</h3>",
+        _table(profile, percent=percent),
+        "<h3>Stale images</h3>",
+        _table(stale_table, percent=["share"]),
+    ]
+    if oldest is not None and len(oldest):
+        columns = [c for c in _STALE_COLUMNS if c in oldest.columns]
+        listing = oldest.sort_values("created_at", kind="stable")[columns].head(max(top, 10) * 2)
+        listing.insert(
+            len(columns), "age (days)", ((as_of - listing["created_at"]).dt.total_seconds() / 86400).round(0)
+        )
+        parts += [f"<h3>Oldest images (first {len(listing):,} of {len(oldest):,} older than 1 year)</h3>"]
+        parts.append(_scroll(_table(listing, index=False)))
+    parts.append(
+        _figure(plot_creation_timeline, df, freq="QS", by="imagetype", caption="Images created per quarter, by image type.")
+    )
+    return _section("age", "Age and staleness", *parts)
+
+
+def _feature_section(df: pd.DataFrame, top: int) -> str:
+    from .analysis import feature_labels, feature_support
+    from .plotting import plot_feature_support
+
+    labels = feature_labels()
+    shares = feature_support(df, by=None)
+    counts = feature_support(df, by=None, normalize=False)
+    total = shares.iloc[-1]
+    table = (
+        counts.iloc[-1].rename("images").to_frame().assign(share=total.to_numpy())
+    )
+    table.insert(0, "feature", [labels.get(f, f) for f in table.index])
+    table.index.name = "name"
+    return _section(
+        "features",
+        "Feature support",
+        _p(
+            "Share of each tenant's images supporting each capability; the last row is all tenants. "
+            "Cloud-Init injection is supported when the inverted flag support_fc_inject is not set."
+        ),
+        _figure(plot_feature_support, df, by="owner", top=top, caption=f"The {top} largest tenants, then the rest."),
+        "<h3>All images</h3>",
+        _table(table, percent=["share"]),
+    )
+
+
+def _findings_section(findings: pd.DataFrame | None) -> str:
+    if findings is None or not len(findings):
+        return _section("findings", "Validation findings", _p("No findings: every record satisfied the schema."))
+    by_rule = (
+        findings.groupby(["rule", "column"], observed=True, dropna=False)
+        .size()
+        .rename("findings")
+        .sort_values(ascending=False, kind="stable")
+        .to_frame()
+    )
+    columns = [c for c in ("source", "image_id", "column", "field", "value", "rule", "action") if c in findings]
+    return _section(
+        "findings",
+        "Validation findings",
+        _p(f"{len(findings):,} findings while reading and validating the listing (no record was dropped silently)."),
+        _table(by_rule),
+        "<h3>Findings</h3>",
+        _scroll(_table(findings[columns], index=False, max_rows=200)),
+    )
+
+
+def _dictionary_section() -> str:
+    from .schema import describe_columns
+
+    return _section(
+        "dictionary",
+        "Data dictionary",
+        _p("Every known column of an image frame, from the imgkit schema."),
+        _scroll(_table(describe_columns().assign(values=lambda d: d["values"].str.replace("|", ", ")))),
+    )
+
+
+def _provenance_section(items: Sequence[tuple[str, Any]]) -> str:
+    return _section("provenance", "Built from", _dl(items))
+
+
+# ------------------------------------------------------------------------ entry point
+
+
+def build_report(
+    df: pd.DataFrame,
+    *,
+    path: str | Path | None = None,
+    title: str = DEFAULT_TITLE,
+    as_of: Any = None,
+    tenants: Sequence[str] | None = None,
+    top: int = 10,
+) -> str:
+    """Build the self-contained HTML report of an image listing.
+
+    Sections: summary figures, tenants, OS distribution, age and staleness,
+    feature support, validation findings, the data dictionary and what the
+    report was built from. Plots are inline SVG; the file makes no external
+    request and every string from the data is HTML-escaped.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame (:func:`imgkit.read_images`, :func:`imgkit.load_demo`...).
+    path : str or Path, optional
+        Also write the HTML (UTF-8) to this file.
+    title : str, default "Image catalogue report"
+        The report title.
+    as_of : str, datetime or Timestamp, optional
+        Reference time for ages; default as :func:`imgkit.resolve_as_of` (the
+        listing's ``fetched_at``, else its latest ``updated_at``). The report says
+        which was used.
+    tenants : list of str, optional
+        Only these tenants (``owner`` values).
+    top : int, default 10
+        Tenants shown in the per-tenant plots (the rest are folded).
+
+    Returns
+    -------
+    str
+        The HTML document.
+
+    Raises
+    ------
+    ConfigError
+        When `top` is not a positive integer or `tenants` is a plain string.
+
+    Examples
+    --------
+    >>> df = imgkit.load_demo()
+    >>> page = imgkit.build_report(df, as_of="2026-01-01", top=5)
+    >>> page.startswith("<!DOCTYPE html>"), "<script" in page, 'id="provenance"' in page
+    (True, False, True)
+    """
+    import matplotlib
+    import pandas as pd
+
+    from . import __version__
+    from .analysis import age_profile, filter_images, resolve_as_of, tenant_summary
+
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ConfigError(f"`top` must be a positive integer, got {top!r}")
+    if isinstance(tenants, str):
+        raise ConfigError(f"`tenants` must be a list of tenant ids, got the string {tenants!r}")
+    meta = df.attrs.get("imgkit") if isinstance(df.attrs.get("imgkit"), dict) else {}
+    findings = meta.get("findings")
+    scope = "all tenants"
+    when, when_source = resolve_as_of(df, as_of)  # of the whole listing, so per-tenant reports agree
+    if tenants is not None:
+        tenants = list(tenants)
+        absent = sorted(set(tenants) - set(df["owner"].dropna().unique()))
+        df = filter_images(df, tenants=tenants)
+        scope = f"{len(tenants):,} tenant(s): {', '.join(tenants)}"
+        if absent:
+            scope += f" (without images: {', '.join(absent)})"
+        if findings is not None and len(findings) and "image_id" in findings:
+            findings = findings[findings["image_id"].isin(df["id"]) | findings["image_id"].isna()]
+    tenant_table = tenant_summary(df, as_of=when)
+    profile = age_profile(df, as_of=when)
+    n_findings = 0 if findings is None else len(findings)
+
+    sections = [
+        ("summary", "Summary", _summary_section(df, tenant_table, profile, n_findings)),
+        ("tenants", "Tenants", _tenant_section(tenant_table)),
+        ("os", "OS distribution", _os_section(df, top)),
+        ("age", "Age", _age_section(df, when, top)),
+        ("features", "Features", _feature_section(df, top)),
+        ("findings", "Findings", _findings_section(findings)),
+        ("dictionary", "Data dictionary", _dictionary_section()),
+    ]
+    fetched = meta.get("fetched_at")
+    provenance = [
+        ("source", meta.get("source", "unknown (frame without imgkit metadata)")),
+        ("fetched at", "not a fetch snapshot" if fetched is None or _isna(fetched) else fetched),
+        ("as of", f"{when:%Y-%m-%d %H:%M:%S} UTC ({when_source})" if not _isna(when) else "n/a (no dates)"),
+        ("scope", scope),
+        ("images", f"{len(df):,}"),
+        ("imgkit version", __version__),
+        ("read by imgkit", meta.get("imgkit_version", "n/a")),
+        ("pandas / matplotlib", f"{pd.__version__} / {matplotlib.__version__}"),
+    ]
+    sections.append(("provenance", "Built from", _provenance_section(provenance)))
+    as_of_text = f"{when:%Y-%m-%d}" if not _isna(when) else "n/a"
+    subtitle = f"{len(df):,} images, {len(tenant_table):,} tenants, ages as of {as_of_text} ({when_source})"
+    page = _page(title, subtitle, sections)
+    if path is not None:
+        Path(path).write_text(page, encoding="utf-8")
+    return page

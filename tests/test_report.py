@@ -1,0 +1,224 @@
+"""The HTML report: parsed with the stdlib parser, sections, pinned numbers, escaping, no external requests."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+import imgkit
+from imgkit.report import build_report
+
+XSS_NAME = "<script>alert(1)</script>"
+QUOTE_TENANT = "ten\"ant'<b>"
+DOLLAR_TENANT = "cost$1$ & co"
+
+
+class _Page(HTMLParser):
+    """Collect tags, section ids, headings, cards and table cells of a report."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.sections: list[str] = []
+        self.h2: list[str] = []
+        self.cards: dict[str, str] = {}
+        self.text: list[str] = []
+        self._stack: list[tuple[str, str]] = []
+        self._capture: str | None = None
+        self._buf = ""
+        self._card: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == "section":
+            self.sections.append(a.get("id") or "")
+        cls = a.get("class") or ""
+        if tag == "h2" or cls in ("value", "label"):
+            self._capture, self._buf = (tag if tag == "h2" else cls), ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._capture == "h2" and tag == "h2":
+            self.h2.append(self._buf)
+            self._capture = None
+        elif self._capture in ("value", "label") and tag == "div":
+            self._card.append(self._buf)
+            if self._capture == "label":
+                value, label = self._card[-2:]
+                self.cards[label] = value
+            self._capture = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._capture:
+            self._buf += data
+
+
+def parse(page: str) -> _Page:
+    p = _Page()
+    p.feed(page)
+    p.close()
+    return p
+
+
+def _records() -> list[dict]:
+    page = imgkit.generate_listing(16, n_tenants=8, seed=5)
+    images = page["images"]
+    images[0]["name"] = XSS_NAME
+    images[0]["created_at"] = "2015-01-01T00:00:00Z"  # the oldest: listed among stale images
+    images[1]["owner"] = QUOTE_TENANT
+    images[2]["owner"] = DOLLAR_TENANT
+    images[3]["min_disk"] = "<img src=x onerror=alert(2)>"  # untypable: a finding whose value is markup
+    return images
+
+
+@pytest.fixture(scope="module")
+def small() -> pd.DataFrame:
+    return imgkit.read_images(_records(), errors="ignore")
+
+
+@pytest.fixture(scope="module")
+def small_page(small) -> str:
+    return build_report(small, as_of="2026-07-01", top=3)
+
+
+@pytest.fixture(scope="module")
+def demo_page() -> str:
+    return build_report(imgkit.load_demo(), as_of="2026-01-01", top=5)
+
+
+SECTIONS = ["summary", "tenants", "os", "age", "features", "findings", "dictionary", "provenance"]
+
+
+def test_sections_in_order(demo_page):
+    p = parse(demo_page)
+    assert p.sections == SECTIONS
+    assert p.h2 == [
+        "Summary",
+        "Tenants",
+        "OS distribution",
+        "Age and staleness",
+        "Feature support",
+        "Validation findings",
+        "Data dictionary",
+        "Built from",
+    ]
+    nav = [a["href"] for t, a in p.tags if t == "a"]
+    assert nav == [f"#{s}" for s in SECTIONS]
+
+
+def test_pinned_numbers_on_demo(demo_page):
+    p = parse(demo_page)
+    df = imgkit.load_demo()
+    assert p.cards["images"] == "5,000"
+    assert p.cards["tenants"] == "60"
+    assert p.cards["validation findings"] == "0"
+    assert p.cards["public (gold)"] == f"{int((df['imagetype'] == 'gold').sum()):,}"
+    assert p.cards["market"] == f"{int((df['imagetype'] == 'market').sum()):,}"
+    assert p.cards["private"] == f"{int((df['imagetype'] == 'private').sum()):,}"
+    older = imgkit.age_profile(df, as_of="2026-01-01")["older_2y"].iloc[0]
+    assert p.cards["older than 2 years"] == f"{older:.1%}"
+    assert p.cards["platforms in use"] == "14"
+    text = "".join(p.text)
+    assert "5,000 images, 60 tenants, ages as of 2026-01-01 (argument)" in text
+    assert "2026-01-01 00:00:00 UTC (argument)" in text
+
+
+def test_plots_are_inline_svg(demo_page):
+    p = parse(demo_page)
+    svgs = [a for t, a in p.tags if t == "svg"]
+    assert len(svgs) == 4  # OS distribution, age, creation timeline, feature support
+    assert "<?xml" not in demo_page and "<!DOCTYPE svg" not in demo_page
+    # text stays text (svg.fonttype none): the axis titles can be found
+    assert "OS distribution by owner" in demo_page
+    assert "Image age as of 2026-01-01" in demo_page
+
+
+def test_no_external_requests(demo_page):
+    p = parse(demo_page)
+    assert not [t for t, _ in p.tags if t in ("script", "link", "iframe", "object", "embed")]
+    for tag, attrs in p.tags:
+        for name in ("src", "href", "xlink:href", "action"):
+            value = attrs.get(name)
+            if value is not None:
+                assert value.startswith(("#", "data:")), (tag, name, value)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", demo_page)
+    assert "@import" not in demo_page
+    assert "Content-Security-Policy" in demo_page
+
+
+def test_provenance(demo_page):
+    text = "".join(parse(demo_page).text)
+    assert "demo_images.json.gz" in text
+    assert "not a fetch snapshot" in text
+    assert f"imgkit version{imgkit.__version__}" in text
+
+
+def test_data_strings_are_escaped(small_page):
+    page = small_page
+    p = parse(page)
+    assert not [t for t, _ in p.tags if t in ("script", "img", "b")]
+    assert not [a for _, a in p.tags if any(k.startswith("on") for k in a)]
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    text = "".join(p.text)
+    assert XSS_NAME in text  # shown as text, in the list of oldest images
+    assert QUOTE_TENANT in text  # tenant table (and the plots, XML-escaped by matplotlib)
+    assert DOLLAR_TENANT in text  # mathtext is off: "$1$" drawn as typed, no crash
+    assert "<img src=x onerror=alert(2)>" in text  # the finding's raw value, as text
+    assert p.cards["validation findings"] != "0"
+
+
+def test_findings_section_lists_rules(small, small_page):
+    text = "".join(parse(small_page).text)
+    findings = small.attrs["imgkit"]["findings"]
+    assert len(findings) >= 1
+    assert "untypable" in text and "min_disk" in text
+    assert f"{len(findings):,} findings while reading" in text
+
+
+def test_tenant_scope_and_writing(tmp_path, small):
+    owner = small["owner"].value_counts().index[0]
+    out = tmp_path / "r.html"
+    page = build_report(small, path=out, tenants=[owner, "nobody"], title="Ops <weekly>")
+    assert out.read_text(encoding="utf-8") == page
+    p = parse(page)
+    n = int((small["owner"] == owner).sum())
+    assert p.cards["images"] == f"{n:,}" and p.cards["tenants"] == "1"
+    text = "".join(p.text)
+    assert "(without images: nobody)" in text
+    assert "<title>Ops &lt;weekly&gt;</title>" in page
+
+
+def test_empty_frame_and_default_as_of(small):
+    empty = small.iloc[:0]
+    p = parse(build_report(empty))
+    assert p.cards["images"] == "0" and p.sections == SECTIONS
+    assert "n/a (no dates)" in "".join(p.text)
+
+
+def test_bare_frame_and_default_as_of(small):
+    bare = small.copy()
+    bare.attrs = {}
+    when, _ = imgkit.resolve_as_of(small)
+    text = "".join(parse(build_report(bare)).text)
+    assert "unknown (frame without imgkit metadata)" in text
+    assert f"{when:%Y-%m-%d %H:%M:%S} UTC (latest updated_at)" in text
+
+
+@pytest.mark.parametrize("top", [0, -1, 2.5, True])
+def test_bad_top(small, top):
+    with pytest.raises(imgkit.ConfigError, match="`top` must be a positive integer"):
+        build_report(small, top=top)
+
+
+def test_tenants_must_be_a_list(small):
+    with pytest.raises(imgkit.ConfigError, match="list of tenant ids"):
+        build_report(small, tenants="abc")
+
+
+def test_deterministic(small, small_page):
+    assert build_report(small, as_of="2026-07-01", top=3) == small_page
