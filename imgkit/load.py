@@ -14,8 +14,8 @@ syntax error), the exact path takes over and names the problem precisely.
 
 from __future__ import annotations
 
+import gc
 import gzip
-import io
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from ._checks import check_argument
 from .errors import ImgkitWarning, SchemaError, SourceError
 from .schema import FIELDS, Field, api_to_column, field_for_api
+from ._fast import Segment, fast_frame, present_rows
 from .validate import Findings, findings_frame, frame_findings
 
 __all__ = ["read_images", "read_parquet", "to_parquet"]
@@ -191,18 +192,28 @@ def _read_path(path: Path) -> list[_Chunk]:
     return _parse_bytes(data, desc, ndjson=_is_ndjson_name(name))
 
 
-def _read_directory(path: Path) -> _Collected:
-    out = _Collected(description=str(path))
-    files = sorted(
+def _page_files(path: Path) -> list[Path]:
+    return sorted(
         p for p in path.iterdir()
         if p.is_file() and not p.name.startswith((".", "_"))
         and p.name.lower().removesuffix(".gz").endswith(_SUFFIXES)
     )
+
+
+def _snapshot_meta(path: Path) -> dict[str, Any]:
+    """What a snapshot written by fetch_images says about itself (endpoint, api, filters, fetched_at)."""
     meta_file = path / SNAPSHOT_META
-    if meta_file.is_file():
-        meta = _loads(meta_file.read_bytes(), str(meta_file))
-        if isinstance(meta, Mapping):
-            out.meta = {k: meta[k] for k in ("endpoint", "api", "filters", "fetched_at", "pages") if k in meta}
+    if not meta_file.is_file():
+        return {}
+    meta = _loads(meta_file.read_bytes(), str(meta_file))
+    if not isinstance(meta, Mapping):
+        raise SourceError("snapshot metadata must be a JSON object", source=str(meta_file))
+    return {k: meta[k] for k in ("endpoint", "api", "filters", "fetched_at", "pages") if k in meta}
+
+
+def _read_directory(path: Path) -> _Collected:
+    out = _Collected(meta=_snapshot_meta(path), description=str(path))
+    files = _page_files(path)
     if not files:
         raise SourceError("directory holds no .json/.jsonl/.ndjson page files", source=str(path))
     for p in files:
@@ -598,6 +609,44 @@ class _RecordColumns:
         return _type_unknown([rec.get(key) for rec in self.records])
 
 
+class _ArrowColumns:
+    """Raw columns parsed by pyarrow (the fast path)."""
+
+    def __init__(self, table: pa.Table, raws: list[Any]) -> None:
+        self.table = table
+        self.raws = raws
+        self.n = table.num_rows
+        self.keys = table.schema.names
+
+    def _col(self, key: str) -> pa.Array:
+        col = self.table.column(key)
+        return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+    def ids(self) -> Any:
+        return _ArrowItems(self._col("id")) if "id" in self.keys else [None] * self.n
+
+    def typed(self, f: Field, ctx: _Ctx) -> Any:
+        arr = self._col(f.api)
+        if f.mandatory and arr.null_count:
+            rows = _bad_positions(arr.is_null())
+            for i in rows[~present_rows(self.raws, rows, f.api)]:
+                ctx.add(int(i), f.column, f.api, None, "mandatory", _missing_action(f))
+        return _type_arrow(f, arr, ctx)
+
+    def unknown(self, key: str) -> Any:
+        return _type_unknown_arrow(self._col(key))
+
+
+class _ArrowItems:
+    """Index an Arrow array like a list (for finding ids), converting only what is asked for."""
+
+    def __init__(self, arr: pa.Array) -> None:
+        self.arr = arr
+
+    def __getitem__(self, i: int) -> Any:
+        return self.arr[i].as_py()
+
+
 def _missing_action(f: Field) -> str:
     return "missing (False)" if f.kind == "flag" else "missing ([])" if f.kind == "list" else "missing (NA)"
 
@@ -732,9 +781,76 @@ def read_images(source: Source, *, errors: Errors = "warn") -> pd.DataFrame:
     if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and _looks_like_json_text(source)):
         if str(source).lower().endswith(".parquet"):
             return read_parquet(source)
-    collected = _collect(source)
-    df, findings = _records_frame(collected)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # parsing builds millions of objects that hold no cycles; the collector only slows it
+    try:
+        fast = _fast_path(source)
+        if fast is not None:
+            df, findings, collected = fast
+            df.attrs["imgkit"]["parser"] = "fast"
+        else:
+            collected = _collect(source)
+            df, findings = _records_frame(collected)
+            df.attrs["imgkit"]["parser"] = "exact"
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return _finish(df, findings, collected, errors)
+
+
+def _segments(source: Any) -> tuple[list[Segment], _Collected] | None:
+    """The raw bytes of sources the fast parser can take: files, directories, JSON text."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return [Segment(data, "<bytes>", False)], _Collected(description="<bytes>")
+    if isinstance(source, str) and _looks_like_json_text(source):
+        return [Segment(source.encode(), "<str>", False)], _Collected(description="<str>")
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    path = Path(source)
+    if path.is_dir():
+        files = _page_files(path)
+        meta = _snapshot_meta(path)
+        collected = _Collected(meta=meta, description=str(path))
+    elif path.is_file():
+        name = path.name.lower()
+        if "." in name.removesuffix(".gz") and not name.removesuffix(".gz").endswith(_SUFFIXES):
+            return None  # the exact path raises the clear error
+        files = [path]
+        collected = _Collected(description=str(path))
+    else:
+        return None
+    segs = []
+    for p in files:
+        try:
+            data = p.read_bytes()
+        except OSError:
+            return None
+        if data[:2] == b"\x1f\x8b":
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError):
+                return None
+        segs.append(Segment(data, str(p), _is_ndjson_name(p.name)))
+    return segs, collected
+
+
+def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | None:
+    got = _segments(source)
+    if got is None:
+        return None
+    segs, collected = got
+    parsed = fast_frame(segs)
+    if parsed is None:
+        return None
+    table, raws, sources, positions = parsed
+    del segs
+    cols = _ArrowColumns(table, raws)
+    ctx = _Ctx(cols.ids(), sources, positions)
+    df, api_of = _build_frame(cols, ctx)
+    df = _drop_duplicates(df, ctx)
+    df.attrs["imgkit"] = {"columns": api_of}
+    return df, findings_frame(ctx.rows), collected
 
 
 def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, errors: str) -> pd.DataFrame:

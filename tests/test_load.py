@@ -27,8 +27,11 @@ def load(source, **kw):
     return imgkit.read_images(source, **kw)
 
 
+NULL = object()  # rec(field=NULL) sends a JSON null
+
+
 def rec(**kw):
-    """A record with every mandatory field, valid values; override with kw (None = drop the key)."""
+    """A record with every mandatory field, valid values; override with kw (None = drop the key, NULL = null)."""
     base = {
         "id": "img-1", "name": "n", "owner": "o" * 32, "status": "active", "visibility": "private",
         "protected": False, "tags": [], "container_format": "bare", "disk_format": "zvhd2", "min_ram": 0,
@@ -41,7 +44,7 @@ def rec(**kw):
         if v is None:
             base.pop(k, None)
         else:
-            base[k] = v
+            base[k] = None if v is NULL else v
     return base
 
 
@@ -464,3 +467,63 @@ def test_parquet_round_trip_keeps_every_dtype_and_metadata(tmp_path, records):
     assert back["tags"].iat[1] == ["a=b"] and isinstance(back["tags"].iat[1], list)
     assert imgkit.validate(back)["value"].tolist() == ["abc"]
     assert back.attrs["imgkit"]["columns"] == df.attrs["imgkit"]["columns"]
+
+
+# ----------------------------------------------------------------------------- fast parser == exact parser
+def _both(tmp_path, records, *, pretty=False):
+    """(fast-parsed frame from a file, exact-parsed frame from the records)."""
+    p = tmp_path / "listing.json"
+    p.write_text(json.dumps({"images": records}, indent=2 if pretty else None, ensure_ascii=False), encoding="utf-8")
+    fast = imgkit.read_images(p, errors="ignore")
+    exact = imgkit.read_images(records, errors="ignore")
+    assert exact.attrs["imgkit"]["parser"] == "exact"
+    return fast, exact
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+def test_fast_parser_gives_the_exact_frame(tmp_path, pretty):
+    records = [
+        rec(id="a", __platform="CentOS", tags=["x=y"], __support_kvm="True", __os_bit="64", created_at="2020-01-01T00:00:00Z",
+            __os_feature_list='{"nic_hotplug": "true"}', __support_agent_list="hss, ces", extra_int=1, extra_list=["p"]),
+        rec(id="b", __platform="Foo OS", __isregistered="FALSE", checksum=NULL, size=NULL, extra_int=NULL,
+            created_at="2020-01-01T01:00:00+01:00", __image_size="", __quick_start="False"),
+        rec(id="c", name="镜像", checksum=NULL, protected=True, deleted_at=NULL, hw_firmware_type=None),  # absent
+        rec(id="a", name="later a"),  # duplicate id
+    ]
+    fast, exact = _both(tmp_path, records, pretty=pretty)
+    assert fast.attrs["imgkit"]["parser"] == "fast"
+    pd.testing.assert_frame_equal(fast, exact)
+    fe, ee = imgkit.validate(fast), imgkit.validate(exact)
+    pd.testing.assert_frame_equal(fe.drop(columns="source"), ee.drop(columns="source"))
+    # null checksum is not a missing field; an absent hw_firmware_type is
+    assert fe[["image_id", "column", "rule"]].values.tolist() == [
+        ["c", "hw_firmware_type", "mandatory"], ["a", "id", "duplicate_id"]]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"min_disk": "abc"},  # a string where the schema says integer
+        {"name": 123},  # a number where it says string
+        {"protected": "true"},  # a string bool where a JSON bool is documented
+        {"created_at": "yesterday"},
+        {"custom_time": "2020-01-01T00:00:00Z"},  # pyarrow would infer a timestamp
+        {"custom_obj": {"k": 1}},  # nested objects
+        {"custom_mixed": "x"},  # unknown key that changes type (int in the other row)
+    ],
+)
+def test_fast_parser_hands_over_anything_it_cannot_type_exactly(tmp_path, odd):
+    records = [rec(id="a", custom_mixed=1), rec(id="b", **odd)]
+    fast, exact = _both(tmp_path, records)
+    pd.testing.assert_frame_equal(fast, exact)
+    pd.testing.assert_frame_equal(imgkit.validate(fast).drop(columns="source"),
+                                  imgkit.validate(exact).drop(columns="source"))
+
+
+def test_fast_parser_on_the_demo_listing_equals_exact(tmp_path):
+    from imgkit.demo import generate_listing
+
+    page = generate_listing(800, seed=3)
+    fast, exact = _both(tmp_path, page["images"])
+    assert fast.attrs["imgkit"]["parser"] == "fast"
+    pd.testing.assert_frame_equal(fast, exact)

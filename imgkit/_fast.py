@@ -1,0 +1,135 @@
+"""The fast parser: column-wise JSON parsing with pyarrow under a schema-derived Arrow schema.
+
+A listing document ``{"images": [...]}`` is split into one raw JSON text per image by
+msgspec (no Python object per field is built), joined as NDJSON and parsed by
+``pyarrow.json`` with an explicit schema taken from :data:`imgkit.schema.FIELDS`. The
+Arrow columns then go through the same typing functions as the exact path
+(:mod:`imgkit.load`).
+
+pyarrow is strict: a value whose JSON type differs from the declared one (``"min_disk":
+"abc"``, a number in a string field), a syntax error, an unknown key that changes type or
+holds objects, or an unknown string key that pyarrow would read as a timestamp all make
+:func:`fast_frame` return None, and the exact path takes over. That is how the fast path
+never mistypes: anything it cannot type exactly, it does not type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.json as pj
+
+from .schema import FIELDS, Field
+
+__all__ = ["ARROW_SCHEMA", "fast_frame"]
+
+
+def _arrow_type(f: Field) -> pa.DataType | None:
+    """The Arrow type of a field's raw JSON values, from the schema's ``json_type``."""
+    if f.kind == "object":
+        return None  # left to inference; only empty values are accepted below
+    jt = f.json_type
+    if jt == "boolean":
+        return pa.bool_()
+    if jt.startswith("integer"):
+        return pa.int64()
+    if jt == "array<string>":
+        return pa.list_(pa.string())
+    return pa.string()
+
+
+#: Arrow schema of the raw JSON of every known field that has a fixed JSON type.
+ARROW_SCHEMA = pa.schema([(f.api, t) for f in FIELDS if (t := _arrow_type(f)) is not None])
+_KNOWN = {f.api: f for f in FIELDS}
+_SCALAR_OK = (pa.types.is_string, pa.types.is_boolean, pa.types.is_integer, pa.types.is_floating, pa.types.is_null)
+
+
+class _Doc(msgspec.Struct):
+    images: list[msgspec.Raw] | None = None
+
+
+class Segment:
+    """One input for the fast parser: the bytes of one file/page and its description."""
+
+    __slots__ = ("data", "desc", "ndjson")
+
+    def __init__(self, data: bytes, desc: str, ndjson: bool) -> None:
+        self.data = data
+        self.desc = desc
+        self.ndjson = ndjson
+
+
+def _split(seg: Segment) -> list[Any] | None:
+    """Raw JSON text of each image of a segment, or None when it is not a plain listing."""
+    if seg.ndjson:
+        return [line for line in seg.data.split(b"\n") if line.strip()]
+    try:
+        doc = msgspec.json.decode(seg.data, type=_Doc)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None  # not {"images": [...]}: wrappers, single images, errors -> exact path
+    return doc.images
+
+
+def _unknown_ok(t: pa.DataType) -> bool:
+    if any(test(t) for test in _SCALAR_OK):
+        return True
+    return pa.types.is_list(t) and any(test(t.value_type) for test in _SCALAR_OK)
+
+
+def fast_frame(segments: Sequence[Segment]) -> tuple[pa.Table, list[Any], list[str], np.ndarray] | None:
+    """Parse segments column-wise.
+
+    Returns ``(table, raws, sources, positions)`` -- the Arrow table of raw values (every
+    known field a column, null where absent), the raw JSON text of each row (for the rare
+    presence checks), and each row's source and position in it -- or None when the exact
+    path must take over.
+    """
+    raws: list[Any] = []
+    sources: list[str] = []
+    positions: list[np.ndarray] = []
+    for seg in segments:
+        part = _split(seg)
+        if part is None:
+            return None
+        raws.extend(part)
+        sources.extend([seg.desc] * len(part))
+        positions.append(np.arange(len(part), dtype=np.int64))
+    if not raws:
+        return None
+    nd = b"\n".join(raws)
+    multiline = nd.count(b"\n") != len(raws) - 1  # pretty-printed images span lines
+    parse = pj.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="infer",
+                            newlines_in_values=multiline)
+    block = int(min(max(len(nd) // 16, 1 << 20), 1 << 26))
+    try:
+        table = pj.read_json(pa.BufferReader(nd), read_options=pj.ReadOptions(block_size=block),
+                             parse_options=parse)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if table.num_rows != len(raws):
+        return None
+    for name, typ in zip(table.schema.names, table.schema.types):
+        f = _KNOWN.get(name)
+        if f is None:
+            if not _unknown_ok(typ):
+                return None  # timestamps inferred from text, nested objects: exact path
+        elif f.kind == "object" and not (pa.types.is_null(typ) or (pa.types.is_list(typ)
+                                                                  and pa.types.is_null(typ.value_type))):
+            return None
+    return table, raws, sources, np.concatenate(positions)
+
+
+def present_rows(raws: Sequence[Any], rows: np.ndarray, key: str) -> np.ndarray:
+    """Which of `rows` have `key` (with a null value) -- parses only those rows."""
+    needle = orjson.dumps(key)
+    out = np.zeros(len(rows), dtype=bool)
+    for j, i in enumerate(rows):
+        raw = bytes(raws[i])
+        if needle in raw:
+            out[j] = key in orjson.loads(raw)
+    return out
