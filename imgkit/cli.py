@@ -13,6 +13,7 @@ the traceback instead. Usage errors exit with code 2 (argparse).
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,18 +29,35 @@ __all__ = ["main"]
 _PROG = "imgkit"
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    """Options every subcommand accepts."""
-    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+def _subcommand(
+    sub: Any, name: str, func: Callable[[argparse.Namespace], int], *, help: str, description: str, input: bool = True
+) -> argparse.ArgumentParser:
+    """Register subcommand `name` with ``--debug`` (and the INPUT argument unless `input` is False)."""
+    p = sub.add_parser(name, help=help, description=description)
+    if input:
+        p.add_argument(
+            "input", metavar="INPUT", help="a listing file (.json[.gz], .jsonl[.gz], .parquet) or snapshot directory"
+        )
+    p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    p.set_defaults(func=func)
+    return p
 
 
 def _load(source: str) -> pd.DataFrame:
-    """Read INPUT (anything :func:`imgkit.read_images` accepts) into a typed frame."""
+    """Read INPUT (anything :func:`imgkit.read_images` accepts); loader warnings become one line each."""
+    import warnings
+
     if not Path(source).exists():
         raise FileNotFoundError(f"{source}: no such file or directory")
+    from .errors import ImgkitWarning
     from .load import read_images
 
-    return read_images(source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ImgkitWarning)
+        df = read_images(source)
+    for w in caught:
+        print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
+    return df
 
 
 def _findings(df: pd.DataFrame) -> pd.DataFrame | None:
@@ -51,14 +69,13 @@ def _findings(df: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def _add_summary(sub: Any) -> None:
-    p = sub.add_parser(
+    _subcommand(
+        sub,
         "summary",
+        _run_summary,
         help="print a summary table of an image listing",
         description="Print images, tenants, platforms, statuses and validation findings of INPUT.",
     )
-    p.add_argument("input", metavar="INPUT", help="a listing file or snapshot directory")
-    _common(p)
-    p.set_defaults(func=_run_summary)
 
 
 def _counts_block(title: str, counts: pd.Series, total: int, top: int = 10) -> list[str]:
@@ -113,65 +130,56 @@ def _run_summary(args: argparse.Namespace) -> int:
 
 
 def _add_export(sub: Any) -> None:
-    p = sub.add_parser(
+    p = _subcommand(
+        sub,
         "export",
+        _run_export,
         help="write a listing as Parquet or CSV",
         description=(
-            "Write INPUT as a typed table. .parquet keeps every dtype; .csv writes list/dict columns as JSON "
-            "text and neutralises cells starting with =, +, -, @, tab or CR (spreadsheet formula injection) "
-            "with a leading apostrophe."
+            "Write INPUT as a typed table. .parquet keeps every dtype and the findings (imgkit.read_images reads "
+            "it back); .csv writes list/dict columns as JSON text and neutralises text cells starting with =, +, "
+            "-, @, tab or CR (spreadsheet formula injection) with a leading apostrophe."
         ),
     )
-    p.add_argument("input", metavar="INPUT", help="a listing file or snapshot directory")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet or out.csv")
-    _common(p)
-    p.set_defaults(func=_run_export)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv_cell(value: Any) -> Any:
+    """One text-like cell: containers as JSON text, formula-like text behind an apostrophe."""
+    import json
+
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple, dict)):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
 
-def _json_cell(value: Any) -> Any:
-    import json
-
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
 def _to_safe_csv(df: pd.DataFrame, path: str | Path) -> None:
     """Write `df` as CSV that is safe to open in a spreadsheet.
 
-    Lists and dicts become JSON text; every text cell starting with ``=``, ``+``,
+    Numbers, booleans and timestamps are written as they are. Every other cell is
+    text: lists and dicts become JSON text, and text starting with ``=``, ``+``,
     ``-``, ``@``, a tab or a carriage return gets a leading apostrophe.
     """
     import pandas as pd
+    from pandas.api import types
 
     out = pd.DataFrame(index=df.index)
     for col in df.columns:
         s = df[col]
-        if s.dtype == object:
-            sample = s.dropna()
-            if len(sample) and sample.map(lambda v: isinstance(v, (list, dict, tuple))).any():
-                s = s.map(_json_cell)
-            out[col] = s.map(_csv_cell)
-        elif isinstance(s.dtype, (pd.StringDtype, pd.CategoricalDtype)):
-            out[col] = s.astype(object).map(_csv_cell)
-        else:
+        if types.is_bool_dtype(s.dtype) or types.is_numeric_dtype(s.dtype) or types.is_datetime64_any_dtype(s.dtype):
             out[col] = s
+        else:
+            out[col] = pd.Series([_csv_cell(v) for v in s.tolist()], index=df.index, dtype=object)
     out.to_csv(path, index=False)
-
-
-def _to_parquet(df: pd.DataFrame, path: Path) -> None:
-    df = df.copy()
-    df.attrs = {}  # attrs hold a DataFrame of findings and Timestamps; not parquet metadata
-    df.to_parquet(path, index=False)
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -183,7 +191,9 @@ def _run_export(args: argparse.Namespace) -> int:
     if suffix == ".csv":
         _to_safe_csv(df, out)
     else:
-        _to_parquet(df, out)
+        from .load import to_parquet
+
+        to_parquet(df, out)
     print(f"wrote {len(df):,} images to {out}", file=sys.stderr)
     return 0
 
@@ -192,21 +202,20 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _add_report(sub: Any) -> None:
-    p = sub.add_parser(
+    p = _subcommand(
+        sub,
         "report",
+        _run_report,
         help="build a self-contained HTML report",
-        description="Build ONE self-contained HTML report (no external requests) from INPUT.",
+        description="Build ONE self-contained HTML report (no external requests, no scripts) from INPUT.",
     )
-    p.add_argument("input", metavar="INPUT", help="a listing file or snapshot directory")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the HTML file to write")
     p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
     p.add_argument("--title", default=None, help="report title")
     p.add_argument(
         "--tenant", action="append", default=None, metavar="ID", help="only this tenant (owner); repeatable"
     )
-    p.add_argument("--top", type=int, default=10, metavar="N", help="tenants/platforms shown in plots (default 10)")
-    _common(p)
-    p.set_defaults(func=_run_report)
+    p.add_argument("--top", type=int, default=10, metavar="N", help="tenants shown in the plots (default 10)")
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -267,6 +276,16 @@ def _one_line(exc: BaseException) -> str:
     return first
 
 
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # no real stdout (captured in tests)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``imgkit`` command line; returns the exit code.
 
@@ -290,6 +309,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{_PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `imgkit summary x | head`: the reader left; no error message
+        _silence_stdout()
+        return 141
     except (ImgkitError, OSError, ValueError) as exc:
         if args.debug:
             raise
