@@ -178,7 +178,10 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
         labels = [str(c) for c in s.cat.categories]
         order = None
     else:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        try:
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        except (TypeError, NotImplementedError) as exc:  # lists (tags), dicts (os_feature_list)
+            raise ConfigError(f"column {s.name!r} holds lists or dicts and cannot be counted or grouped") from exc
         codes = codes.astype(np.intp, copy=False)
         labels = [str(u) for u in uniques]
         order = "value" if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype) else "count"

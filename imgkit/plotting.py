@@ -140,13 +140,13 @@ def _series_colors(labels: Sequence[str], by: str | None) -> list[str]:
     return colors
 
 
-def _empty(ax: Axes, title: str, xlabel: str = "", ylabel: str = "") -> Axes:
+def _empty(ax: Axes, title: str, xlabel: str = "", ylabel: str = "", note: str = "no images") -> Axes:
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.text(0.5, 0.5, "no images", ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes, color="0.4")
     return ax
 
 
@@ -320,7 +320,8 @@ def plot_age(
     years = _age_days(df["created_at"], when) / 365.0
     dated = ~np.isnan(years)
     if not dated.any():
-        return _empty(ax, title, xlabel, ylabel)
+        note = "no images" if len(df) == 0 else "no images with a created_at" + (" and as_of" if pd.isna(when) else "")
+        return _empty(ax, title, xlabel, ylabel, note)
     g, years = g[dated], years[dated]
     sizes = np.bincount(g, minlength=len(labels))
     order = np.argsort(-sizes, kind="stable")
@@ -355,7 +356,10 @@ def plot_creation_timeline(
     ax: Axes | None = None,
     **kwargs: Any,
 ) -> Axes:
-    """Images created per period as a stacked area, overall or per group.
+    """Images created per period as a stacked (stepped) area, overall or per group.
+
+    Each period is drawn as a flat step from its start to the next period's start,
+    so a single period is visible too.
 
     Parameters
     ----------
@@ -372,7 +376,7 @@ def plot_creation_timeline(
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
     **kwargs
-        Passed to :meth:`~matplotlib.axes.Axes.stackplot`.
+        Passed to :meth:`~matplotlib.axes.Axes.stackplot` (default ``step="post"``).
 
     Returns
     -------
@@ -396,7 +400,11 @@ def plot_creation_timeline(
     table = _fold_top(table, top)
     names = [_short(c) for c in table.columns]
     x = table.index.tz_convert(None)
-    ax.stackplot(x, table.to_numpy(dtype=float).T, labels=names, colors=_series_colors(names, by), **kwargs)
+    x = x.append(pd.DatetimeIndex([x[-1] + pd.tseries.frequencies.to_offset(freq)]))
+    values = table.to_numpy(dtype=float)
+    values = np.vstack([values, values[-1:]])  # the last period's step ends at the next period start
+    kwargs.setdefault("step", "post")
+    ax.stackplot(x, values.T, labels=names, colors=_series_colors(names, by), **kwargs)
     ax.set_title(title)
     ax.set_xlabel("created_at (UTC)")
     ax.set_ylabel(ylabel)

@@ -359,3 +359,8 @@ def test_demo_tables_agree_with_plain_pandas(demo):
     assert (by_owner.loc[expected.index, [str(c) for c in expected.columns]].to_numpy() == expected.to_numpy()).all()
     shares = imgkit.feature_support(demo)
     assert shares.loc[ALL_TENANTS, "uefi"] == pytest.approx(861 / 5000)
+
+
+def test_grouping_by_a_list_column_is_a_clear_error(small):
+    with pytest.raises(ConfigError, match="'tags' holds lists or dicts"):
+        imgkit.os_distribution(small, by="tags")

@@ -192,3 +192,17 @@ def test_plots_never_show(small, monkeypatch):
     for plot in (imgkit.plot_os_distribution, imgkit.plot_age, imgkit.plot_creation_timeline,
                  imgkit.plot_feature_support):  # fmt: skip
         assert plot(small).figure is not None
+
+
+def test_plot_age_without_dates_says_so():
+    df = imgkit.read_images([{"id": "x", "owner": "t"}], errors="ignore")
+    ax = imgkit.plot_age(df)
+    assert [t.get_text() for t in ax.texts] == ["no images with a created_at and as_of"]
+    assert ax.get_title() == "Image age as of (unknown)"
+
+
+def test_plot_creation_timeline_single_period_is_visible(small):
+    one = small[small["id"] == "a1"]
+    ax = imgkit.plot_creation_timeline(one, freq="YS")
+    xs = ax.collections[0].get_paths()[0].vertices[:, 0]
+    assert xs.max() - xs.min() == pytest.approx(365)  # 2019-01-01 to 2020-01-01, in days
