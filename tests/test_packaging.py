@@ -1,0 +1,52 @@
+"""Packaging: environment.yml and pyproject.toml list the same packages; the README's commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+# conda-forge names that differ from PyPI's
+CONDA_TO_PYPI = {"matplotlib-base": "matplotlib"}
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~\[;]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_and_pyproject_agree():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pypi = {_name(r) for r in project["dependencies"]} | {
+        _name(r) for r in project["optional-dependencies"]["test"]}
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    conda = {CONDA_TO_PYPI.get(_name(d), _name(d)) for d in env["dependencies"] if isinstance(d, str)}
+    conda -= {"python", "pip"}
+    assert conda == pypi
+
+
+def test_environment_yml_installs_imgkit_itself():
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
+    assert any(line.startswith("-e .") for line in pip)
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    readme = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    commands = re.findall(r"```(?:bash|sh)\n(.*?)\n```", readme.split("## Quickstart", 1)[1], flags=re.S)[:2]
+    assert len(commands) == 2
+    main_job, test_suite = (c.strip() for c in commands)
+    assert "imgkit report" in main_job and "report.html" in main_job
+    assert "pytest" in test_suite
+    assert test_suite in ci
+
+
+def test_py_typed_shipped():
+    assert (REPO / "imgkit" / "py.typed").exists()
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert "py.typed" in project["tool"]["setuptools"]["package-data"]["imgkit"]
