@@ -867,25 +867,16 @@ def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, err
     if collected.meta.get("endpoint"):
         meta["snapshot"] = collected.description
     df.attrs["imgkit"] = meta
-    rules = frame_findings(df)
+    rules = frame_findings(df, source=meta["source"])
     if len(rules):
-        rules["source"] = _sources_for_ids(findings, rules, collected.description)
-    all_findings = pd.concat([x for x in (findings, rules) if len(x)], ignore_index=True) if (
-        len(findings) or len(rules)) else findings
-    if len(all_findings):
-        all_findings["rule"] = pd.Categorical(all_findings["rule"].astype(str),
-                                              categories=findings["rule"].cat.categories)
-    meta["findings"] = Findings(all_findings)
-    if len(all_findings) and errors != "ignore":
-        summary = _summarise(all_findings, meta["source"])
+        findings = pd.concat([findings, rules], ignore_index=True) if len(findings) else rules
+    meta["findings"] = Findings(findings)
+    if len(findings) and errors != "ignore":
+        summary = _summarise(findings, meta["source"])
         if errors == "raise":
-            raise SchemaError(summary, findings=all_findings)
+            raise SchemaError(summary, findings=findings)
         warnings.warn(summary, ImgkitWarning, stacklevel=3)
     return df
-
-
-def _sources_for_ids(findings: pd.DataFrame, rules: pd.DataFrame, default: str) -> pd.Series:
-    return pd.Series([default] * len(rules), dtype="string")
 
 
 def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10) -> str:

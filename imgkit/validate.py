@@ -150,7 +150,7 @@ def frame_findings(df: pd.DataFrame, *, source: str = "") -> pd.DataFrame:
 
 def _row_sources(df: pd.DataFrame, default: str) -> list[str]:
     meta = df.attrs.get("imgkit") or {}
-    src = meta.get("source") or default
+    src = default or meta.get("source") or ""
     return [src] * len(df)
 
 
