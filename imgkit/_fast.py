@@ -75,6 +75,19 @@ def _split(seg: Segment) -> list[Any] | None:
     return doc.images
 
 
+#: Images parsed per pyarrow call: bounds the joined NDJSON copy (~70 MB) that the parser needs.
+GROUP = 50_000
+
+
+def _parse_group(raws: Sequence[Any]) -> pa.Table:
+    nd = b"\n".join(raws)
+    multiline = nd.count(b"\n") != len(raws) - 1  # pretty-printed images span lines
+    parse = pj.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="infer",
+                            newlines_in_values=multiline)
+    block = int(min(max(len(nd) // 8, 1 << 20), 1 << 24))
+    return pj.read_json(pa.BufferReader(nd), read_options=pj.ReadOptions(block_size=block), parse_options=parse)
+
+
 def _unknown_ok(t: pa.DataType) -> bool:
     if any(test(t) for test in _SCALAR_OK):
         return True
@@ -101,16 +114,11 @@ def fast_frame(segments: Sequence[Segment]) -> tuple[pa.Table, list[Any], list[s
         positions.append(np.arange(len(part), dtype=np.int64))
     if not raws:
         return None
-    nd = b"\n".join(raws)
-    multiline = nd.count(b"\n") != len(raws) - 1  # pretty-printed images span lines
-    parse = pj.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="infer",
-                            newlines_in_values=multiline)
-    block = int(min(max(len(nd) // 16, 1 << 20), 1 << 26))
     try:
-        table = pj.read_json(pa.BufferReader(nd), read_options=pj.ReadOptions(block_size=block),
-                             parse_options=parse)
+        tables = [_parse_group(raws[i:i + GROUP]) for i in range(0, len(raws), GROUP)]
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return None
+        return None  # a type conflict or a syntax error: the exact path finds and names it
     if table.num_rows != len(raws):
         return None
     for name, typ in zip(table.schema.names, table.schema.types):

@@ -527,3 +527,20 @@ def test_fast_parser_on_the_demo_listing_equals_exact(tmp_path):
     fast, exact = _both(tmp_path, page["images"])
     assert fast.attrs["imgkit"]["parser"] == "fast"
     pd.testing.assert_frame_equal(fast, exact)
+
+
+def test_fast_parser_groups_unify_columns_and_hand_over_type_conflicts(tmp_path, monkeypatch):
+    import imgkit._fast
+
+    monkeypatch.setattr(imgkit._fast, "GROUP", 2)
+    records = [rec(id="a"), rec(id="b", late_key=None), rec(id="c", late_key="x", late_int=5),
+               rec(id="d", late_int=None), rec(id="e", late_list=["u"])]
+    fast, exact = _both(tmp_path, records)
+    assert fast.attrs["imgkit"]["parser"] == "fast"
+    pd.testing.assert_frame_equal(fast, exact)
+    assert list(fast.columns[len(FIELDS):]) == ["late_key", "late_int", "late_list"]
+    records.append(rec(id="f", late_int="five"))  # int in one group, string in another
+    fast, exact = _both(tmp_path, records)
+    assert fast.attrs["imgkit"]["parser"] == "exact"
+    pd.testing.assert_frame_equal(fast, exact)
+    assert fast["late_int"].tolist() == [None, None, 5, None, None, "five"]
