@@ -26,6 +26,7 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = ["build_report"]
@@ -178,8 +179,11 @@ def _svg(fig: Figure, *, close: bool = True) -> str:
     return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
 
 
-def _figure(plot: Any, *args: Any, caption: str = "", title: str | None = None, **kwargs: Any) -> str:
-    """Run ``plot(*args, **kwargs)`` (it sizes its own figure) and return a captioned inline SVG."""
+def _render(plot: Any, *args: Any, title: str | None = None, **kwargs: Any) -> tuple[str, Axes]:
+    """Run ``plot(*args, **kwargs)`` (it makes and sizes its own figure); return its inline SVG and Axes.
+
+    The figure is closed; the returned Axes still holds what was drawn.
+    """
     import matplotlib.pyplot as plt
 
     with plt.rc_context(_RC):
@@ -192,6 +196,12 @@ def _figure(plot: Any, *args: Any, caption: str = "", title: str | None = None, 
         finally:
             for num in set(plt.get_fignums()) - before:
                 plt.close(num)
+    return svg, ax
+
+
+def _figure(plot: Any, *args: Any, caption: str = "", title: str | None = None, **kwargs: Any) -> str:
+    """:func:`_render` as a captioned figure block."""
+    svg, _ = _render(plot, *args, title=title, **kwargs)
     cap = f'<p class="note">{_e(caption)}</p>' if caption else ""
     return f'<div class="figure" role="img" aria-label="{_e(caption)}">{svg}{cap}</div>'
 
