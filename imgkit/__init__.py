@@ -37,6 +37,7 @@ from .plotting import (
     plot_feature_support,
     plot_os_distribution,
 )
+from .report import build_report
 from .schema import FIELDS, api_to_column, column_to_api, describe_columns
 from .validate import validate
 
@@ -54,6 +55,7 @@ __all__ = [
     "SourceError",
     "__version__",
     "age_profile",
+    "build_report",
     "creation_timeline",
     "feature_labels",
     "feature_support",
