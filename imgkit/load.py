@@ -460,6 +460,17 @@ def _type_enum(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
     return pd.Categorical.from_codes(remap[idx], categories=cats)
 
 
+def _split_text_list(arr: pa.Array) -> pa.Array:
+    """``"hss, ces"`` -> ``["hss", "ces"]`` in Arrow: split on commas, trim, drop empty items."""
+    parts = pc.split_pattern(arr.fill_null(""), ",")
+    items = pc.utf8_trim_whitespace(parts.flatten())
+    keep = pc.not_equal(items, "")
+    parents = pc.filter(pc.list_parent_indices(parts), keep).to_numpy(zero_copy_only=False)
+    counts = np.bincount(parents, minlength=len(arr))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pc.filter(items, keep))
+
+
 def _type_list(f: Field, values: list[Any], ctx: _Ctx) -> Any:
     out: list[list[str]] = []
     split_text = f.api == "__support_agent_list"
@@ -561,6 +572,8 @@ def _type_arrow(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
     if f.kind == "list":
         if arr.type == _LIST_TYPE:
             return _pd_list(arr)
+        if f.api == "__support_agent_list" and _is_text(arr):
+            return _pd_list(_split_text_list(arr))
         return _type_list(f, arr.to_pylist(), ctx)
     if f.kind == "json":
         return _type_json(f, arr.to_pylist(), ctx)
@@ -675,9 +688,9 @@ def _build_frame(cols: Any, ctx: _Ctx) -> tuple[pd.DataFrame, dict[str, str]]:
 def _drop_duplicates(df: pd.DataFrame, ctx: _Ctx) -> pd.DataFrame:
     """Keep the last occurrence of each id; record the others."""
     ids = df["id"]
-    dup = (ids.duplicated(keep="last") & ids.notna()).to_numpy()
-    if not dup.any():
+    if ids.nunique(dropna=True) == ids.count():
         return df
+    dup = (ids.duplicated(keep="last") & ids.notna()).to_numpy()
     for i in np.flatnonzero(dup):
         ctx.add(int(i), "id", "id", ids.iat[i], "duplicate_id", "dropped (a later record has the same id)")
     return df.loc[~dup].reset_index(drop=True)
