@@ -208,17 +208,25 @@ def parse_error_body(body: bytes, content_type: str = "") -> tuple[str | None, s
             if m is None:
                 m = _find(cand, ("title",))
             code = code or (None if c is None else str(c))
-            message = message or (None if m is None else str(m))
+            message = message or (None if m is None else _strip_html(str(m)))
             rid = rid or cand.get("request_id") or cand.get("requestId")
             if code and message:
                 break
         if code or message:
             return code, message, (None if rid is None else str(rid))
         return None, _shorten(text_body), None
-    # HTML or text: drop <head>, tags and whitespace runs.
-    text = re.sub(r"(?is)<head.*?</head>", " ", text_body)
+    return None, _strip_html(text_body) or None, None
+
+
+def _strip_html(text: str) -> str:
+    """Text of an HTML/text body or message: no <head>, tags or whitespace runs, at most 300 chars.
+
+    >>> _strip_html("No image found with ID x<br /><br />\\n\\n")
+    'No image found with ID x'
+    """
+    text = re.sub(r"(?is)<head.*?</head>", " ", text)
     text = re.sub(r"(?s)<[^>]+>", " ", text)
-    return None, _shorten(text) or None, None
+    return _shorten(text)
 
 
 def _shorten(text: str, n: int = 300) -> str:
