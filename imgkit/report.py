@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._checks import check_argument
 from .errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -261,10 +260,6 @@ def _days(value: Any) -> str:
         return "n/a"
     days = float(value)
     return f"{days / 365:.1f} years" if days >= 730 else f"{days:,.0f} days"
-
-
-def _with_labels(df: pd.DataFrame, *, columns: dict[str, str] | None = None) -> pd.DataFrame:
-    return df.rename(columns=columns) if columns else df
 
 
 # ------------------------------------------------------------------------ sections
