@@ -29,6 +29,7 @@ from .errors import (
     SchemaError,
     SourceError,
 )
+from .fetch import fetch_images
 from .load import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
@@ -72,6 +73,7 @@ __all__ = [
     "api_to_column",
     "column_to_api",
     "describe_columns",
+    "fetch_images",
     "generate_listing",
     "load_demo",
     "read_images",
