@@ -1,4 +1,4 @@
-"""The ``imgkit`` command line: ``imgkit report``, ``imgkit summary``, ``imgkit export``.
+"""The ``imgkit`` command line: ``imgkit report``, ``imgkit summary``, ``imgkit export``, ``imgkit fetch``.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function that registers its
 parser and sets ``func`` (a callable taking the parsed namespace and returning
@@ -247,10 +247,74 @@ def _parse_as_of(value: str | None) -> Any:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+# ----------------------------------------------------------------------------- fetch
+
+
+def _add_fetch(sub: Any) -> None:
+    p = _subcommand(
+        sub,
+        "fetch",
+        _run_fetch,
+        input=False,
+        help="fetch the live listing of an IMS / Glance endpoint into a snapshot directory",
+        description=(
+            "Page through GET /v2/images (or Huawei's /v2/cloudimages) of ENDPOINT and write every raw page plus "
+            "_imgkit_snapshot.json to DIR; every other subcommand reads DIR. Auth: OS_AUTH_TOKEN, OS_CLOUD / "
+            "--cloud (clouds.yaml) or OS_AUTH_URL + OS_USERNAME + OS_PASSWORD (Keystone v3)."
+        ),
+    )
+    p.add_argument("endpoint", metavar="ENDPOINT", nargs="?", default=None,
+                   help="e.g. https://ims.ap-southeast-1.myhuaweicloud.com (default: the Keystone catalog's)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="snapshot directory (new, empty or an "
+                   "older snapshot, which is replaced only when the fetch succeeds)")
+    p.add_argument("--api", choices=["images", "cloudimages"], default="images",
+                   help="images = GET /v2/images (Glance, OTC); cloudimages = Huawei ListImages (default: images)")
+    p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
+                   help="query filter passed through, e.g. __imagetype=private, created_at=gt:2024-01-01T00:00:00Z, "
+                        "sort_key=name; repeatable (a repeated key is sent repeatedly)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="page size")
+    p.add_argument("--max-images", type=int, default=None, metavar="N", help="stop after N images")
+    p.add_argument("--cloud", default=None, metavar="NAME", help="clouds.yaml entry (default: $OS_CLOUD)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _parse_filters(items: Sequence[str]) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--filter must look like KEY=VALUE, got {item!r}")
+        if key in filters:
+            old = filters[key]
+            filters[key] = [*old, value] if isinstance(old, list) else [old, value]
+        else:
+            filters[key] = value
+    return filters
+
+
+def _run_fetch(args: argparse.Namespace) -> int:
+    import warnings
+
+    from .errors import ImgkitWarning
+    from .fetch import fetch_images
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ImgkitWarning)
+        df = fetch_images(args.endpoint, api=args.api, filters=_parse_filters(args.filter), limit=args.limit,
+                          max_images=args.max_images, cloud=args.cloud, save_to=args.output,
+                          progress=False if args.no_progress else None)
+    for w in caught:
+        print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
+    meta = df.attrs["imgkit"]
+    print(f"fetched {len(df):,} images in {meta['pages']} page(s) from {meta['source']} -> {args.output}",
+          file=sys.stderr)
+    return 0
+
+
 # ----------------------------------------------------------------------------- main
 
 #: One registration function per subcommand, in the order ``--help`` lists them.
-_COMMANDS: list[Callable[[Any], None]] = [_add_report, _add_summary, _add_export]
+_COMMANDS: list[Callable[[Any], None]] = [_add_report, _add_summary, _add_export, _add_fetch]
 
 
 def _parser() -> argparse.ArgumentParser:

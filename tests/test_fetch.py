@@ -811,3 +811,39 @@ def test_progress_bar(httpserver, capsys):
     fetch_images(httpserver.url_for("/"), limit=20, progress=True)
     err = capsys.readouterr().err
     assert "57" in err and "images" in err and "pages=3" in err
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def test_cli_fetch_writes_snapshot(httpserver, tmp_path, capsys):
+    from imgkit.cli import main
+
+    listing = Listing(IMAGES)
+    root = _serve(httpserver, listing)
+    out = tmp_path / "snap"
+    rc = main(["fetch", root, "-o", str(out), "--limit", "20", "--filter", "status=active", "--filter", "tag=a=b",
+               "--filter", "tag=c", "--no-progress"])
+    assert rc == 0
+    assert capsys.readouterr().err.strip() == f"fetched 57 images in 3 page(s) from {root} -> {out}"
+    assert listing.queries[0] == {"status": ["active"], "tag": ["a=b", "c"], "limit": ["20"]}
+    assert len(imgkit.read_images(out)) == 57
+    assert main(["summary", str(out)]) == 0
+    assert "images:    57" in capsys.readouterr().out
+
+
+def test_cli_fetch_errors_are_one_line(httpserver, tmp_path, capsys, monkeypatch):
+    from imgkit.cli import main
+
+    monkeypatch.setenv("OS_AUTH_TOKEN", TOKEN)
+    httpserver.expect_request("/v2/images").respond_with_data(
+        '{"error":{"message":"The imagetype is invalid.","code":"IMG.0024"}}', status=400,
+        content_type="application/json", headers={"X-Request-Id": "rq-1"})
+    rc = main(["fetch", httpserver.url_for("/"), "-o", str(tmp_path / "s"), "--filter", "__imagetype=bogus"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert err.startswith("imgkit: error: HTTP 400 IMG.0024: The imagetype is invalid.")
+    assert "[request id rq-1]" in err and TOKEN not in err
+    assert not (tmp_path / "s").exists()
+    assert main(["fetch", "http://127.0.0.1:9", "-o", str(tmp_path / "s"), "--filter", "novalue"]) == 1
+    assert "--filter must look like KEY=VALUE, got 'novalue'" in capsys.readouterr().err
