@@ -190,27 +190,21 @@ def _iter_pages(
             if max_images is not None and n:
                 url = _with_limit(url, n)
             params = None
+            marker = dict(parse_qsl(urlsplit(url).query)).get("marker")
         elif api == "images" or used_next:
             return  # Glance (or a cloudimages server that sends links): no next = last page
         else:
-            last = images[-1].get("id") if isinstance(images[-1], dict) else None
-            if not isinstance(last, str) or not last:
+            marker = images[-1].get("id") if isinstance(images[-1], dict) else None
+            if not isinstance(marker, str) or not marker:
                 raise PaginationError(f"page {number}: the last image has no id to page on (marker)")
-            if last in seen_markers:
-                raise PaginationError(f"page {number}: marker {last!r} came back again: a pagination loop; "
-                                      f"stopped after {total} images")
-            seen_markers.add(last)
-            marker = last
             n = page_limit(total)
-            params = base + ([("limit", str(n))] if n else []) + [("marker", last)]
             url = f"{root}/v2/{api}"
-        if link:
-            marker = dict(parse_qsl(urlsplit(url).query)).get("marker")
-            if marker is not None:
-                if marker in seen_markers:
-                    raise PaginationError(f"page {number}: marker {marker!r} came back again: a pagination loop; "
-                                          f"stopped after {total} images")
-                seen_markers.add(marker)
+            params = base + ([("limit", str(n))] if n else []) + [("marker", marker)]
+        if marker is not None:
+            if marker in seen_markers:
+                raise PaginationError(f"page {number}: marker {marker!r} came back again: a pagination loop; "
+                                      f"stopped after {total} images")
+            seen_markers.add(marker)
 
 
 def _interactive() -> bool:

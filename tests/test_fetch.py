@@ -242,6 +242,26 @@ def test_next_loop_is_a_pagination_error(httpserver):
     assert len(httpserver.log) == 2
 
 
+def test_next_repeating_marker_is_a_pagination_error(httpserver):
+    calls = {"n": 0}
+
+    def handler(request):
+        calls["n"] += 1
+        return Response(orjson.dumps({"images": IMAGES[:2], "next": f"/v2/images?marker=m1&page={calls['n']}"}),
+                        content_type="application/json")
+
+    httpserver.expect_request("/v2/images").respond_with_handler(handler)
+    with pytest.raises(PaginationError, match="marker 'm1' came back again"):
+        fetch_images(httpserver.url_for("/"), progress=False)
+    assert calls["n"] == 2
+
+
+def test_cloudimages_image_without_id_cannot_be_paged(httpserver):
+    httpserver.expect_request("/v2/cloudimages").respond_with_json({"images": [{"name": "no id"}]})
+    with pytest.raises(PaginationError, match="no id to page on"):
+        fetch_images(httpserver.url_for("/"), api="cloudimages", progress=False)
+
+
 def test_cloudimages_marker_loop_is_a_pagination_error(httpserver):
     httpserver.expect_request("/v2/cloudimages").respond_with_json({"images": IMAGES[:2]})
     with pytest.raises(PaginationError, match="loop"):
