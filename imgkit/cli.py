@@ -1,9 +1,10 @@
 """The ``imgkit`` command line: ``imgkit report``, ``imgkit summary``, ``imgkit export``, ``imgkit fetch``.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function that registers its
-parser and sets ``func`` (a callable taking the parsed namespace and returning
-the exit code). :data:`_COMMANDS` lists them; adding a subcommand means writing
-one such function and appending it there.
+parser with :func:`_subcommand` (which adds ``INPUT`` unless ``input=False``,
+and ``--debug``) and a ``_run_<name>(args) -> int`` function. :data:`_COMMANDS`
+lists the ``_add_*`` functions; adding a subcommand means writing those two
+functions and appending one entry there.
 
 Errors: anything imgkit raises on purpose (and unreadable files) is printed as
 one line ``imgkit: error: ...`` on stderr with exit code 1; ``--debug`` shows
@@ -96,6 +97,8 @@ def _counts_block(title: str, counts: pd.Series, total: int, top: int = 10) -> l
 
 def _summary_text(df: pd.DataFrame) -> str:
     """The terminal summary of a typed frame (what ``imgkit summary`` prints)."""
+    import pandas as pd
+
     meta = df.attrs.get("imgkit") or {}
     n = len(df)
     lines = [f"source:    {meta.get('source', '?')}"]
@@ -104,9 +107,14 @@ def _summary_text(df: pd.DataFrame) -> str:
     if n and df["created_at"].notna().any():
         lines.append(f"created:   {df['created_at'].min():%Y-%m-%d} .. {df['created_at'].max():%Y-%m-%d}")
     lines.append("")
-    for col, title in (("platform", "platforms"), ("status", "statuses"), ("visibility", "visibility")):
+    for col, title in (
+        ("platform", "platforms"),
+        ("status", "statuses"),
+        ("visibility", "visibility"),
+        ("imagetype", "image types"),
+    ):
         counts = df[col].value_counts(dropna=False, sort=True)
-        counts.index = ["(missing)" if k is None or k != k else k for k in counts.index]
+        counts.index = ["(missing)" if pd.isna(k) else str(k) for k in counts.index]
         lines += _counts_block(title, counts, n)
     findings = _findings(df)
     nf = 0 if findings is None else len(findings)

@@ -25,6 +25,7 @@ def listing(tmp_path) -> Path:
     page = json.loads(SEED.read_text(encoding="utf-8"))
     first, second = page["images"][:2]
     third = dict(first, id="00000000-0000-0000-0000-000000000003", owner="-tenant'\"", min_disk="abc")
+    del third["__platform"]
     first = dict(first, name="=HYPERLINK(\"http://x\",\"y\")", tags=["env=prod", "@team"])
     second = dict(second, name="+cmd|' /C calc'!A0", __description="\tlead tab")
     path = tmp_path / "images.json"
@@ -48,6 +49,7 @@ def test_summary_counts_findings(listing, capsys):
     assert "tenants:   2" in captured.out
     assert "findings:  1" in captured.out
     assert "min_disk: untypable" in captured.out
+    assert "  (missing)          1   33.3%" in captured.out
     # the loader's ImgkitWarning becomes one line on stderr, not a Python warning trace
     assert captured.err.startswith("imgkit: warning: ")
     assert len(captured.err.strip().splitlines()) == 1
