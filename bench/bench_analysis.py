@@ -18,6 +18,7 @@ script does not take the lock itself.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import os
 import statistics
@@ -36,6 +37,7 @@ import pandas as pd  # noqa: E402
 import imgkit  # noqa: E402
 
 TARGET = 0.2
+print = functools.partial(print, flush=True)  # noqa: A001  (progress shows under nohup/flock)
 
 
 def _analyses(df: pd.DataFrame) -> dict[str, Callable[[], Any]]:
