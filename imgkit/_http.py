@@ -165,7 +165,7 @@ def request_id(resp: requests.Response | None) -> str | None:
 
 
 _CODE_KEYS = ("error_code", "errorCode", "code")
-_MSG_KEYS = ("error_msg", "errorMsg", "message", "msg", "title", "detail", "description")
+_MSG_KEYS = ("error_msg", "errorMsg", "message", "msg", "detail", "description")
 
 
 def _find(d: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -176,7 +176,7 @@ def _find(d: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def parse_error_body(body: bytes, content_type: str = "") -> tuple[str | None, str | None, str | None]:
+def parse_error_body(body: bytes) -> tuple[str | None, str | None, str | None]:
     """(code, message, request_id) from an error body in any documented shape.
 
     Shapes: ``{"error": {"code", "message"}}`` (IMS, keystonemiddleware), ``{"error_code",
@@ -202,7 +202,7 @@ def parse_error_body(body: bytes, content_type: str = "") -> tuple[str | None, s
         for cand in candidates:
             c = _find(cand, _CODE_KEYS)
             # webob: {"code": "400 Bad Request", "title": "Bad Request", "message": "..."}
-            m = _find(cand, ("error_msg", "errorMsg", "message", "msg", "detail", "description"))
+            m = _find(cand, _MSG_KEYS)
             if m is None and c is None:
                 continue
             if m is None:
@@ -375,7 +375,7 @@ class Transport:
 
     def _error(self, resp: requests.Response, body: bytes, shown: str, *, retry_after: float | None = None,
                suffix: str = "") -> ApiError:
-        code, message, rid = parse_error_body(body, resp.headers.get("Content-Type", ""))
+        code, message, rid = parse_error_body(body)
         message = (message or resp.reason or "no message") + suffix
         cls = AuthError if resp.status_code == 401 else ApiError
         return cls(message, status=resp.status_code, code=code, request_id=rid or request_id(resp), url=shown,
