@@ -233,6 +233,10 @@ def _run_report(args: argparse.Namespace) -> int:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
     as_of = _parse_as_of(args.as_of)
     df = _load(args.input)
+    if args.tenant:
+        absent = sorted(set(args.tenant) - set(df["owner"].dropna().unique()))
+        if absent:
+            print(f"{_PROG}: warning: no images of tenant(s) {', '.join(absent)} in {args.input}", file=sys.stderr)
     kwargs: dict[str, Any] = {"as_of": as_of, "tenants": args.tenant, "top": args.top}
     if args.title:
         kwargs["title"] = args.title

@@ -64,13 +64,15 @@ def test_report_main_job(tmp_path, capsys):
     assert capsys.readouterr().err == f"wrote {out}\n"
 
 
-def test_report_tenant_and_title(listing, tmp_path):
+def test_report_tenant_and_title(listing, tmp_path, capsys):
     out = tmp_path / "r.html"
-    code = main(["report", str(listing), "-o", str(out), "--tenant=-tenant'\"", "--title", "<T>"])
+    code = main(["report", str(listing), "-o", str(out), "--tenant=-tenant'\"", "--tenant", "nobody", "--title", "<T>"])
     assert code == 0
     page = out.read_text(encoding="utf-8")
     assert "<title>&lt;T&gt;</title>" in page
-    assert "1 tenant(s): -tenant&#x27;&quot;" in page
+    assert "2 tenant(s): -tenant&#x27;&quot;, nobody (without images: nobody)" in page
+    err = capsys.readouterr().err
+    assert f"imgkit: warning: no images of tenant(s) nobody in {listing}\n" in err
 
 
 def test_export_csv_neutralises_formulas(listing, tmp_path):
