@@ -373,7 +373,8 @@ def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
     oldest = None
     for label, delta in _STALE:
         stale = stale_images(df, older_than=delta, as_of=as_of)
-        stale_rows.append({"created more than": label, "images": len(stale), "share": len(stale) / len(df) if len(df) else float("nan")})
+        share = len(stale) / len(df) if len(df) else float("nan")
+        stale_rows.append({"created more than": label, "images": len(stale), "share": share})
         if oldest is None:
             oldest = stale
     stale_table = pd.DataFrame(stale_rows).set_index("created more than")
@@ -400,7 +401,9 @@ def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
         parts += [f"<h3>Oldest images (first {len(listing):,} of {len(oldest):,} older than 1 year)</h3>"]
         parts.append(_scroll(_table(listing, index=False)))
     parts.append(
-        _figure(plot_creation_timeline, df, freq="QS", by="imagetype", caption="Images created per quarter, by image type.")
+        _figure(
+            plot_creation_timeline, df, freq="QS", by="imagetype", caption="Images created per quarter, by image type."
+        )
     )
     return _section("age", "Age and staleness", *parts)
 
