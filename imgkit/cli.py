@@ -374,6 +374,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 on an error in the input or options, 2 on a usage error.
+
+    Examples
+    --------
+    >>> from imgkit.cli import main
+    >>> main(["summary", "data/seed_example_response.json"])  # doctest: +ELLIPSIS
+    source:    data/seed_example_response.json
+    images:    2
+    tenants:   1
+    ...
+    findings:  0
+    0
+    >>> main(["summary", "no/such/file.json"])  # prints "imgkit: error: ..." on stderr
+    1
     """
     parser = _parser()
     try:

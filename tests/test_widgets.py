@@ -231,6 +231,21 @@ def test_escapes_data_strings(demo):
     ex.close()
 
 
+def test_empty_and_bare_frames(demo):
+    empty = ImageExplorer(demo.iloc[:0])
+    empty.redraw()
+    assert empty.count_text == "0 of 0 images, 0 of 0 tenants"
+    assert empty.error.value == "" and empty.platforms.options == ()
+    assert empty.axes["age"].texts[0].get_text() == "no images"
+    empty.close()
+    one = demo[demo["owner"] == demo["owner"].iloc[0]].copy()
+    one.attrs = {}
+    ex = ImageExplorer(one)
+    assert ex.as_of_source == "latest updated_at" and ex.as_of == one["updated_at"].max()
+    assert ex.count_text == f"{len(one):,} of {len(one):,} images, 1 of 1 tenants"
+    ex.close()
+
+
 def test_widget_root_and_repr(ex):
     assert ex.widget.children[-1] is ex.tabs
     assert repr(ex) == "<ImageExplorer: 5,000 of 5,000 images, 60 of 60 tenants>"
