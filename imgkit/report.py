@@ -338,8 +338,12 @@ def _os_section(df: pd.DataFrame, top: int) -> str:
             df,
             by="owner",
             top=top,
-            top_groups=max(top, 1),
-            caption=f"Images per tenant by platform: the {top} largest tenants, the rest folded into one bar.",
+            top_groups=top,
+            normalize=True,
+            caption=(
+                f"Share of each tenant's images by platform: the {top} largest tenants, the rest as one bar "
+                "(image counts are in the tenant table and below)."
+            ),
         ),
         '<div class="cards" style="grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); align-items: start">',
         f"<div><h3>By platform</h3>{_table(platform_table, percent=['share'])}</div>",
