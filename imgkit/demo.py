@@ -211,7 +211,9 @@ class _Tenants:
         self.weights = w / w.sum()
         # When each customer started: big tenants early, the long tail joins over the years.
         start = rng.beta(1.0, 2.2, n_cust) * 0.8
-        start[:5] = np.minimum(start[:5], rng.uniform(0.0, 0.2, 5))
+        early = rng.uniform(0.0, 0.2, 5)  # always 5 draws, so bigger listings stay the same
+        k = min(5, n_cust)
+        start[:k] = np.minimum(start[:k], early[:k])
         self.start = start
         self.chinese = rng.random(n_cust) < 0.4  # tenants that mostly name things in Chinese
         self.region = rng.integers(0, len(_REGIONS), n_cust)

@@ -310,3 +310,9 @@ def test_load_demo_regenerates_without_the_file(monkeypatch, tmp_path):
 def test_load_demo_bad_errors_option():
     with pytest.raises(imgkit.ConfigError, match="`errors` must be one of"):
         load_demo(errors="loud")
+
+
+@pytest.mark.parametrize("n_tenants", [3, 4, 5, 6])
+def test_few_tenants(n_tenants):
+    page = generate_listing(300, n_tenants=n_tenants)
+    assert len({img["owner"] for img in page["images"]}) == n_tenants
