@@ -7,7 +7,8 @@ its docstring). Every plot copes with an empty frame (an empty, labelled Axes th
 says "no images"), a single tenant and hundreds of tenants: the largest groups are
 drawn and the rest folded into one "Other (N tenants)" row or series.
 
-Colours: a platform has the same colour in every plot (:func:`platform_colors`).
+Colours: a group (a platform, an image type, a tenant...) has the same colour in every
+plot (:func:`group_colors`, :func:`platform_colors`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 __all__ = [
+    "group_colors",
     "platform_colors",
     "plot_age",
     "plot_creation_timeline",
@@ -59,9 +61,82 @@ _TAB20B = [
     "#bd9e39", "#e7ba52", "#e7cb94", "#843c39", "#ad494a", "#d6616b", "#e7969c", "#7b4173", "#a55194",
     "#ce6dbd", "#de9ed6",
 ]  # fmt: skip
+# tab10 without its grey, for the documented values of other enum columns (imagetype, status...).
+_TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
+_ENUM_VALUES = {f.column: f.values for f in FIELDS if f.kind == "enum"}
 _OTHER_COLOR = "#7f7f7f"
 _MISSING_COLOR = "#c7c7c7"
 _MAX_LABEL = 20
+
+
+def group_colors(labels: Iterable[Any], *, by: str | None = None) -> dict[str, str]:
+    """One colour per group label, the same in every plot and every session.
+
+    The one palette of imgkit's plots: the segments of :func:`plot_os_distribution`,
+    the series of :func:`plot_age` and the layers of :func:`plot_creation_timeline`
+    all take their colours from here, so a group has the same colour in each.
+
+    - ``"Other"`` (also ``"Other (N tenants)"``, the label of folded groups) is dark
+      grey and ``"(missing)"`` light grey.
+    - ``by="platform"``: documented platforms take fixed ``tab20`` colours in the
+      schema's order (see :func:`platform_colors`).
+    - Any other enum column of the schema (``imagetype``, ``visibility``,
+      ``status``, ``os_type``...): documented values take fixed ``tab10`` colours
+      by their position in the schema (``gold`` is always blue, ``private``
+      always orange), whichever values are present.
+    - Anything else (tenants, OS versions, undocumented values) gets a colour
+      picked by a stable hash of the label; a label whose colour is already taken
+      in the same call takes the next free one, so one plot never shows two groups
+      in the same colour while there are colours left.
+
+    Parameters
+    ----------
+    labels : iterable
+        The labels to colour (converted to str), largest group first: on a hash
+        collision the earlier label keeps its colour.
+    by : str, optional
+        The column the labels are values of (``"platform"``, ``"imagetype"``,
+        ``"owner"``...).
+
+    Returns
+    -------
+    dict
+        Label -> hex colour, in the order given.
+
+    Examples
+    --------
+    >>> from imgkit.plotting import group_colors
+    >>> group_colors(["private", "gold"], by="imagetype") == {"private": "#ff7f0e", "gold": "#1f77b4"}
+    True
+    >>> group_colors(["gold"], by="imagetype")["gold"] == group_colors(["market", "gold"], by="imagetype")["gold"]
+    True
+    >>> colors = group_colors(["tenant-a", "tenant-b", "Other (7 tenants)"], by="owner")
+    >>> len(set(colors.values())), colors["Other (7 tenants)"]
+    (3, '#7f7f7f')
+    """
+    names = [str(label) for label in labels]
+    if by == "platform":
+        documented, fixed, spare = _PLATFORMS, _TAB20, _TAB20B
+    else:
+        documented, fixed, spare = _ENUM_VALUES.get(by or "", ()), _TAB10, _TAB20B + _TAB20
+    out: dict[str, str] = {}
+    for name in names:
+        if name == OTHER or name.startswith(OTHER + " ("):
+            out[name] = _OTHER_COLOR
+        elif name == MISSING:
+            out[name] = _MISSING_COLOR
+        elif name in documented:
+            out[name] = fixed[documented.index(name) % len(fixed)]
+        elif name == ALL_IMAGES and by is None:
+            out[name] = _TAB10[0]
+    used = set(out.values())
+    for name in names:
+        if name not in out:
+            start = zlib.crc32(name.encode("utf-8")) % len(spare)
+            free = [spare[(start + k) % len(spare)] for k in range(len(spare))]
+            out[name] = next((c for c in free if c not in used), spare[start])
+            used.add(out[name])
+    return {name: out[name] for name in names}
 
 
 def platform_colors(categories: Iterable[str] | None = None) -> dict[str, str]:
@@ -71,6 +146,7 @@ def platform_colors(categories: Iterable[str] | None = None) -> dict[str, str]:
     ``tab20`` palette; ``"Other"`` (also the label of folded categories) is dark
     grey and ``"(missing)"`` light grey; any other value gets a colour of ``tab20b``
     chosen by a stable hash of its name, so it too never changes between plots.
+    The same as ``group_colors(categories, by="platform")``.
 
     Parameters
     ----------
@@ -90,19 +166,7 @@ def platform_colors(categories: Iterable[str] | None = None) -> dict[str, str]:
     >>> colors["Gentoo"] == imgkit.platform_colors(["Gentoo"])["Gentoo"]
     True
     """
-    labels = list(_PLATFORMS if categories is None else categories)
-    out: dict[str, str] = {}
-    for label in labels:
-        label = str(label)
-        if label == OTHER or label.startswith(OTHER + " ("):
-            out[label] = _OTHER_COLOR
-        elif label == MISSING:
-            out[label] = _MISSING_COLOR
-        elif label in _PLATFORMS:
-            out[label] = _TAB20[_PLATFORMS.index(label) % len(_TAB20)]
-        else:
-            out[label] = _TAB20B[zlib.crc32(label.encode("utf-8")) % len(_TAB20B)]
-    return out
+    return group_colors(_PLATFORMS if categories is None else categories, by="platform")
 
 
 # ---------------------------------------------------------------------------------------
@@ -120,24 +184,6 @@ def _new_ax(ax: Axes | None, height: float = 4.5, width: float = 8.0) -> Axes:
 def _short(label: Any, width: int = _MAX_LABEL) -> str:
     text = str(label)
     return text if len(text) <= width or text.startswith(OTHER + " (") else text[: width - 1] + "\u2026"
-
-
-def _series_colors(labels: Sequence[str], by: str | None) -> list[str]:
-    """Platform colours for OS levels; otherwise tab10 by position, greys for Other/missing."""
-    if by in ("platform", "os_type"):
-        return list(platform_colors(labels).values())
-    import matplotlib as mpl
-
-    cycle = [c for c in mpl.colormaps["tab10"].colors if c != mpl.colormaps["tab10"].colors[7]]
-    colors: list[Any] = []
-    for i, label in enumerate(labels):
-        if label == MISSING:
-            colors.append(_MISSING_COLOR)
-        elif label == OTHER or label.startswith(OTHER + " ("):
-            colors.append(_OTHER_COLOR)
-        else:
-            colors.append(cycle[i % len(cycle)])
-    return colors
 
 
 def _empty(ax: Axes, title: str, xlabel: str = "", ylabel: str = "", note: str = "no images") -> Axes:
@@ -244,7 +290,7 @@ def plot_os_distribution(
     table = _fold_rows(table, top_groups, by)
     if normalize:
         table = table.div(table.sum(axis=1), axis=0)
-    colors = platform_colors([str(c) for c in table.columns])
+    colors = group_colors(table.columns, by=level)
     y = np.arange(len(table))
     left = np.zeros(len(table))
     for label in table.columns:
@@ -327,12 +373,13 @@ def plot_age(
     order = np.argsort(-sizes, kind="stable")
     keep = [i for i in np.sort(order[:top]) if sizes[i] > 0]
     series = [years[g == i] for i in keep]
-    names = [_short(labels[i]) for i in keep]
+    names = [labels[i] for i in keep]
     rest = [i for i in order[top:] if sizes[i] > 0]
     if rest:
         series.append(years[np.isin(g, rest)])
         names.append(f"{OTHER} ({len(rest)} {_group_noun(by)})")
-    colors = _series_colors(names, by)
+    colors = list(group_colors(names, by=by).values())
+    names = [_short(name) for name in names]
     if kind == "hist":
         ax.hist(series, bins=bins, stacked=True, label=names, color=colors, **kwargs)
     else:
@@ -370,7 +417,8 @@ def plot_creation_timeline(
     by : str, optional
         Split by a column (``"owner"``, ``"platform"``...). Platforms keep their colours.
     top : int, default 8
-        The `top` largest groups get their own layer; the rest are one ``"Other"`` layer.
+        The `top` largest groups get their own layer; the rest are one
+        ``"Other (N tenants)"`` layer.
     cumulative : bool, default False
         Running totals (the catalogue's growth) instead of images per period.
     ax : matplotlib.axes.Axes, optional
@@ -397,14 +445,15 @@ def plot_creation_timeline(
     table = creation_timeline(df, freq=freq, by=by, cumulative=cumulative)
     if table.empty or table.to_numpy().sum() == 0:
         return _empty(ax, title, "created_at", ylabel)
-    table = _fold_top(table, top)
+    table = _fold_rows(table.T, top, by).T  # groups are columns: fold them like plot_age's series
+    colors = list(group_colors(table.columns, by=by).values())
     names = [_short(c) for c in table.columns]
     x = table.index.tz_convert(None)
     x = x.append(pd.DatetimeIndex([x[-1] + pd.tseries.frequencies.to_offset(freq)]))
     values = table.to_numpy(dtype=float)
     values = np.vstack([values, values[-1:]])  # the last period's step ends at the next period start
     kwargs.setdefault("step", "post")
-    ax.stackplot(x, values.T, labels=names, colors=_series_colors(names, by), **kwargs)
+    ax.stackplot(x, values.T, labels=names, colors=colors, **kwargs)
     ax.set_title(title)
     ax.set_xlabel("created_at (UTC)")
     ax.set_ylabel(ylabel)

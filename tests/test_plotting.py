@@ -60,6 +60,60 @@ def test_platform_colors_are_stable_and_distinct():
     assert again[MISSING] != documented["Other"]
 
 
+def _hex(color) -> str:
+    from matplotlib.colors import to_hex
+
+    return to_hex(color)
+
+
+def test_group_colors_fixed_for_documented_values_whatever_is_present():
+    from imgkit.plotting import group_colors
+
+    full = group_colors(["gold", "private", "shared", "market"], by="imagetype")
+    assert group_colors(["private", "market"], by="imagetype") == {"private": full["private"], "market": full["market"]}
+    assert len(set(full.values())) == 4
+    assert group_colors(["Ubuntu", "Gentoo"], by="platform") == imgkit.platform_colors(["Ubuntu", "Gentoo"])
+
+
+def test_group_colors_distinct_within_a_call_while_colours_last():
+    from imgkit.plotting import group_colors
+
+    tenants = [f"tenant-{i:03d}" for i in range(30)]
+    colors = group_colors(tenants, by="owner")
+    assert len(set(colors.values())) == 30
+    assert group_colors(tenants[:6], by="owner") == {t: colors[t] for t in tenants[:6]}  # a prefix keeps its colours
+
+
+def test_image_type_colours_agree_between_age_and_timeline(small):
+    """Regression: plot_age drew gold in blue, plot_creation_timeline drew private (the largest) in blue."""
+    df = small.copy()
+    df["imagetype"] = pd.Categorical(
+        ["private", "private", "gold", "private", "shared", "private"], categories=["gold", "private", "shared", "market"]
+    )  # private is the largest group, gold the first category
+    age = imgkit.plot_age(df, by="imagetype", as_of="2025-01-01")
+    age_colors = {t: _hex(h.get_facecolor()) for t, h in zip(legend_texts(age), age.get_legend().legend_handles)}
+    timeline = imgkit.plot_creation_timeline(df, by="imagetype", freq="YS")
+    tl_colors = {t: _hex(h.get_facecolor()) for t, h in zip(legend_texts(timeline), timeline.get_legend().legend_handles)}
+    assert set(age_colors) == set(tl_colors) == {"gold", "private", "shared"}
+    assert age_colors == tl_colors
+    assert age_colors["gold"] != age_colors["private"]
+
+
+def test_tenant_colours_agree_between_age_and_timeline(many):
+    age = imgkit.plot_age(many, by="owner", top=5)
+    timeline = imgkit.plot_creation_timeline(many, by="owner", top=5)
+    a = {t: _hex(h.get_facecolor()) for t, h in zip(legend_texts(age), age.get_legend().legend_handles)}
+    b = {t: _hex(h.get_facecolor()) for t, h in zip(legend_texts(timeline), timeline.get_legend().legend_handles)}
+    assert a == b and len(set(a.values())) == 6
+
+
+def test_os_version_segments_never_share_a_colour():
+    df = imgkit.load_demo()
+    ax = imgkit.plot_os_distribution(df, by=None, level="os_version", top=12)
+    colors = [_hex(h.get_facecolor()) for h in ax.get_legend().legend_handles]
+    assert len(colors) == 13 and len(set(colors)) == 13
+
+
 # --------------------------------------------------------------------------- OS distribution
 def test_plot_os_distribution_bars(small):
     ax = imgkit.plot_os_distribution(small)
@@ -154,7 +208,7 @@ def test_plot_creation_timeline(small):
 
 def test_plot_creation_timeline_500_tenants(many):
     ax = imgkit.plot_creation_timeline(many, by="owner", top=5)
-    assert len(ax.collections) == 6 and legend_texts(ax)[-1] == "Other"
+    assert len(ax.collections) == 6 and legend_texts(ax)[-1] == "Other (495 tenants)"  # as in plot_age
 
 
 # --------------------------------------------------------------------------- feature heatmap
