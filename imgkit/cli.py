@@ -61,6 +61,21 @@ def _load(source: str) -> pd.DataFrame:
     return df
 
 
+def _check_output(path: str) -> Path:
+    """Fail before the (possibly long) load when OUT cannot be written: a directory, a missing or read-only parent."""
+    import os
+
+    out = Path(path)
+    if out.is_dir():
+        raise IsADirectoryError(f"{path}: is a directory; give a file name")
+    parent = out.parent
+    if not parent.is_dir():
+        raise FileNotFoundError(f"{path}: the directory {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise PermissionError(f"{path}: not writable")
+    return out
+
+
 def _findings(df: pd.DataFrame) -> pd.DataFrame | None:
     meta = df.attrs.get("imgkit") or {}
     return meta.get("findings")
@@ -170,12 +185,18 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+def _csv_header(name: Any) -> str:
+    """A column name (unknown keys come from the data) neutralised like a text cell."""
+    return str(_csv_cell(str(name)))
+
+
 def _to_safe_csv(df: pd.DataFrame, path: str | Path) -> None:
     """Write `df` as CSV that is safe to open in a spreadsheet.
 
     Numbers, booleans and timestamps are written as they are. Every other cell is
     text: lists and dicts become JSON text, and text starting with ``=``, ``+``,
-    ``-``, ``@``, a tab or a carriage return gets a leading apostrophe.
+    ``-``, ``@``, a tab or a carriage return gets a leading apostrophe. Column
+    names (unknown API keys come from the data too) are neutralised the same way.
     """
     import pandas as pd
     from pandas.api import types
@@ -187,6 +208,7 @@ def _to_safe_csv(df: pd.DataFrame, path: str | Path) -> None:
             out[col] = s
         else:
             out[col] = pd.Series([_csv_cell(v) for v in s.tolist()], index=df.index, dtype=object)
+    out.columns = [_csv_header(c) for c in df.columns]
     out.to_csv(path, index=False)
 
 
@@ -195,6 +217,7 @@ def _run_export(args: argparse.Namespace) -> int:
     suffix = out.suffix.lower()
     if suffix not in (".parquet", ".csv"):
         raise ValueError(f"{args.output}: output must end in .parquet or .csv")
+    _check_output(args.output)
     df = _load(args.input)
     if suffix == ".csv":
         _to_safe_csv(df, out)
@@ -232,9 +255,12 @@ def _run_report(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
     as_of = _parse_as_of(args.as_of)
+    _check_output(args.output)
     df = _load(args.input)
     if args.tenant:
         absent = sorted(set(args.tenant) - set(df["owner"].dropna().unique()))
+        if len(absent) == len(set(args.tenant)):
+            raise ValueError(f"no images of tenant(s) {', '.join(absent)} in {args.input}; nothing to report")
         if absent:
             print(f"{_PROG}: warning: no images of tenant(s) {', '.join(absent)} in {args.input}", file=sys.stderr)
     kwargs: dict[str, Any] = {"as_of": as_of, "tenants": args.tenant, "top": args.top}

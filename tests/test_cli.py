@@ -26,7 +26,7 @@ def listing(tmp_path) -> Path:
     first, second = page["images"][:2]
     third = dict(first, id="00000000-0000-0000-0000-000000000003", owner="-tenant'\"", min_disk="abc")
     del third["__platform"]
-    first = dict(first, name="=HYPERLINK(\"http://x\",\"y\")", tags=["env=prod", "@team"])
+    first = dict(first, name="=HYPERLINK(\"http://x\",\"y\")", tags=["env=prod", "@team"], **{"=cmd": "-2+3"})
     second = dict(second, name="+cmd|' /C calc'!A0", __description="\tlead tab")
     path = tmp_path / "images.json"
     path.write_text(json.dumps({"images": [first, second, third]}), encoding="utf-8")
@@ -90,9 +90,11 @@ def test_export_csv_neutralises_formulas(listing, tmp_path):
     assert json.loads(rows[0]["tags"]) == ["env=prod", "@team"]  # lists as JSON text
     assert rows[2]["min_disk"] == ""  # untypable -> NA -> empty
     assert rows[0]["min_disk"] == "100"  # numbers are untouched
+    assert rows[0]["'=cmd"] == "'-2+3"  # an unknown key is a column name from the data: neutralised too
     for row in rows:
-        for value in row.values():
+        for key, value in row.items():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
+            assert not key.startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
 def test_export_parquet_keeps_dtypes(listing, tmp_path):
@@ -126,6 +128,29 @@ def test_bad_input_is_one_line(tmp_path, capsys, argv, message, monkeypatch):
     assert captured.err.startswith(message)
     assert len(captured.err.strip().splitlines()) == 1
     assert "Traceback" not in captured.err
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["export", "{LISTING}", "-o", "{TMP}/no/such/dir/out.csv"], "{TMP}/no/such/dir/out.csv: the directory"),
+        (["export", "{LISTING}", "-o", "{TMP}/no/out.parquet"], "{TMP}/no/out.parquet: the directory"),
+        (["report", "{LISTING}", "-o", "{TMP}/no/r.html"], "{TMP}/no/r.html: the directory"),
+        (["report", "{LISTING}", "-o", "{TMP}"], "{TMP}: is a directory"),
+        (["report", "{LISTING}", "-o", "{TMP}/r.html", "--tenant", "nobody"], "no images of tenant(s) nobody in "),
+    ],
+)
+def test_bad_output_or_tenant_is_one_line_before_loading(listing, tmp_path, capsys, argv, message):
+    argv = [a.replace("{LISTING}", str(listing)).replace("{TMP}", str(tmp_path)) for a in argv]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    # one error line, no loader warning first: the output is checked before the listing is read
+    # (except for the tenant check, which needs the listing)
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("imgkit: error: ") and message.replace("{TMP}", str(tmp_path)) in lines[-1]
+    assert len(lines) == (2 if "--tenant" in argv else 1)
+    assert "Traceback" not in err
     assert not (tmp_path / "r.html").exists()
 
 
