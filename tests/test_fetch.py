@@ -867,3 +867,27 @@ def test_cli_fetch_errors_are_one_line(httpserver, tmp_path, capsys, monkeypatch
     assert not (tmp_path / "s").exists()
     assert main(["fetch", "http://127.0.0.1:9", "-o", str(tmp_path / "s"), "--filter", "novalue"]) == 1
     assert "--filter must look like KEY=VALUE, got 'novalue'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("entry,expected", [
+    ({}, None),
+    ({"verify": False}, False),
+    ({"cacert": "/etc/ssl/my-ca.pem"}, "/etc/ssl/my-ca.pem"),
+])
+def test_tls_verification_from_clouds_yaml(httpserver, monkeypatch, tmp_path, entry, expected):
+    import yaml
+
+    path = tmp_path / "clouds.yaml"
+    path.write_text(yaml.safe_dump({"clouds": {"c": {"auth": {"token": "t"}, **entry}}}))
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
+    seen = []
+    real = _http.requests.Session.request
+
+    def spy(self, method, url, **kw):
+        seen.append(kw.get("verify", "default"))
+        return real(self, method, url, **{k: v for k, v in kw.items() if k != "verify"})
+
+    monkeypatch.setattr(_http.requests.Session, "request", spy)
+    _serve(httpserver, Listing(IMAGES[:1]))
+    fetch_images(httpserver.url_for("/"), cloud="c", progress=False)
+    assert seen == ["default" if expected is None else expected]
