@@ -459,15 +459,38 @@ def _findings_section(findings: pd.DataFrame | None) -> str:
     )
 
 
-def _dictionary_section() -> str:
+def _unknown_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns outside the schema (unknown API keys): name, images with a value, a few example values."""
+    import pandas as pd
+
+    from .schema import FIELDS
+
+    known = {f.column for f in FIELDS}
+    rows = []
+    for column in (c for c in df.columns if c not in known):
+        present = df[column].dropna()
+        examples = [str(v) for v in pd.unique(present.astype(str))[:3]] if len(present) else []
+        rows.append({"column": column, "images with a value": len(present), "examples": ", ".join(examples)})
+    return pd.DataFrame(rows, columns=["column", "images with a value", "examples"])
+
+
+def _dictionary_section(df: pd.DataFrame) -> str:
     from .schema import describe_columns
 
-    return _section(
-        "dictionary",
-        "Data dictionary",
+    unknown = _unknown_columns(df)
+    parts = [
         _p("Every known column of an image frame, from the imgkit schema."),
         _scroll(_table(describe_columns().assign(values=lambda d: d["values"].str.replace("|", ", ")))),
-    )
+        "<h3>Columns outside the schema</h3>",
+    ]
+    if len(unknown):
+        parts += [
+            _p(f"{len(unknown):,} keys of the listing that imgkit does not know, kept as they were read."),
+            _scroll(_table(unknown, index=False)),
+        ]
+    else:
+        parts.append(_p("None: every key of the listing is a known field."))
+    return _section("dictionary", "Data dictionary", *parts)
 
 
 def _provenance_section(items: Sequence[tuple[str, Any]]) -> str:
@@ -532,13 +555,13 @@ def build_report(
 
     from . import __version__
     from .analysis import age_profile, filter_images, resolve_as_of, tenant_summary
+    from .validate import validate
 
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         raise ConfigError(f"`top` must be a positive integer, got {top!r}")
     if isinstance(tenants, str):
         raise ConfigError(f"`tenants` must be a list of tenant ids, got the string {tenants!r}")
     meta = df.attrs.get("imgkit") if isinstance(df.attrs.get("imgkit"), dict) else {}
-    findings = meta.get("findings")
     scope = "all tenants"
     when, when_source = resolve_as_of(df, as_of)  # of the whole listing, so per-tenant reports agree
     if tenants is not None:
@@ -548,11 +571,10 @@ def build_report(
         scope = f"{len(tenants):,} tenant(s): {', '.join(tenants)}"
         if absent:
             scope += f" (without images: {', '.join(absent)})"
-        if findings is not None and len(findings) and "image_id" in findings:
-            findings = findings[findings["image_id"].isin(df["id"]) | findings["image_id"].isna()]
+    findings = validate(df)  # load-time findings of the images in `df` + the rules re-checked on it
     tenant_table = tenant_summary(df, as_of=when)
     profile = age_profile(df, as_of=when)
-    n_findings = 0 if findings is None else len(findings)
+    n_findings = len(findings)
 
     sections = [
         ("summary", "Summary", _summary_section(df, tenant_table, profile, n_findings)),
@@ -561,7 +583,7 @@ def build_report(
         ("age", "Age", _age_section(df, when, top)),
         ("features", "Features", _feature_section(df, top)),
         ("findings", "Findings", _findings_section(findings)),
-        ("dictionary", "Data dictionary", _dictionary_section()),
+        ("dictionary", "Data dictionary", _dictionary_section(df)),
     ]
     fetched = meta.get("fetched_at")
     provenance = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -222,3 +223,58 @@ def test_tenants_must_be_a_list(small):
 
 def test_deterministic(small, small_page):
     assert build_report(small, as_of="2026-07-01", top=3) == small_page
+
+
+# Tags a report may contain: its own layout and matplotlib's SVG. Anything else came from the data.
+LAYOUT_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2", "h3", "p", "nav", "a", "section",
+    "div", "table", "thead", "tbody", "tr", "th", "td", "dl", "dt", "dd",
+    "svg", "defs", "g", "path", "use", "text", "clippath", "rect", "polyline", "line", "tspan", "circle", "polygon",
+    "image",  # the heatmap, as a data: URI (checked below)
+}  # fmt: skip
+
+
+def test_adversarial_listing_file(tmp_path):
+    """Every string from the data is shown as text: names, tenant ids, unknown keys and values, findings, the path."""
+    page = imgkit.generate_listing(12, n_tenants=4, seed=3)
+    images = page["images"]
+    owner = "\"'><img src=x onerror=alert(1)>"
+    images[0].update(name=XSS_NAME, created_at="2010-01-01T00:00:00Z")  # the oldest: in the stale list
+    images[1]["owner"] = owner
+    images[2]["<b>x</b>"] = "<u>value</u>"
+    images[3]["__platform"] = "<q>Plat</q>"
+    images[4]["__os_version"] = "<tt>ver</tt>"
+    images[5]["min_disk"] = "<svg onload=alert(3)>"  # untypable: a finding whose value is markup
+    images[6]["tags"] = ["<s>tag</s>", "=1+1"]
+    folder = tmp_path / "<i>dir"
+    folder.mkdir()
+    path = folder / "list.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    df = imgkit.read_images(path, errors="ignore")
+    html_page = build_report(df, as_of="2026-07-01")
+    p = parse(html_page)
+    assert {t for t, _ in p.tags} <= LAYOUT_TAGS
+    assert not [(t, k) for t, a in p.tags for k in a if k.startswith("on")]
+    for tag, attrs in p.tags:
+        for name in ("src", "href", "xlink:href", "action"):
+            if attrs.get(name) is not None:
+                assert attrs[name].startswith(("#", "data:")), (tag, name, attrs[name])
+    text = "".join(p.text)
+    for shown in (XSS_NAME, owner, "<b>x</b>", "<u>value</u>", "<q>Plat</q>", "<tt>ver</tt>", "<svg onload=alert(3)>",
+                  str(path)):  # fmt: skip
+        assert shown in text, shown
+    assert "Columns outside the schema" in text
+
+
+def test_findings_are_revalidated_on_a_frame_without_attrs():
+    """A subset whose attrs were dropped still reports the rules that hold on the frame (range, coexistence)."""
+    records = _records()[:4]
+    records[0].update(min_disk=2000)  # out of range 0-1024
+    df = imgkit.read_images(records, errors="ignore")
+    bare = df.copy()
+    bare.attrs = {}
+    expected = imgkit.validate(bare)
+    assert (expected["rule"] == "range").sum() == 1
+    p = parse(build_report(bare, as_of="2026-07-01"))
+    assert p.cards["validation findings"] == f"{len(expected):,}"
+    assert "No findings" not in "".join(p.text)
