@@ -14,7 +14,7 @@ plot (:func:`group_colors`, :func:`platform_colors`).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np

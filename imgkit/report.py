@@ -3,7 +3,8 @@
 The report makes no external request: plots are inline SVG (text kept as
 ``<text>`` elements, XML-escaped by matplotlib), the stylesheet is inline, there
 is no script. Every string that comes from the data goes through
-:func:`html.escape` (tables are rendered here, not by ``DataFrame.to_html``), and
+:func:`html.escape` (tables are rendered by ``imgkit._html``, shared with the
+explorer, not by ``DataFrame.to_html``), and
 matplotlib's mathtext is switched off while plotting so a ``$`` in a tenant or
 image name is drawn as typed.
 
@@ -13,20 +14,19 @@ The numbers come from :mod:`imgkit.analysis` and the figures from
 
 from __future__ import annotations
 
-import html
-import io
-import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._html import escape as _e
+from ._html import format_cell as _fmt
+from ._html import isna as _isna
+from ._html import render_plot as _render
+from ._html import table_html as _table
 from .errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 __all__ = ["build_report"]
 
@@ -35,11 +35,6 @@ DEFAULT_TITLE = "Image catalogue report"
 #: Stale thresholds shown in the age section (label, pandas Timedelta string).
 _STALE = (("1 year", "365D"), ("2 years", "730D"), ("5 years", "1826D"))
 
-#: rcParams while plotting: deterministic SVG (no date, fixed id salt), text as text, no mathtext.
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "imgkit", "text.parse_math": False}
-_SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
-
-_MAX_TABLE_ROWS = 500
 
 _CSS = """
 :root { --fg:#1d232a; --muted:#5b6770; --line:#d8dee4; --accent:#2f6f9f; --bg:#ffffff; --card:#f5f7f9; }
@@ -74,128 +69,8 @@ dl.meta dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consol
 
 # ------------------------------------------------------------------------ HTML helpers
 
-def _e(value: Any) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return html.escape(str(value), quote=True)
-
-
-def _isna(value: Any) -> bool:
-    import pandas as pd
-
-    if value is None:
-        return True
-    if isinstance(value, (list, tuple, dict, set)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _fmt(value: Any, *, percent: bool = False) -> str:
-    """Format one cell as plain (unescaped) text."""
-    import numpy as np
-    import pandas as pd
-
-    if _isna(value):
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if percent and isinstance(value, (int, float, np.integer, np.floating)):
-        return f"{float(value):.1%}"
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if math.isinf(v):
-            return "∞" if v > 0 else "-∞"
-        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d %H:%M}" if (value.hour or value.minute) else f"{value:%Y-%m-%d}"
-    if isinstance(value, pd.Timedelta):
-        return f"{value.total_seconds() / 86400:,.0f} days"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _is_numeric(dtype: Any) -> bool:
-    import pandas as pd
-
-    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-
-
-def _table(
-    df: pd.DataFrame,
-    *,
-    index: bool = True,
-    percent: Iterable[str] = (),
-    max_rows: int = _MAX_TABLE_ROWS,
-    cls: str = "",
-) -> str:
-    """Render `df` as an HTML table, escaping every header and cell."""
-    percent = set(percent)
-    frame = df.reset_index() if index else df
-    shown = frame.head(max_rows)
-    numeric = {c: _is_numeric(frame[c].dtype) for c in frame.columns}
-    head = "".join(
-        f'<th class="num">{_e(c)}</th>' if numeric[c] else f"<th>{_e(c)}</th>" for c in frame.columns
-    )
-    body = []
-    for row in shown.itertuples(index=False, name=None):
-        cells = []
-        for col, value in zip(frame.columns, row):
-            text = _e(_fmt(value, percent=col in percent))
-            cells.append(f'<td class="num">{text}</td>' if numeric[col] else f"<td>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    note = ""
-    if len(frame) > max_rows:
-        note = f'<p class="note">First {max_rows:,} of {len(frame):,} rows.</p>'
-    if not len(frame):
-        body.append(f'<tr><td colspan="{max(len(frame.columns), 1)}" class="note">(none)</td></tr>')
-    klass = f' class="{_e(cls)}"' if cls else ""
-    return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
-
-
 def _scroll(inner: str) -> str:
     return f'<div class="scroll">{inner}</div>'
-
-
-def _svg(fig: Figure, *, close: bool = True) -> str:
-    """Inline SVG of `fig` (closed afterwards unless `close` is False), without the XML prolog and DOCTYPE."""
-    import matplotlib.pyplot as plt
-
-    buf = io.StringIO()
-    try:
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata=_SVG_METADATA)
-    finally:
-        if close:
-            plt.close(fig)
-    text = buf.getvalue()
-    start = text.find("<svg")
-    text = text[start:]
-    # the <metadata> block only carries RDF namespace URLs; drop it
-    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-
-
-def _render(plot: Any, *args: Any, title: str | None = None, **kwargs: Any) -> tuple[str, Axes]:
-    """Run ``plot(*args, **kwargs)`` (it makes and sizes its own figure); return its inline SVG and Axes.
-
-    The figure is closed; the returned Axes still holds what was drawn.
-    """
-    import matplotlib.pyplot as plt
-
-    with plt.rc_context(_RC):
-        before = set(plt.get_fignums())
-        try:
-            ax = plot(*args, **kwargs)
-            if title is not None:
-                ax.set_title(title)
-            svg = _svg(ax.figure)
-        finally:
-            for num in set(plt.get_fignums()) - before:
-                plt.close(num)
-    return svg, ax
 
 
 def _figure(plot: Any, *args: Any, caption: str = "", title: str | None = None, **kwargs: Any) -> str:

@@ -378,17 +378,17 @@ class ImageExplorer:
 
     def _plot(self, key: str) -> tuple[str, Axes]:
         from .plotting import plot_age, plot_feature_support, plot_os_distribution
-        from .report import _render
+        from ._html import render_plot
 
         df, by = self.filtered, self.group_by.value
         if key == "os":
-            return _render(plot_os_distribution, df, by=by, top_groups=self._top)
+            return render_plot(plot_os_distribution, df, by=by, top_groups=self._top)
         if key == "age":
-            return _render(plot_age, df, by=by, as_of=self.as_of)
-        return _render(plot_feature_support, df, by=by, top=self._top)
+            return render_plot(plot_age, df, by=by, as_of=self.as_of)
+        return render_plot(plot_feature_support, df, by=by, top=self._top)
 
     def _table_html(self) -> str:
-        from .report import _table
+        from ._html import table_html
 
         df = self.filtered
         columns = [c for c in _TABLE_COLUMNS if c in df.columns]
@@ -398,4 +398,4 @@ class ImageExplorer:
         rows = ordered.head(self._rows).copy()
         rows["age (days)"] = ((self.as_of - rows["created_at"]).dt.total_seconds() / 86400).round(0)
         note = f"<p>First {len(rows):,} of {len(df):,} images, {html.escape(self.sort.label)}.</p>"
-        return note + _table(rows, index=False)
+        return note + table_html(rows, index=False)

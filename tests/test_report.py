@@ -278,3 +278,30 @@ def test_findings_are_revalidated_on_a_frame_without_attrs():
     p = parse(build_report(bare, as_of="2026-07-01"))
     assert p.cards["validation findings"] == f"{len(expected):,}"
     assert "No findings" not in "".join(p.text)
+
+
+# Who may import whom: lower layers of the data path never import higher ones, siblings not each other.
+FORBIDDEN_IMPORTS = {
+    "analysis": {"plotting", "widgets", "report", "accessor", "cli"},
+    "plotting": {"widgets", "report", "accessor", "cli"},
+    "_html": {"analysis", "plotting", "widgets", "report", "accessor", "cli"},
+    "widgets": {"report", "cli"},
+    "report": {"widgets", "cli"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(FORBIDDEN_IMPORTS))
+def test_layers_import_only_downwards(module):
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(imgkit.__file__).parent / f"{module}.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            imported |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("imgkit."):
+            imported.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[1] for a in node.names if a.name.startswith("imgkit.")}
+    assert not imported & FORBIDDEN_IMPORTS[module]
