@@ -8,15 +8,14 @@ same, and the docs are those of the functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
 from . import analysis, plotting
-
-if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
 
 __all__ = ["ImgkitAccessor"]
 
@@ -31,6 +30,12 @@ class ImgkitAccessor:
     Available on any DataFrame with the columns ``id`` and ``owner`` (every frame
     :func:`imgkit.read_images`, :func:`imgkit.fetch_images` and
     :func:`imgkit.load_demo` return, and any row subset of one).
+
+    Methods: ``resolve_as_of``, ``os_distribution``, ``age_profile``,
+    ``stale_images``, ``creation_timeline``, ``feature_support``,
+    ``tenant_summary``, ``filter_images``, ``plot_os_distribution``, ``plot_age``,
+    ``plot_creation_timeline``, ``plot_feature_support`` -- each the function of the
+    same name applied to the frame, with the same keyword-only options.
 
     Raises
     ------
@@ -57,125 +62,47 @@ class ImgkitAccessor:
             )
         self._obj = pandas_obj
 
-    # -- analyses ---------------------------------------------------------------------
-    def resolve_as_of(self, as_of: Any = None) -> tuple[pd.Timestamp, str]:
-        """See :func:`imgkit.resolve_as_of`."""
-        return analysis.resolve_as_of(self._obj, as_of)
+    # The methods: one thin wrapper per module function, generated below so that their
+    # options, defaults and type hints are the functions' own and cannot drift.
 
-    def os_distribution(
-        self, *, by: str | None = None, level: str = "platform", normalize: bool = False, top: int | None = None
-    ) -> pd.Series | pd.DataFrame:
-        """See :func:`imgkit.os_distribution`."""
-        return analysis.os_distribution(self._obj, by=by, level=level, normalize=normalize, top=top)
 
-    def age_profile(self, *, by: str | None = None, as_of: Any = None) -> pd.DataFrame:
-        """See :func:`imgkit.age_profile`."""
-        return analysis.age_profile(self._obj, by=by, as_of=as_of)
+def _method(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``df.imgkit.<name>(...)`` calling ``func(df, ...)``, with `func`'s signature minus the frame."""
+    name = func.__name__
 
-    def stale_images(
-        self, *, older_than: pd.Timedelta | str, by: str = "created_at", as_of: Any = None
-    ) -> pd.DataFrame:
-        """See :func:`imgkit.stale_images`."""
-        return analysis.stale_images(self._obj, older_than=older_than, by=by, as_of=as_of)
+    @functools.wraps(func)
+    def method(self: ImgkitAccessor, /, *args: Any, **kwargs: Any) -> Any:
+        return func(self._obj, *args, **kwargs)
 
-    def creation_timeline(
-        self, *, freq: str = "MS", by: str | None = None, cumulative: bool = False
-    ) -> pd.DataFrame:
-        """See :func:`imgkit.creation_timeline`."""
-        return analysis.creation_timeline(self._obj, freq=freq, by=by, cumulative=cumulative)
+    signature = inspect.signature(func)
+    params = list(signature.parameters.values())
+    method.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *params[1:]]
+    )
+    summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
+    method.__doc__ = f"{summary}\n\nThe method form of :func:`imgkit.{name}`; see it for the options.\n"
+    method.__module__ = __name__
+    method.__qualname__ = f"ImgkitAccessor.{name}"
+    del method.__wrapped__  # help() and doctest use the short docstring and the signature above
+    return method
 
-    def feature_support(
-        self, *, by: str | None = "owner", features: Iterable[str] | None = None, normalize: bool = True
-    ) -> pd.DataFrame:
-        """See :func:`imgkit.feature_support`."""
-        return analysis.feature_support(self._obj, by=by, features=features, normalize=normalize)
 
-    def tenant_summary(self, *, as_of: Any = None) -> pd.DataFrame:
-        """See :func:`imgkit.tenant_summary`."""
-        return analysis.tenant_summary(self._obj, as_of=as_of)
+#: The module functions available as methods, in the order of the docs.
+_METHODS: tuple[Callable[..., Any], ...] = (
+    analysis.resolve_as_of,
+    analysis.os_distribution,
+    analysis.age_profile,
+    analysis.stale_images,
+    analysis.creation_timeline,
+    analysis.feature_support,
+    analysis.tenant_summary,
+    analysis.filter_images,
+    plotting.plot_os_distribution,
+    plotting.plot_age,
+    plotting.plot_creation_timeline,
+    plotting.plot_feature_support,
+)
 
-    def filter_images(
-        self,
-        *,
-        tenants: Iterable[str] | str | None = None,
-        platforms: Iterable[str] | str | None = None,
-        os_types: Iterable[str] | str | None = None,
-        statuses: Iterable[str] | str | None = None,
-        visibilities: Iterable[str] | str | None = None,
-        imagetypes: Iterable[str] | str | None = None,
-        created_between: tuple[Any, Any] | None = None,
-        features: Iterable[str] | str | None = None,
-    ) -> pd.DataFrame:
-        """See :func:`imgkit.filter_images`."""
-        return analysis.filter_images(
-            self._obj,
-            tenants=tenants,
-            platforms=platforms,
-            os_types=os_types,
-            statuses=statuses,
-            visibilities=visibilities,
-            imagetypes=imagetypes,
-            created_between=created_between,
-            features=features,
-        )
-
-    # -- plots ------------------------------------------------------------------------
-    def plot_os_distribution(
-        self,
-        *,
-        by: str | None = "owner",
-        level: str = "platform",
-        top: int = 8,
-        top_groups: int = 15,
-        normalize: bool = False,
-        ax: Axes | None = None,
-        **kwargs: Any,
-    ) -> Axes:
-        """See :func:`imgkit.plot_os_distribution`."""
-        return plotting.plot_os_distribution(
-            self._obj, by=by, level=level, top=top, top_groups=top_groups, normalize=normalize, ax=ax, **kwargs
-        )
-
-    def plot_age(
-        self,
-        *,
-        by: str | None = None,
-        as_of: Any = None,
-        kind: str = "hist",
-        top: int = 6,
-        bins: int = 30,
-        ax: Axes | None = None,
-        **kwargs: Any,
-    ) -> Axes:
-        """See :func:`imgkit.plot_age`."""
-        return plotting.plot_age(self._obj, by=by, as_of=as_of, kind=kind, top=top, bins=bins, ax=ax, **kwargs)
-
-    def plot_creation_timeline(
-        self,
-        *,
-        freq: str = "MS",
-        by: str | None = None,
-        top: int = 8,
-        cumulative: bool = False,
-        ax: Axes | None = None,
-        **kwargs: Any,
-    ) -> Axes:
-        """See :func:`imgkit.plot_creation_timeline`."""
-        return plotting.plot_creation_timeline(
-            self._obj, freq=freq, by=by, top=top, cumulative=cumulative, ax=ax, **kwargs
-        )
-
-    def plot_feature_support(
-        self,
-        *,
-        by: str | None = "owner",
-        features: Iterable[str] | None = None,
-        top: int = 20,
-        annot: bool = True,
-        ax: Axes | None = None,
-        **kwargs: Any,
-    ) -> Axes:
-        """See :func:`imgkit.plot_feature_support`."""
-        return plotting.plot_feature_support(
-            self._obj, by=by, features=features, top=top, annot=annot, ax=ax, **kwargs
-        )
+for _func in _METHODS:
+    setattr(ImgkitAccessor, _func.__name__, _method(_func))
+del _func
