@@ -77,6 +77,8 @@ _DATETIME_COLUMNS = [f.column for f in FIELDS if f.kind == "datetime"]
 _LEVELS = ("platform", "os_type", "os_version", "os_bit")
 _DAY_NS = 86_400 * 10**9
 _YEARS = (1, 2, 5)
+#: Most periods creation_timeline builds (10 years of hours is 87,600); finer is a mistake, not a plot.
+_MAX_PERIODS = 100_000
 
 # ---------------------------------------------------------------------------------------
 # Features: derived from the schema (flag columns, GPU/FPGA type enums), plus three
@@ -230,8 +232,14 @@ def _index(labels: Sequence[str], name: str | None) -> pd.Index:
     return pd.Index(list(labels), dtype=object, name=name)
 
 
-def _utc(ts: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(ts)
+def _utc(ts: Any, name: str = "as_of") -> pd.Timestamp:
+    """`ts` as a UTC Timestamp (a time without zone is UTC); ConfigError naming option `name` otherwise."""
+    try:
+        ts = pd.Timestamp(ts)
+    except (TypeError, ValueError) as exc:  # DateParseError, OutOfBoundsDatetime are ValueErrors
+        raise ConfigError(f"`{name}` must be a date/time such as '2025-01-01', got {ts!r}") from exc
+    if pd.isna(ts):
+        raise ConfigError(f"`{name}` must be a date/time such as '2025-01-01', got {ts!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
@@ -252,6 +260,11 @@ def resolve_as_of(df: pd.DataFrame, as_of: Any = None) -> tuple[pd.Timestamp, st
         ``"fetched_at"`` when ``df.attrs["imgkit"]["fetched_at"]`` is set (a fetch
         snapshot), else ``"latest updated_at"`` (the frame's latest ``updated_at``;
         ``NaT`` when the frame has none). The wall clock is never used.
+
+    Raises
+    ------
+    ConfigError
+        When `as_of` is not a date/time.
 
     Examples
     --------
@@ -413,6 +426,12 @@ def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: Any = None) -
         ``older_2y``, ``older_5y``: the share of dated images older than 365, 730
         and 1825 days. Age figures are NaN / NaT for a group without dates.
 
+    Raises
+    ------
+    ConfigError
+        When the frame lacks ``created_at``, `by` is not a column (or holds lists),
+        or `as_of` is not a date/time.
+
     Examples
     --------
     >>> df = pd.DataFrame({"owner": ["t1", "t1", "t2"],
@@ -484,7 +503,9 @@ def stale_images(
     Raises
     ------
     ConfigError
-        When `by` is not a datetime column or `older_than` is not a duration.
+        When `by` is not a datetime column, `older_than` is not a duration (a bare
+        number is refused: ``pd.Timedelta(365)`` would be 365 nanoseconds) or
+        `as_of` is not a date/time.
 
     Examples
     --------
@@ -497,6 +518,8 @@ def stale_images(
     """
     check_argument("by", _DATETIME_COLUMNS, by)
     _require(df, [by])
+    if isinstance(older_than, (bool, int, float, np.number)):  # pd.Timedelta(365) would be 365 nanoseconds
+        raise ConfigError(f"`older_than` must be a duration such as '365D', got the number {older_than!r}")
     try:
         delta = pd.Timedelta(older_than)
     except (TypeError, ValueError) as exc:
@@ -534,6 +557,12 @@ def creation_timeline(
         ``int64`` column per group (index name = `by`), ordered as in the module
         notes. Images without ``created_at`` are left out.
 
+    Raises
+    ------
+    ConfigError
+        When `freq` is not a pandas frequency or would make more than 100,000
+        periods, or `by` is not a column (or holds lists).
+
     Examples
     --------
     >>> df = pd.DataFrame({"owner": ["t1", "t1", "t2"],
@@ -556,6 +585,12 @@ def creation_timeline(
         first, last = pd.Timestamp(i8.min(), tz="UTC"), pd.Timestamp(i8.max(), tz="UTC")
         if isinstance(offset, pd.offsets.Tick):
             start = first.floor(offset)
+            periods = (last - start) // pd.Timedelta(offset) + 1
+            if periods > _MAX_PERIODS:
+                raise ConfigError(
+                    f"`freq` {freq!r} makes {periods:,} periods from {first:%Y-%m-%d} to {last:%Y-%m-%d} "
+                    f"(at most {_MAX_PERIODS:,}); use a coarser frequency such as 'D', 'W' or 'MS'"
+                )
         else:
             start = offset.rollback(first.normalize())
         edges = pd.date_range(start, last, freq=offset, unit="ns")
@@ -634,6 +669,12 @@ def feature_support(
         labelled ``"All tenants"`` (``by="owner"``) or ``"All images"``; one column
         per feature name (use :func:`feature_labels` to display them). ``float64``
         shares (NaN for an empty frame) or ``int64`` counts.
+
+    Raises
+    ------
+    ConfigError
+        On an unknown feature name, a `by` that is not a column, or a frame
+        lacking a column a feature is computed from.
 
     Examples
     --------
@@ -726,6 +767,12 @@ def tenant_summary(df: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
         ``storage_bytes``
             sum of ``image_size`` (``Int64`` bytes; NA when no image of the tenant
             has a size).
+
+    Raises
+    ------
+    ConfigError
+        When the frame lacks one of the columns above or `as_of` is not a
+        date/time.
 
     Examples
     --------
@@ -830,7 +877,8 @@ def filter_images(
     Raises
     ------
     ConfigError
-        On an unknown feature name or a malformed `created_between`.
+        On an unknown feature name or a malformed `created_between` (not a pair,
+        or a bound that is not a date/time).
 
     Examples
     --------
@@ -863,9 +911,9 @@ def filter_images(
         i8, na = _ns(df["created_at"])
         mask &= ~na
         if start is not None:
-            mask &= i8 >= _utc(start).as_unit("ns").value
+            mask &= i8 >= _utc(start, "created_between").as_unit("ns").value
         if end is not None:
-            mask &= i8 < _utc(end).as_unit("ns").value
+            mask &= i8 < _utc(end, "created_between").as_unit("ns").value
     if features is not None:
         names = _check_features(features)
         _require(df, _feature_sources(names))

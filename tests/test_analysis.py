@@ -172,6 +172,23 @@ def test_stale_images_bad_options(small):
         imgkit.stale_images(small, older_than="1D", by="name")
     with pytest.raises(ConfigError, match="`older_than`"):
         imgkit.stale_images(small, older_than="a while")
+    # a bare number was read as nanoseconds: every dated image was "stale"
+    with pytest.raises(ConfigError, match="`older_than` must be a duration such as '365D', got the number 365"):
+        imgkit.stale_images(small, older_than=365)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda df: imgkit.resolve_as_of(df, "soon"),
+        lambda df: imgkit.age_profile(df, as_of="soon"),
+        lambda df: imgkit.stale_images(df, older_than="1D", as_of="soon"),
+        lambda df: imgkit.tenant_summary(df, as_of="soon"),
+    ],
+)
+def test_bad_as_of_is_a_config_error_naming_the_option(small, call):
+    with pytest.raises(ConfigError, match="`as_of` must be a date/time such as '2025-01-01', got 'soon'"):
+        call(small)
 
 
 # --------------------------------------------------------------------------- creation_timeline
@@ -192,6 +209,10 @@ def test_creation_timeline_by_owner_cumulative(small):
     assert len(monthly) == 12 * 9 + 12  # Jan 2015 .. Dec 2024
     with pytest.raises(ConfigError, match="`freq`"):
         imgkit.creation_timeline(small, freq="fortnightly")
+    # ten years of seconds would be a 300-million-row table: refused before it is built
+    with pytest.raises(ConfigError, match=r"`freq` 's' makes 315,532,801 periods .*coarser frequency"):
+        imgkit.creation_timeline(small, freq="s")
+    assert len(imgkit.creation_timeline(small, freq="D")) == 10 * 365 + 3  # 2015-01-01 .. 2024-12-31
 
 
 # --------------------------------------------------------------------------- feature_support
@@ -293,6 +314,8 @@ def test_filter_images_bad_options(small):
         imgkit.filter_images(small, features=["gpu"])
     with pytest.raises(ConfigError, match="`created_between`"):
         imgkit.filter_images(small, created_between="2024")
+    with pytest.raises(ConfigError, match="`created_between` must be a date/time .* got 'last year'"):
+        imgkit.filter_images(small, created_between=("last year", None))
 
 
 # --------------------------------------------------------------------------- edge frames
