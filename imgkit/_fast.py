@@ -40,13 +40,13 @@ def _arrow_type(f: Field) -> pa.DataType | None:
         return pa.int64()
     if jt == "array<string>":
         return pa.list_(pa.string())
-    return pa.string()
+    return pa.large_string()  # what pandas' string dtype stores: no cast later
 
 
 #: Arrow schema of the raw JSON of every known field that has a fixed JSON type.
 ARROW_SCHEMA = pa.schema([(f.api, t) for f in FIELDS if (t := _arrow_type(f)) is not None])
 _KNOWN = {f.api: f for f in FIELDS}
-_SCALAR_OK = (pa.types.is_string, pa.types.is_boolean, pa.types.is_integer, pa.types.is_floating, pa.types.is_null)
+_SCALAR_OK = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean, pa.types.is_integer, pa.types.is_floating, pa.types.is_null)
 
 
 class _Doc(msgspec.Struct):

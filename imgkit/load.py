@@ -334,27 +334,33 @@ def _pd_int(arr: pa.Array) -> Any:
     return pd.arrays.IntegerArray(vals, mask)
 
 
-def _pd_string(arr: pa.Array) -> Any:
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.string())
-    return _STRING.construct_array_type()(pa.chunked_array([arr.cast(pa.large_string())]))
+def _chunked(arr: Any) -> pa.ChunkedArray:
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr], type=arr.type)
+
+
+def _pd_string(arr: Any) -> Any:
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    return _STRING.construct_array_type()(_chunked(arr))
 
 
 _LIST_TYPE = pa.list_(pa.string())
 _LIST_DTYPE = pd.ArrowDtype(_LIST_TYPE)
 
 
-def _pd_list(arr: pa.Array) -> Any:
+def _pd_list(arr: Any) -> Any:
     """A list-of-strings column (``ArrowDtype(list<string>)``; each cell reads as a Python list)."""
+    if arr.type != _LIST_TYPE:
+        arr = arr.cast(_LIST_TYPE)
     arr = arr.fill_null(pa.scalar([], _LIST_TYPE))
-    return pd.arrays.ArrowExtensionArray(pa.chunked_array([arr]))
+    return pd.arrays.ArrowExtensionArray(_chunked(arr))
 
 
 def _bad_positions(invalid: pa.Array) -> np.ndarray:
     return np.flatnonzero(invalid.fill_null(False).to_numpy(zero_copy_only=False))
 
 
-def _is_text(arr: pa.Array) -> bool:
+def _is_text(arr: Any) -> bool:
     return pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
 
 
@@ -444,24 +450,23 @@ def _type_datetime(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
     return parsed.array
 
 
-def _type_enum(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
+def _type_enum(f: Field, arr: Any, ctx: _Ctx) -> Any:
     text = _as_text(arr)
     if not _is_text(arr) and not pa.types.is_null(arr.type):
         for i in _bad_positions(arr.is_valid()):
             ctx.add(i, f.column, f.api, arr[i].as_py(), "type", "converted to text")
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
-    enc = text.dictionary_encode()
-    seen = enc.dictionary.to_pylist()
+    seen = [v for v in pc.unique(text).to_pylist() if v is not None]
     documented = set(f.values)
     cats = list(f.values) + sorted(v for v in seen if v not in documented)
-    pos = {c: i for i, c in enumerate(cats)}
-    remap = np.array([pos[v] for v in seen] + [-1], dtype=np.int32)
-    idx = enc.indices.fill_null(len(seen)).to_numpy(zero_copy_only=False)
-    return pd.Categorical.from_codes(remap[idx], categories=cats)
+    codes = pc.index_in(text, value_set=pa.array(cats, text.type)).fill_null(-1)
+    return pd.Categorical.from_codes(codes.to_numpy(zero_copy_only=False).astype(np.int32), categories=cats)
 
 
 def _split_text_list(arr: pa.Array) -> pa.Array:
     """``"hss, ces"`` -> ``["hss", "ces"]`` in Arrow: split on commas, trim, drop empty items."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     parts = pc.split_pattern(arr.fill_null(""), ",")
     items = pc.utf8_trim_whitespace(parts.flatten())
     keep = pc.not_equal(items, "")
@@ -631,9 +636,9 @@ class _ArrowColumns:
         self.n = table.num_rows
         self.keys = table.schema.names
 
-    def _col(self, key: str) -> pa.Array:
+    def _col(self, key: str) -> Any:
         col = self.table.column(key)
-        return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+        return col.chunk(0) if col.num_chunks == 1 else col
 
     def ids(self) -> Any:
         return _ArrowItems(self._col("id")) if "id" in self.keys else [None] * self.n

@@ -544,3 +544,18 @@ def test_fast_parser_groups_unify_columns_and_hand_over_type_conflicts(tmp_path,
     assert fast.attrs["imgkit"]["parser"] == "exact"
     pd.testing.assert_frame_equal(fast, exact)
     assert fast["late_int"].tolist() == [None, None, 5, None, None, "five"]
+
+
+def test_fast_parser_over_many_chunks_equals_exact(tmp_path, monkeypatch):
+    """Every kind typed from chunked Arrow columns (one chunk per group) gives the exact frame."""
+    import imgkit._fast
+    from imgkit.demo import generate_listing
+
+    monkeypatch.setattr(imgkit._fast, "GROUP", 37)
+    images = generate_listing(400, seed=5)["images"]
+    images[100]["__platform"] = "Plan 9"  # an unknown category in a middle chunk
+    images[250]["__support_agent_list"] = " hss ,, ces"
+    fast, exact = _both(tmp_path, images)
+    assert fast.attrs["imgkit"]["parser"] == "fast"
+    pd.testing.assert_frame_equal(fast, exact)
+    assert fast["platform"].iat[100] == "Plan 9" and fast["support_agent_list"].iat[250] == ["hss", "ces"]
