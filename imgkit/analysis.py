@@ -233,7 +233,12 @@ def _index(labels: Sequence[str], name: str | None) -> pd.Index:
 
 
 def _utc(ts: Any, name: str = "as_of") -> pd.Timestamp:
-    """`ts` as a UTC Timestamp (a time without zone is UTC); ConfigError naming option `name` otherwise."""
+    """`ts` as a UTC Timestamp (a time without zone is UTC); ConfigError naming option `name` otherwise.
+
+    ``NaT`` stays ``NaT`` (an unknown time, e.g. the resolved as_of of a frame without dates).
+    """
+    if ts is pd.NaT:
+        return pd.NaT
     try:
         ts = pd.Timestamp(ts)
     except (TypeError, ValueError) as exc:  # DateParseError, OutOfBoundsDatetime are ValueErrors
