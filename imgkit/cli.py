@@ -76,11 +76,6 @@ def _check_output(path: str) -> Path:
     return out
 
 
-def _findings(df: pd.DataFrame) -> pd.DataFrame | None:
-    meta = df.attrs.get("imgkit") or {}
-    return meta.get("findings")
-
-
 # ----------------------------------------------------------------------------- summary
 
 
@@ -131,8 +126,10 @@ def _summary_text(df: pd.DataFrame) -> str:
         counts = df[col].value_counts(dropna=False, sort=True)
         counts.index = ["(missing)" if pd.isna(k) else str(k) for k in counts.index]
         lines += _counts_block(title, counts, n)
-    findings = _findings(df)
-    nf = 0 if findings is None else len(findings)
+    from .validate import validate
+
+    findings = validate(df)  # as the report counts them: load-time findings + the rules re-checked on the frame
+    nf = len(findings)
     lines.append("")
     lines.append(f"findings:  {nf:,}")
     if nf:

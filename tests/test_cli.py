@@ -197,3 +197,16 @@ def test_installed_entry_point(tmp_path):
     assert bad.returncode == 1
     assert bad.stderr.startswith("imgkit: error: ") and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_summary_counts_the_findings_of_the_frame_as_it_is(tmp_path, capsys):
+    """A parquet of a frame whose attrs were dropped: the range/coexistence rules are re-checked (as the report does)."""
+    records = [{"id": "a", "owner": "t", "min_disk": 2000, "__support_xen": "true", "__support_xen_hana": "true"}]
+    bare = imgkit.read_images(records, errors="ignore")
+    bare.attrs = {}
+    path = tmp_path / "bare.parquet"
+    imgkit.to_parquet(bare, path)
+    assert main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "findings:  2" in out
+    assert "min_disk: range" in out and "support_xen_hana: coexistence" in out
