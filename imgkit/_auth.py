@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 import yaml
 
-from ._http import Transport, _Secret, redact_url
+from ._http import Transport, _Secret, header_token, redact_url
 from .errors import ApiError, AuthError, ConfigError
 
 __all__: list[str] = []
@@ -52,11 +52,26 @@ def _find_config(basename: str, override_var: str) -> Path | None:
 
 
 def _read_config(path: Path) -> dict[str, Any]:
+    """The parsed file; a ConfigError that gives the position of a syntax error, never the text there.
+
+    (PyYAML's messages quote the offending line and JSON errors carry the whole document:
+    that line may hold a password, so neither is shown or chained.)
+    """
+    problem = None
     try:
         text = path.read_bytes()
         doc = orjson.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (OSError, orjson.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except OSError as exc:
+        problem = exc.strerror or type(exc).__name__
+    except orjson.JSONDecodeError as exc:
+        problem = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = getattr(exc, "problem", None) or type(exc).__name__
+        problem = f"invalid YAML{where}: {what}"
+    if problem is not None:
+        raise ConfigError(f"cannot read {path}: {problem}")
     if doc is None:
         return {}
     if not isinstance(doc, dict):
@@ -114,7 +129,7 @@ class StaticToken:
     can_refresh = False
 
     def __init__(self, token: str | _Secret) -> None:
-        self._token = token if isinstance(token, _Secret) else _Secret(token)
+        self._token = header_token(token.reveal() if isinstance(token, _Secret) else token)
 
     def headers(self) -> dict[str, str]:
         return {"X-Auth-Token": self._token.reveal()}
@@ -195,7 +210,14 @@ class KeystonePassword:
         if not token:
             raise AuthError("Keystone answered without an X-Subject-Token header", status=resp.status_code,
                             url=redact_url(url))
-        self._token = _Secret(token)
+        try:
+            self._token = header_token(token, "X-Subject-Token from Keystone")
+        except ConfigError as exc:
+            problem: str | None = str(exc)
+        else:
+            problem = None
+        if problem is not None:  # raised here, not in the except block: nothing chained
+            raise AuthError(problem, status=resp.status_code, url=redact_url(url))
         self.catalog = ((doc or {}).get("token") or {}).get("catalog") or []
 
     def headers(self) -> dict[str, str]:

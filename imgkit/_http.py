@@ -10,27 +10,38 @@ Rules kept here (and tested in ``tests/test_fetch.py``):
   errors, truncated bodies and unparsable 200 bodies are retried with bounded
   exponential backoff (with jitter);
 * redirects are never followed automatically (``requests`` would carry our
-  ``X-Auth-Token`` header to another host); a same-host redirect is followed by hand;
+  ``X-Auth-Token`` header to another host); a redirect to the same scheme, host and
+  port (or an http -> https upgrade on the same host) is followed by hand, anything
+  else -- another host or port, https -> plain http -- is refused;
+* each response must arrive within ``RetryPolicy.deadline`` seconds in all (the
+  read timeout alone lets a server dripping one byte at a time hang forever) and is
+  at most ``max_body`` bytes; error bodies are read up to ``max_error_body`` bytes;
+* TLS failures (bad certificate, not TLS at all) are not retried;
 * the token lives in :class:`_Secret`, whose ``repr``/``str`` hide it and which
-  refuses to be pickled, so it cannot leak through reprs, logs or exceptions.
+  refuses to be pickled, so it cannot leak through reprs, logs or exceptions; tokens
+  that cannot be an HTTP header value are refused up front (``requests`` would echo
+  them in its exception), and no exception from ``requests`` is chained to ours
+  (they carry the prepared request, headers included).
 """
 
 from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import orjson
 import requests
+import urllib3
 
-from .errors import ApiError, AuthError
+from .errors import ApiError, AuthError, ConfigError
 
 __all__: list[str] = []
 
@@ -46,6 +57,10 @@ _TRANSIENT = (
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
+    # raised by our own read1 loop (requests wraps these when it reads the body itself)
+    urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.ReadTimeoutError,
+    urllib3.exceptions.DecodeError,
 )
 
 
@@ -89,6 +104,28 @@ class _Secret:
         raise TypeError("a secret cannot be pickled")
 
 
+def header_token(value: str, what: str = "token") -> _Secret:
+    """`value` without surrounding whitespace as a :class:`_Secret`, if it can be an HTTP header value.
+
+    The error never shows the value (``requests`` would put it in its own message).
+
+    >>> header_token(" gAAAAAB-abc\\n")
+    <secret ***>
+    >>> header_token("gAAA AAB")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    imgkit.errors.ConfigError: the token cannot be sent in an HTTP header: character 5 is a space, ...
+    """
+    text = str(value).strip()
+    if not text:
+        raise ConfigError(f"the {what} is empty")
+    bad = next((i for i, ch in enumerate(text) if not "!" <= ch <= "~"), None)
+    if bad is not None:
+        raise ConfigError(f"the {what} cannot be sent in an HTTP header: character {bad + 1} is a space, control or "
+                          f"non-ASCII character; check for a stray space, line break or quote")
+    return _Secret(text)
+
+
 def redact_url(url: str) -> str:
     """`url` without user info (``user:password@``).
 
@@ -104,7 +141,10 @@ def redact_url(url: str) -> str:
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) with the default port filled in, for same-origin checks."""
+    """(scheme, host, port) with the default port filled in, for same-origin checks.
+
+    Raises ValueError for a malformed URL (bad port, unclosed IPv6 bracket).
+    """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     port = parts.port or {"http": 80, "https": 443}.get(scheme)
@@ -121,6 +161,12 @@ class RetryPolicy:
     max_retry_after: float = 300.0
     timeout: float | tuple[float, float] = (10.0, 120.0)
     statuses: frozenset[int] = field(default=RETRY_STATUSES)
+    #: Seconds one response may take in all (headers and body), on top of the per-read timeout.
+    deadline: float = 600.0
+    #: Largest body accepted for a successful answer (a 1,000-image page is ~1.5 MB).
+    max_body: int = 1 << 30
+    #: Bytes of an error body read for its message; the rest is discarded.
+    max_error_body: int = 1 << 16
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with "equal jitter" for retry number `attempt` (0-based)."""
@@ -142,9 +188,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return None if math.isnan(seconds) else max(0.0, seconds)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -190,8 +238,12 @@ def parse_error_body(body: bytes) -> tuple[str | None, str | None, str | None]:
     >>> parse_error_body(b'<html><head><title>400 Bad Request</title></head>'
     ...                  b'<body><h1>400 Bad Request</h1>bad marker<br /></body></html>')
     (None, '400 Bad Request bad marker', None)
+    >>> parse_error_body(bytes(range(256)))
+    (None, '(a binary body of 256 bytes)', None)
     """
-    text_body = body.decode("utf-8", "replace")
+    if _looks_binary(body):
+        return None, f"(a binary body of {len(body):,} bytes)", None
+    text_body = body[:_MAX_TEXT].decode("utf-8", "replace")
     try:
         doc = orjson.loads(body) if body.strip() else None
     except orjson.JSONDecodeError:
@@ -218,20 +270,42 @@ def parse_error_body(body: bytes) -> tuple[str | None, str | None, str | None]:
     return None, _strip_html(text_body) or None, None
 
 
+#: Characters of an error body looked at (the message is at most 300 characters anyway).
+_MAX_TEXT = 1 << 16
+
+
+def _looks_binary(body: bytes) -> bool:
+    """True when the start of `body` is not text (a NUL byte, or mostly undecodable/control bytes)."""
+    head = body[:1024]
+    if not head or b"\x00" in head:
+        return bool(head)
+    text = head.decode("utf-8", "replace")
+    odd = sum(1 for ch in text if ch == "\ufffd" or (not ch.isprintable() and ch not in "\t\r\n"))
+    return odd > len(text) // 10
+
+
 def _strip_html(text: str) -> str:
     """Text of an HTML/text body or message: no <head>, tags or whitespace runs, at most 300 chars.
+
+    Linear time whatever the input (a body of unclosed ``<head`` or ``<`` must not stall the client).
 
     >>> _strip_html("No image found with ID x<br /><br />\\n\\n")
     'No image found with ID x'
     """
-    text = re.sub(r"(?is)<head.*?</head>", " ", text)
-    text = re.sub(r"(?s)<[^>]+>", " ", text)
+    text = text[:_MAX_TEXT]
+    lower = text.lower()
+    start = lower.find("<head")
+    end = lower.find("</head>", start) if start >= 0 else -1
+    if end >= 0:
+        text = text[:start] + " " + text[end + len("</head>"):]
+    text = re.sub(r"<[^<>]*>", " ", text)
     return _shorten(text)
 
 
 def _shorten(text: str, n: int = 300) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 3] + "..."
+    text = text if len(text) <= n else text[: n - 3] + "..."
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 class Transport:
@@ -312,13 +386,28 @@ class Transport:
             started = time.perf_counter()
             resp: requests.Response | None = None
             failure: str | None = None
+            fatal: str | None = None
+            body = b""
+            # No exception from requests may escape or be chained: they carry the prepared
+            # request (our headers).  Record a message and raise after the except block.
             try:
                 self.requests += 1
-                resp = self.session.request(method, url, **kwargs)
-                body = resp.content
+                resp = self.session.request(method, url, stream=True, **kwargs)
+                body = self._read(resp, started)
+            except requests.exceptions.SSLError as exc:
+                fatal = (f"TLS failed: {_exc_reason(exc, hdrs)} -- check the endpoint's scheme and certificate, "
+                         f"or pass verify=CA_BUNDLE (clouds.yaml: cacert)")
             except _TRANSIENT as exc:
-                failure = f"{type(exc).__name__}: {_exc_reason(exc)}"
-                body = b""
+                failure = f"{type(exc).__name__}: {_exc_reason(exc, hdrs)}"
+            except _TooSlow as exc:
+                failure = str(exc)
+            except _TooLarge as exc:
+                fatal = str(exc)
+            except (requests.RequestException, ValueError, UnicodeError) as exc:
+                fatal = f"{type(exc).__name__}: {_exc_reason(exc, hdrs)}"
+            if fatal is not None:
+                raise ApiError(fatal, status=resp.status_code if resp is not None else None,
+                               request_id=request_id(resp), url=redact_url(url))
             if resp is not None:
                 shown = redact_url(resp.url or url)
                 log.debug("%s %s -> %s (%d bytes, %.3fs)", method, shown, resp.status_code, len(body),
@@ -364,14 +453,55 @@ class Transport:
             _sleep(wait)
             attempt += 1
 
+    def _read(self, resp: requests.Response, started: float) -> bytes:
+        """The body of `resp`, within the policy's deadline and size limits (an error body is cut short)."""
+        policy = self.policy
+        ok = resp.status_code < 300
+        limit = policy.max_body if ok else policy.max_error_body
+        if resp._content_consumed and isinstance(resp._content, bytes):
+            # A response hook of the caller's session (or a custom adapter) already read it.
+            if ok and len(resp._content) > limit:
+                raise _TooLarge(limit)
+            return resp._content
+        chunks: list[bytes] = []
+        size = 0
+        complete = False
+        try:
+            for chunk in _chunks(resp):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    if ok:
+                        raise _TooLarge(limit)
+                    break
+                if time.perf_counter() - started > policy.deadline:
+                    raise _TooSlow(f"the response took longer than {policy.deadline:g} s")
+            else:
+                complete = True
+        finally:
+            # A fully read connection goes back to the pool; a half-read one is dropped.
+            resp._content_consumed = complete
+            resp.close()
+        body = b"".join(chunks)
+        resp._content = body
+        return body
+
     def _redirect(self, url: str, resp: requests.Response) -> str:
-        target = urljoin(resp.url or url, resp.headers["Location"])
-        src, dst = origin(url), origin(target)
-        same_host = src[1:] == dst[1:] or (src[1] == dst[1] and src[0] == "http" and dst[0] == "https")
-        if not same_host:
-            raise ApiError(f"refusing a redirect to another host: {redact_url(target).split('?')[0]}",
-                           status=resp.status_code, request_id=request_id(resp), url=redact_url(url))
-        return target
+        location = resp.headers["Location"]
+        try:
+            target = urljoin(resp.url or url, location)
+            src, dst = origin(url), origin(target)
+        except ValueError:
+            raise ApiError(f"unusable redirect Location {_shorten(location, 100)!r}", status=resp.status_code,
+                           request_id=request_id(resp), url=redact_url(url)) from None
+        if src[0] == "https" and dst[0] != "https":
+            problem = "refusing a redirect from https to plain http"
+        elif src != dst and not (src[1] == dst[1] and src[0] == "http" and dst[0] == "https"):
+            problem = "refusing a redirect to another host or port"
+        else:
+            return target
+        raise ApiError(f"{problem}: {redact_url(target).split('?')[0]}",
+                       status=resp.status_code, request_id=request_id(resp), url=redact_url(url))
 
     def _error(self, resp: requests.Response, body: bytes, shown: str, *, retry_after: float | None = None,
                suffix: str = "") -> ApiError:
@@ -382,9 +512,57 @@ class Transport:
                    retry_after=retry_after)
 
 
-def _exc_reason(exc: BaseException) -> str:
-    """A short reason for a requests exception, without URLs (their query strings may be long)."""
+def _chunks(resp: requests.Response) -> Iterator[bytes]:
+    """The decoded body of a streamed `resp` in pieces as they arrive.
+
+    urllib3's ``read1`` returns what one socket read gave (``iter_content`` waits for a
+    full 64 KiB chunk, so the deadline between chunks could not end a slow drip);
+    other raw objects (a caller's custom adapter) fall back to ``iter_content``.
+    """
+    raw = resp.raw
+    if isinstance(raw, urllib3.response.HTTPResponse) and hasattr(raw, "read1"):
+        while True:
+            data = raw.read1(1 << 16, decode_content=True)
+            if not data:
+                return
+            yield data
+    else:
+        yield from resp.iter_content(1 << 16)
+
+
+class _TooSlow(Exception):
+    """A response that did not arrive within the deadline (retried)."""
+
+
+class _TooLarge(Exception):
+    """A successful response larger than ``max_body`` (not retried)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the response is larger than {limit} bytes; refusing to read it "
+                         f"(ask for smaller pages with limit=)")
+
+
+def _exc_reason(exc: BaseException, headers: Mapping[str, str] | None = None) -> str:
+    """A short reason for a requests exception, without URLs or any of `headers`' values.
+
+    >>> _exc_reason(ValueError("bad header 'tok-123'"), {"X-Auth-Token": "tok-123"})
+    "bad header '***'"
+    >>> _exc_reason(ConnectionError("HTTPConnectionPool(host='h', port=9): Max retries exceeded with url: / "
+    ...     "(Caused by NewConnectionError(HTTPConnection(host='h', port=9): Failed to establish a new "
+    ...     "connection: [Errno 111] Connection refused))"))
+    'Failed to establish a new connection: [Errno 111] Connection refused'
+    """
     text = str(exc) or type(exc).__name__
+    for value in (headers or {}).values():
+        if len(value) >= 4:
+            text = text.replace(value, "***")
+    # urllib3's "HTTPConnectionPool(...): Max retries exceeded with url: ... (Caused by
+    # NewConnectionError(...: Failed to establish a new connection: [Errno 111] Connection
+    # refused))": keep what failed and the innermost reason.
+    errno = re.search(r"\[Errno [^\]]*\][^\"')]*", text) if "Caused by" in text else None
+    if errno:
+        what = re.search(r"Failed to resolve '[^']*'|Failed to establish a new connection", text)
+        text = (f"{what.group(0)}: " if what else "") + errno.group(0).strip()
     text = re.sub(r"https?://\S+", "<url>", text)
     text = re.sub(r"url: \S+", "url: <url>", text)
     return _shorten(text, 200)

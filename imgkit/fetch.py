@@ -66,10 +66,16 @@ def _endpoint_root(endpoint: str) -> str:
     """Validate `endpoint` and return it without credentials, query, trailing ``/`` or ``/v2``."""
     if not isinstance(endpoint, str) or not endpoint.strip():
         raise ConfigError(f"`endpoint` must be an http(s) URL, got {endpoint!r}")
-    parts = urlsplit(endpoint.strip())
+    try:
+        parts = urlsplit(endpoint.strip())
+        origin(endpoint.strip())  # a bad port or IPv6 literal raises here
+        shown = redact_url(endpoint)
+    except ValueError as exc:  # the message names the bad part only ("Port out of range 0-65535")
+        raise ConfigError(f"`endpoint` must be an http(s) URL such as https://ims.ap-southeast-1.myhuaweicloud.com: "
+                          f"{exc}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"`endpoint` must be an http(s) URL such as https://ims.ap-southeast-1.myhuaweicloud.com, "
-                          f"got {redact_url(endpoint)!r}")
+                          f"got {shown!r}")
     path = parts.path.rstrip("/")
     for suffix in ("/v2/images", "/v2/cloudimages", "/v2"):
         if path.endswith(suffix):
@@ -111,16 +117,20 @@ def _resolve_next(root: str, current: str, link: Any, number: int) -> str:
     if not isinstance(link, str) or not link.strip():
         raise PaginationError(f"page {number}: `next` is not a link: {link!r}")
     link = link.strip()
-    parts = urlsplit(link)
-    if parts.scheme or parts.netloc:
-        target = urljoin(current, link)
-    elif link.startswith("/v"):
-        # Glance builds next as "/v2/images?..." from the API root: keep any path prefix
-        # of the endpoint (https://host/image -> https://host/image/v2/images?...).
-        target = root + link
-    else:
-        target = urljoin(current, link)
-    if origin(target) != origin(root):
+    try:
+        parts = urlsplit(link)
+        if parts.scheme or parts.netloc:
+            target = urljoin(current, link)
+        elif link.startswith("/v"):
+            # Glance builds next as "/v2/images?..." from the API root: keep any path prefix
+            # of the endpoint (https://host/image -> https://host/image/v2/images?...).
+            target = root + link
+        else:
+            target = urljoin(current, link)
+        target_origin = origin(target)
+    except ValueError as exc:
+        raise PaginationError(f"page {number}: `next` is not a usable link ({exc}): {link[:100]!r}") from None
+    if target_origin != origin(root):
         raise PaginationError(
             f"page {number}: refusing to follow `next` to {redact_url(target).split('?')[0]!r}: it is not on the "
             f"endpoint's scheme/host/port {redact_url(root)!r} (the auth token is never sent elsewhere)"
@@ -150,6 +160,7 @@ def _iter_pages(
     params: list[tuple[str, str]] | None = base + ([("limit", str(n))] if n else [])
     seen_urls: set[str] = set()
     seen_markers: set[str] = set()
+    seen_last: dict[str, int] = {}  # id of each page's last image -> page number
     marker: str | None = None
     used_next = False
     total = 0
@@ -178,6 +189,12 @@ def _iter_pages(
         if max_images is not None and total + len(images) > max_images:
             log.info("page %d: the server sent %d images, more than the %d asked for", number, len(images),
                      max_images - total)
+        last = images[-1].get("id") if images and isinstance(images[-1], dict) else None
+        if isinstance(last, str):
+            if last in seen_last:
+                raise PaginationError(f"page {number}: ends with image {last!r} again, like page {seen_last[last]}: "
+                                      f"a pagination loop; stopped after {total} images")
+            seen_last[last] = number
         yield _Page(number, redact_url(resp.url or url), raw, doc)
         total += len(images)
         if not images or (max_images is not None and total >= max_images):
@@ -315,7 +332,8 @@ def fetch_images(
     errors : {"warn", "raise", "ignore"}, default "warn"
         Passed to :func:`imgkit.read_images`.
     timeout : float or (connect, read), default (10, 120)
-        Seconds, for every request.
+        Seconds, for every request; besides, each response must arrive within
+        10 minutes in all (a server dripping bytes cannot hang the fetch).
     retries : int, default 5
         Retries per request for 429/502/503/504, connection errors and unreadable bodies.
     verify : bool or str, optional
@@ -336,8 +354,8 @@ def fetch_images(
     AuthError
         Credentials rejected (after one re-authentication for password auth).
     PaginationError
-        A ``next`` link to another host/scheme, a repeating link/marker, or a stale
-        marker (the image was deleted while paging).
+        A ``next`` link to another host/scheme, a repeating link/marker or page, or a
+        stale marker (the image was deleted while paging).
     ConfigError
         Bad options, endpoint, ``clouds.yaml`` or ``save_to``.
 
