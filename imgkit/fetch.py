@@ -391,8 +391,14 @@ def fetch_images(
         if root is None:
             if not isinstance(auth, _auth.KeystonePassword):
                 raise ConfigError("`endpoint` is required unless Keystone password auth can look it up in the catalog")
-            found = settings.get("image_endpoint_override") or auth.image_endpoint(
-                region=settings.get("region_name"), interface=str(settings.get("interface") or "public"))
+            found = settings.get("image_endpoint_override")
+            if not found:
+                found = auth.image_endpoint(region=settings.get("region_name"),
+                                            interface=str(settings.get("interface") or "public"))
+                if urlsplit(auth.auth_url).scheme.lower() == "https" and urlsplit(found).scheme.lower() != "https":
+                    raise ConfigError(f"the Keystone catalog (over https) lists a plain-http image endpoint "
+                                      f"{redact_url(found)!r}; the token is not sent over plain http: pass the "
+                                      f"endpoint explicitly if you mean it")
             root = _endpoint_root(found)
         fetched_at = _utc_now_iso()
         pages = _collect(

@@ -1008,6 +1008,24 @@ def test_keystone_redirect_to_plain_http_never_gets_the_password(monkeypatch):
     assert _leaks(info.value, "s3cret-pw") == []
 
 
+@pytest.mark.parametrize("image_url,ok", [("https://ims.other-host.example.com", True),
+                                          ("http://ims.example.com", False)])
+def test_keystone_catalog_endpoint_never_downgrades_to_http(monkeypatch, image_url, ok):
+    catalog = {"token": {"catalog": [{"type": "image", "endpoints": [
+        {"interface": "public", "region": "r1", "url": image_url}]}]}}
+    session, adapter = _fake_session({
+        "https://iam.example.com/v3/auth/tokens": (201, {"X-Subject-Token": "tok-1"}, orjson.dumps(catalog)),
+        f"{image_url}/v2/images": (200, {}, orjson.dumps({"images": IMAGES[:1]}))})
+    _password_env(monkeypatch, "https://iam.example.com/v3")
+    if ok:  # another host is normal in a catalog: the token is meant for the services it lists
+        assert len(fetch_images(None, session=session, progress=False)) == 1
+        assert adapter.sent[-1].headers["X-Auth-Token"] == "tok-1"
+    else:
+        with pytest.raises(ConfigError, match="plain-http image endpoint 'http://ims.example.com'"):
+            fetch_images(None, session=session, progress=False)
+        assert [r.url for r in adapter.sent] == ["https://iam.example.com/v3/auth/tokens"]
+
+
 def test_http_to_https_upgrade_on_the_same_host_is_followed():
     body = orjson.dumps({"images": IMAGES[:2]})
     session, adapter = _fake_session({
