@@ -26,8 +26,10 @@ from .analysis import (
     MISSING,
     OTHER,
     _age_days,
+    _check_by,
     _fold_top,
     _groups,
+    _require,
     creation_timeline,
     feature_labels,
     feature_support,
@@ -266,6 +268,12 @@ def plot_os_distribution(
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    ConfigError
+        On an unknown `level`, a `by` that is not a column, or a `top` /
+        `top_groups` that is not a positive integer.
+
     Examples
     --------
     >>> df = pd.DataFrame({"owner": ["t1", "t1", "t2"],
@@ -346,6 +354,12 @@ def plot_age(
     matplotlib.axes.Axes
         Ages are in years of 365 days. Images without ``created_at`` are left out.
 
+    Raises
+    ------
+    ConfigError
+        On an unknown `kind`, a bad `top`, a `by` that is not a column, a frame
+        without ``created_at``, or an `as_of` that is not a date/time.
+
     Examples
     --------
     >>> df = pd.DataFrame({"created_at": pd.to_datetime(["2020-01-01", "2023-01-01"], utc=True)})
@@ -356,13 +370,13 @@ def plot_age(
     check_argument("kind", ["hist", "ecdf"], kind)
     top = _check_top("top", top)
     when, source = resolve_as_of(df, as_of)
+    _require(df, ["created_at"])
+    _check_by(df, by)
+    g, labels, _ = _groups(df, by)  # before the figure: a bad option leaves no stray figure
     title = f"Image age {_as_of_text(when, source)}"
     ax = _new_ax(ax)
     xlabel = "age (years)"
     ylabel = "images" if kind == "hist" else "share of images"
-    if "created_at" not in df.columns:
-        raise ConfigError("the frame lacks the column 'created_at'")
-    g, labels, _ = _groups(df, by)
     years = _age_days(df["created_at"], when) / 365.0
     dated = ~np.isnan(years)
     if not dated.any():
@@ -430,6 +444,12 @@ def plot_creation_timeline(
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    ConfigError
+        On a bad `freq` (see :func:`imgkit.creation_timeline`), a bad `top` or a
+        `by` that is not a column.
+
     Examples
     --------
     >>> df = pd.DataFrame({"owner": ["t1", "t1", "t2"],
@@ -441,8 +461,8 @@ def plot_creation_timeline(
     top = _check_top("top", top)
     title = ("Images in the catalogue" if cumulative else "Images created") + (f" by {by}" if by else "")
     ylabel = "images" if cumulative else f"images created per period ({freq})"
-    ax = _new_ax(ax, width=9.0)
     table = creation_timeline(df, freq=freq, by=by, cumulative=cumulative)
+    ax = _new_ax(ax, width=9.0)
     if table.empty or table.to_numpy().sum() == 0:
         return _empty(ax, title, "created_at", ylabel)
     table = _fold_rows(table.T, top, by).T  # groups are columns: fold them like plot_age's series
@@ -496,6 +516,11 @@ def plot_feature_support(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    ConfigError
+        On an unknown feature name, a bad `top` or a `by` that is not a column.
 
     Examples
     --------

@@ -97,6 +97,13 @@ class ImageExplorer:
     as_of : pandas.Timestamp
         The reference time of ages, and ``as_of_source`` where it came from.
 
+    Raises
+    ------
+    ConfigError
+        When `rows` or `top` is not a positive integer, or `as_of` is not a
+        date/time. Errors in callbacks are not raised: they are shown in the
+        widget and kept in ``last_error``.
+
     Examples
     --------
     >>> from imgkit.widgets import ImageExplorer

@@ -248,6 +248,31 @@ def test_plots_never_show(small, monkeypatch):
         assert plot(small).figure is not None
 
 
+@pytest.mark.parametrize(
+    ("plot", "kwargs", "match"),
+    [
+        ("plot_age", {"by": "nope"}, "`by` must be None or a column"),  # was a KeyError
+        ("plot_age", {"kind": "violin"}, "`kind` must be one of"),
+        ("plot_age", {"as_of": "soon"}, "`as_of` must be a date/time"),
+        ("plot_creation_timeline", {"by": "nope"}, "`by` must be None or a column"),
+        ("plot_creation_timeline", {"freq": "fortnightly"}, "`freq`"),
+        ("plot_os_distribution", {"level": "kernel"}, "`level` must be one of"),
+        ("plot_feature_support", {"features": ["gpu"]}, "`features` must be one of"),
+    ],
+)
+def test_bad_options_raise_config_error_and_leave_no_figure(small, plot, kwargs, match):
+    before = plt.get_fignums()
+    with pytest.raises(ConfigError, match=match):
+        getattr(imgkit, plot)(small, **kwargs)
+    assert plt.get_fignums() == before
+
+
+def test_plot_age_on_a_frame_without_created_at(small):
+    with pytest.raises(ConfigError, match="lacks the column.*'created_at'"):
+        imgkit.plot_age(small[["id", "owner"]])
+    assert plt.get_fignums() == []
+
+
 def test_plot_age_without_dates_says_so():
     df = imgkit.read_images([{"id": "x", "owner": "t"}], errors="ignore")
     ax = imgkit.plot_age(df)
