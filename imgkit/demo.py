@@ -37,6 +37,7 @@ import numpy as np
 import orjson
 
 from ._checks import check_argument
+from .errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -165,17 +166,24 @@ def _parse_end(end: str) -> np.datetime64:
         text = text[:-1]
     try:
         return np.datetime64(text.replace(" ", "T"), "s")
-    except ValueError as exc:
-        raise ValueError(f"`end` must be an ISO 8601 UTC timestamp like '2026-06-30T00:00:00Z', got {end!r}") from exc
+    except ValueError:
+        raise ConfigError(f"`end` must be an ISO 8601 UTC timestamp like '2026-06-30T00:00:00Z', got {end!r}") from None
 
 
-def _check_params(n_images: int, n_tenants: int, years: float) -> None:
-    if int(n_images) != n_images or n_images < 0:
-        raise ValueError(f"`n_images` must be a non-negative integer, got {n_images!r}")
-    if int(n_tenants) != n_tenants or n_tenants < 3:
-        raise ValueError(f"`n_tenants` must be an integer >= 3 (public, market and customer owners), got {n_tenants!r}")
-    if not years > 0:
-        raise ValueError(f"`years` must be positive, got {years!r}")
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_params(n_images: int, n_tenants: int, years: float, seed: int = 0) -> None:
+    if not _is_int(n_images) or n_images < 0:
+        raise ConfigError(f"`n_images` must be a non-negative integer, got {n_images!r}")
+    if not _is_int(n_tenants) or n_tenants < 3:
+        raise ConfigError(f"`n_tenants` must be an integer >= 3 (public, market and customer owners), "
+                          f"got {n_tenants!r}")
+    if isinstance(years, bool) or not isinstance(years, (int, float, np.number)) or not years > 0:
+        raise ConfigError(f"`years` must be a positive number, got {years!r}")
+    if not _is_int(seed) or seed < 0:
+        raise ConfigError(f"`seed` must be a non-negative integer, got {seed!r}")
 
 
 def _uuids(rng: np.random.Generator, n: int) -> list[str]:
@@ -510,7 +518,7 @@ def _block(seed: int, k: int, tenants: _Tenants, end_s: int, span_s: int) -> lis
 
 def _stream(n_images: int, n_tenants: int, seed: int, end: str, years: float) -> Iterator[list[dict[str, Any]]]:
     """The first ``n_images`` images of the stream, in lists of at most :data:`BLOCK` (arguments checked now)."""
-    _check_params(n_images, n_tenants, years)
+    _check_params(n_images, n_tenants, years, seed)
     end_s = int(_parse_end(end).astype(np.int64))
     span_s = int(years * 365.25 * 86400)
     return _blocks(int(n_images), seed, _Tenants(seed, n_tenants), end_s, span_s)
@@ -560,8 +568,9 @@ def generate_listing(n_images: int = 5000, *, n_tenants: int = 60, seed: int = 0
 
     Raises
     ------
-    ValueError
-        If `n_images` is negative, `n_tenants` < 3, `years` <= 0 or `end` is not a timestamp.
+    ConfigError
+        If `n_images` is not a non-negative integer, `n_tenants` not an integer >= 3,
+        `years` not positive, `seed` not a non-negative integer or `end` not a timestamp.
 
     Examples
     --------
@@ -622,7 +631,7 @@ def write_listing(path: str | Path, n_images: int, *, fmt: str | None = None, co
     ------
     imgkit.ConfigError
         If the format is not one of the above.
-    ValueError
+    ConfigError
         For invalid generation parameters (see :func:`generate_listing`).
 
     Examples

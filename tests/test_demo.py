@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pandas as pd
 import pytest
@@ -255,6 +256,29 @@ def test_write_listing_bad_arguments(tmp_path):
         generate_listing(5, end="yesterday")
     with pytest.raises(ValueError, match="years"):
         generate_listing(5, years=0)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"n_images": True}, "`n_images` must be a non-negative integer, got True"),
+    ({"n_images": 3.5}, "`n_images` must be a non-negative integer, got 3.5"),
+    ({"n_images": "10"}, "`n_images` must be a non-negative integer, got '10'"),
+    ({"n_images": None}, "`n_images` must be a non-negative integer, got None"),
+    ({"n_tenants": 2.0}, "`n_tenants` must be an integer >= 3"),
+    ({"years": "10"}, "`years` must be a positive number, got '10'"),
+    ({"seed": "x"}, "`seed` must be a non-negative integer, got 'x'"),
+    ({"seed": -1}, "`seed` must be a non-negative integer, got -1"),
+    ({"end": "yesterday"}, "`end` must be an ISO 8601 UTC timestamp"),
+])
+def test_generate_listing_bad_arguments_are_config_errors(kwargs, match):
+    kwargs = {"n_images": 5, **kwargs}
+    with pytest.raises(imgkit.ConfigError, match=match) as info:
+        generate_listing(kwargs.pop("n_images"), **kwargs)
+    assert info.value.__cause__ is None
+
+
+def test_generate_listing_accepts_numpy_integers():
+    page = generate_listing(np.int64(3), n_tenants=np.int32(4), seed=np.uint8(1))
+    assert page == generate_listing(3, n_tenants=4, seed=1)
 
 
 # --- the bundled file and load_demo ------------------------------------------------------
