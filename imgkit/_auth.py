@@ -198,14 +198,19 @@ class KeystonePassword:
         if self.transport is None:  # pragma: no cover - fetch always sets it
             raise ConfigError("KeystonePassword used without a transport")
         url = self.auth_url + "/auth/tokens"
+        failed: ApiError | None = None
         try:
             resp, _body, doc = self.transport.send("POST", url, json_body=self._body(), use_auth=False)
-        except AuthError as exc:
-            raise AuthError(f"Keystone refused the credentials: {exc.message}", status=exc.status, code=exc.code,
-                            request_id=exc.request_id, url=exc.url) from None
         except ApiError as exc:
-            raise AuthError(f"Keystone authentication failed: {exc.message}", status=exc.status, code=exc.code,
-                            request_id=exc.request_id, url=exc.url) from None
+            failed = exc
+        if failed is not None:
+            # Raised here, outside the except block, so the original (whose message may echo
+            # the request, e.g. a schema validation error) is not chained; the password is
+            # scrubbed from the message in case the server quoted it.
+            what = "refused the credentials" if isinstance(failed, AuthError) else "authentication failed"
+            message = failed.message.replace(self._password.reveal(), "***")
+            raise AuthError(f"Keystone {what}: {message}", status=failed.status, code=failed.code,
+                            request_id=failed.request_id, url=failed.url)
         token = resp.headers.get("X-Subject-Token")
         if not token:
             raise AuthError("Keystone answered without an X-Subject-Token header", status=resp.status_code,

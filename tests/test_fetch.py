@@ -689,6 +689,18 @@ def test_keystone_rejects_password(httpserver, monkeypatch):
     assert "wrong-pw-123" not in str(info.value)
 
 
+def test_keystone_error_echoing_the_password_does_not_leak_it(httpserver, monkeypatch):
+    httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_data(
+        b'{"error": {"code": 400, "title": "Bad Request", "message": "Invalid input for field '
+        b'\'identity/password/user/password\': \'s3cret-pw\' is too long"}}', status=400,
+        content_type="application/json")
+    _password_env(monkeypatch, httpserver.url_for("/"))
+    with pytest.raises(AuthError, match="Keystone authentication failed: Invalid input for field") as info:
+        fetch_images(httpserver.url_for("/"), progress=False)
+    assert "'***' is too long" in str(info.value)
+    assert _leaks(info.value, "s3cret-pw") == []
+
+
 def _clouds_yaml(tmp_path, auth_url, **extra):
     import yaml
 
