@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import logging
 import socket
@@ -1145,6 +1146,19 @@ def test_slow_drip_response_hits_the_overall_deadline(no_sleep):
         sock.close()
         transport.close()
     assert len(no_sleep) == 1
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "chunked"])
+def test_streamed_bodies_gzip_and_chunked(httpserver, encoding):
+    body = orjson.dumps({"images": IMAGES})
+    if encoding == "gzip":
+        response = Response(gzip.compress(body), content_type="application/json",
+                            headers={"Content-Encoding": "gzip"})
+    else:  # no Content-Length: sent with Transfer-Encoding: chunked, in small pieces
+        response = Response((body[i:i + 1000] for i in range(0, len(body), 1000)), content_type="application/json")
+    httpserver.expect_request("/v2/images").respond_with_response(response)
+    df = fetch_images(httpserver.url_for("/"), progress=False)
+    assert _ids(df) == [im["id"] for im in IMAGES]
 
 
 def test_oversized_page_is_refused():
