@@ -1,0 +1,56 @@
+"""Static checks of notebooks/ (the suite also runs them with nbval): stable numbers, bundled data only."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+#: Calls whose results depend on the reference time: each must pass as_of= explicitly.
+AGE_CALLS = ("age_profile", "stale_images", "tenant_summary", "plot_age", "ImageExplorer", "build_report")
+
+
+def _code(path: Path) -> list[str]:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+def _calls(source: str, name: str) -> list[str]:
+    """The argument text of each call ``name(...)`` (balanced parentheses)."""
+    out = []
+    for m in re.finditer(rf"\b{name}\(", source):
+        depth, i = 1, m.end()
+        while depth and i < len(source):
+            depth += {"(": 1, ")": -1}.get(source[i], 0)
+            i += 1
+        out.append(source[m.end() : i - 1])
+    return out
+
+
+def test_there_are_notebooks():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_age_dependent_calls_pass_an_explicit_as_of(path):
+    for source in _code(path):
+        if source.startswith("if LIVE:"):  # not run in CI; a live snapshot's default as_of is its fetched_at
+            continue
+        for name in AGE_CALLS:
+            for args in _calls(source, name):
+                assert "as_of=" in args, f"{path.name}: {name}({args}) without as_of="
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_network_and_no_writes_into_the_repo(path):
+    for source in _code(path):
+        assert "requests." not in source and "urlopen" not in source, path.name
+        for name in ("build_report", "to_parquet", "fetch_images", "write_listing"):
+            for args in _calls(source, name):
+                # output paths are temporary directories (or the papermill OUTPUT parameter)
+                if "path=" in args or "save_to=" in args or name in ("to_parquet", "write_listing"):
+                    assert re.search(r"(path|save_to)=(out|snapshot_dir)\b", args), f"{path.name}: {name}({args})"
