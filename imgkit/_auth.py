@@ -263,6 +263,8 @@ def resolve(token: str | None, cloud: str | None) -> tuple[Any, dict[str, Any]]:
     """(auth object or None, cloud settings) following the precedence in the module docstring."""
     env = os.environ
     if token is not None:
+        if not isinstance(token, str):  # str(b"...") would send "b'...'"
+            raise ConfigError(f"`token` must be a str, got {type(token).__name__}")
         if not token:
             raise ConfigError("`token` is empty")
         return StaticToken(token), {}

@@ -810,6 +810,8 @@ def test_snapshot_refuses_foreign_directory(tmp_path):
     ({"filters": [("a", "b")]}, "`filters` must be a mapping"),
     ({"errors": "loud"}, "`errors` must be one of"),
     ({"token": ""}, "`token` is empty"),
+    ({"token": "  \n"}, "the token is empty"),
+    ({"token": b"gAAAA-secret"}, "`token` must be a str, got bytes"),
 ])
 def test_bad_options(kwargs, match):
     with pytest.raises(ConfigError, match=match):
