@@ -234,7 +234,7 @@ _STALE_COLUMNS = ("id", "name", "owner", "platform", "os_version", "visibility",
 def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
     import pandas as pd
 
-    from .analysis import age_profile, stale_images
+    from .analysis import _age_days, age_profile, stale_images
     from .plotting import plot_age, plot_creation_timeline
 
     by_type = age_profile(df, by="imagetype", as_of=as_of) if len(df) else age_profile(df, as_of=as_of)
@@ -275,7 +275,7 @@ def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
         columns = [c for c in _STALE_COLUMNS if c in oldest.columns]
         listing = oldest.sort_values("created_at", kind="stable")[columns].head(max(top, 10) * 2)
         listing.insert(
-            len(columns), "age (days)", ((as_of - listing["created_at"]).dt.total_seconds() / 86400).round(0)
+            len(columns), "age (days)", _age_days(listing["created_at"], as_of).round(0)
         )
         parts += [f"<h3>Oldest images (first {len(listing):,} of {len(oldest):,} older than 1 year)</h3>"]
         parts.append(_scroll(_table(listing, index=False)))

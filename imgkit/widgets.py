@@ -396,6 +396,7 @@ class ImageExplorer:
 
     def _table_html(self) -> str:
         from ._html import table_html
+        from .analysis import _age_days
 
         df = self.filtered
         columns = [c for c in _TABLE_COLUMNS if c in df.columns]
@@ -403,6 +404,6 @@ class ImageExplorer:
             "created_at", ascending=self.sort.value == "oldest", na_position="last", kind="stable"
         )
         rows = ordered.head(self._rows).copy()
-        rows["age (days)"] = ((self.as_of - rows["created_at"]).dt.total_seconds() / 86400).round(0)
+        rows["age (days)"] = _age_days(rows["created_at"], self.as_of).round(0)
         note = f"<p>First {len(rows):,} of {len(df):,} images, {html.escape(self.sort.label)}.</p>"
         return note + table_html(rows, index=False)

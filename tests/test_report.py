@@ -305,3 +305,12 @@ def test_layers_import_only_downwards(module):
         elif isinstance(node, ast.Import):
             imported |= {a.name.split(".")[1] for a in node.names if a.name.startswith("imgkit.")}
     assert not imported & FORBIDDEN_IMPORTS[module]
+
+
+def test_zone_less_created_at_is_read_as_utc():
+    """A user-modified frame (created_at without zone) still lists the oldest images with their ages."""
+    df = imgkit.load_demo().head(40).copy()
+    ages = imgkit.stale_images(df, older_than="365D", as_of="2026-01-01")
+    df["created_at"] = df["created_at"].dt.tz_localize(None)
+    text = "".join(parse(build_report(df, as_of="2026-01-01")).text)
+    assert f"of {len(ages):,} older than 1 year)" in text

@@ -246,6 +246,22 @@ def test_empty_and_bare_frames(demo):
     ex.close()
 
 
+@pytest.mark.parametrize("dtype", ["datetime64[ns, UTC]", "datetime64[ns]"])
+def test_frame_without_creation_dates(demo, dtype):
+    """All created_at missing, typed or as a user sets it (df["created_at"] = pd.NaT gives a zone-less column)."""
+    undated = demo.head(30).copy()
+    undated["created_at"] = pd.Series(pd.NaT, index=undated.index, dtype=dtype)
+    ex = ImageExplorer(undated, as_of="2026-01-01")
+    ex.redraw()  # the table subtracted created_at from as_of: TypeError on a zone-less column
+    assert ex.last_error is None and ex.error.value == ""
+    assert ex.axes["age"].texts[0].get_text() == "no images with a created_at"
+    assert "First 20 of 30 images" in ex.table.value
+    ex.created_from.value = dt.date(2020, 1, 1)
+    assert ex.count_text == "0 of 30 images, 0 of " + f"{undated['owner'].nunique()} tenants"
+    assert ex.last_error is None
+    ex.close()
+
+
 def test_widget_root_and_repr(ex):
     assert ex.widget.children[-1] is ex.tabs
     assert repr(ex) == "<ImageExplorer: 5,000 of 5,000 images, 60 of 60 tenants>"
