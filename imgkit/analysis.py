@@ -73,6 +73,7 @@ ALL_IMAGES = "All images"
 ALL_TENANTS = "All tenants"
 
 _KIND = {f.column: f.kind for f in FIELDS}
+_VALUES = {f.column: f.values for f in FIELDS if f.kind == "enum"}
 _DATETIME_COLUMNS = [f.column for f in FIELDS if f.kind == "datetime"]
 _LEVELS = ("platform", "os_type", "os_version", "os_bit")
 _DAY_NS = 86_400 * 10**9
@@ -210,6 +211,16 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
     if has_na:
         labels.append(MISSING)
     return codes, labels, counts
+
+
+def _as_documented(s: pd.Series) -> pd.Series:
+    """An enum column as a categorical with the documented values first, even if the user changed its dtype."""
+    values = _VALUES.get(str(s.name), ())
+    if not values or isinstance(s.dtype, pd.CategoricalDtype):
+        return s
+    seen = [v for v in pd.unique(s.dropna().astype(str)) if v not in values]
+    return pd.Series(pd.Categorical(s.astype(object).where(s.notna(), None), categories=[*values, *seen]),
+                     index=s.index, name=s.name)
 
 
 def _groups(df: pd.DataFrame, by: str | None) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -391,7 +402,7 @@ def os_distribution(
     _require(df, [level])
     _check_by(df, by)
     g, glabels, _ = _groups(df, by)
-    c, clabels, _ = _codes(df[level])
+    c, clabels, _ = _codes(_as_documented(df[level]))
     table = pd.DataFrame(
         _crosstab(g, len(glabels), c, len(clabels)),
         index=_index(glabels, by),

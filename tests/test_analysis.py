@@ -387,3 +387,12 @@ def test_demo_tables_agree_with_plain_pandas(demo):
 def test_grouping_by_a_list_column_is_a_clear_error(small):
     with pytest.raises(ConfigError, match="'tags' holds lists or dicts"):
         imgkit.os_distribution(small, by="tags")
+
+
+def test_os_distribution_keeps_documented_order_after_a_dtype_change(small):
+    """A user may turn the categorical into text (astype(str)); the documented categories still come first, 0 or not."""
+    text = small.astype({"platform": "string", "os_type": object})
+    s = imgkit.os_distribution(text)
+    assert list(s.index) == [*PLATFORMS, "Gentoo", MISSING]
+    assert s.tolist() == imgkit.os_distribution(small).tolist()
+    assert imgkit.os_distribution(text, level="os_type").to_dict() == {"Linux": 5, "Windows": 1, "Other": 0}
