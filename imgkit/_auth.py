@@ -210,11 +210,11 @@ class KeystonePassword:
             what = "refused the credentials" if isinstance(failed, AuthError) else "authentication failed"
             message = failed.message.replace(self._password.reveal(), "***")
             raise AuthError(f"Keystone {what}: {message}", status=failed.status, code=failed.code,
-                            request_id=failed.request_id, url=failed.url)
+                            request_id=failed.request_id, url=failed.url, method="POST")
         token = resp.headers.get("X-Subject-Token")
         if not token:
             raise AuthError("Keystone answered without an X-Subject-Token header", status=resp.status_code,
-                            url=redact_url(url))
+                            url=redact_url(url), method="POST")
         try:
             self._token = header_token(token, "X-Subject-Token from Keystone")
         except ConfigError as exc:
@@ -222,7 +222,7 @@ class KeystonePassword:
         else:
             problem = None
         if problem is not None:  # raised here, not in the except block: nothing chained
-            raise AuthError(problem, status=resp.status_code, url=redact_url(url))
+            raise AuthError(problem, status=resp.status_code, url=redact_url(url), method="POST")
         self.catalog = ((doc or {}).get("token") or {}).get("catalog") or []
 
     def headers(self) -> dict[str, str]:

@@ -407,7 +407,7 @@ class Transport:
                 fatal = f"{type(exc).__name__}: {_exc_reason(exc, hdrs)}"
             if fatal is not None:
                 raise ApiError(fatal, status=resp.status_code if resp is not None else None,
-                               request_id=request_id(resp), url=redact_url(url))
+                               request_id=request_id(resp), url=redact_url(url), method=method)
             if resp is not None:
                 shown = redact_url(resp.url or url)
                 log.debug("%s %s -> %s (%d bytes, %.3fs)", method, shown, resp.status_code, len(body),
@@ -417,7 +417,7 @@ class Transport:
                 if 300 <= status < 400 and resp.headers.get("Location"):
                     redirects += 1
                     if redirects > 5:
-                        raise ApiError("too many redirects", status=status, url=shown)
+                        raise ApiError("too many redirects", status=status, url=shown, method=method)
                     url = self._redirect(url, resp)
                     params = None
                     continue
@@ -446,7 +446,7 @@ class Transport:
                                       suffix=f" (gave up after {attempt + 1} attempts)")
                 raise ApiError(f"{failure} (gave up after {attempt + 1} attempts)",
                                status=resp.status_code if resp is not None else None,
-                               request_id=request_id(resp), url=shown)
+                               request_id=request_id(resp), url=shown, method=method)
             wait = retry_after if retry_after is not None else policy.delay(attempt)
             what = failure or f"HTTP {resp.status_code}"  # type: ignore[union-attr]
             log.warning("%s %s: %s; retry %d/%d in %.2fs", method, shown, what, attempt + 1, policy.retries, wait)
@@ -493,7 +493,7 @@ class Transport:
             src, dst = origin(url), origin(target)
         except ValueError:
             raise ApiError(f"unusable redirect Location {_shorten(location, 100)!r}", status=resp.status_code,
-                           request_id=request_id(resp), url=redact_url(url)) from None
+                           request_id=request_id(resp), url=redact_url(url), method=_method(resp)) from None
         if src[0] == "https" and dst[0] != "https":
             problem = "refusing a redirect from https to plain http"
         elif src != dst and not (src[1] == dst[1] and src[0] == "http" and dst[0] == "https"):
@@ -501,7 +501,7 @@ class Transport:
         else:
             return target
         raise ApiError(f"{problem}: {redact_url(target).split('?')[0]}",
-                       status=resp.status_code, request_id=request_id(resp), url=redact_url(url))
+                       status=resp.status_code, request_id=request_id(resp), url=redact_url(url), method=_method(resp))
 
     def _error(self, resp: requests.Response, body: bytes, shown: str, *, retry_after: float | None = None,
                suffix: str = "") -> ApiError:
@@ -509,7 +509,12 @@ class Transport:
         message = (message or resp.reason or "no message") + suffix
         cls = AuthError if resp.status_code == 401 else ApiError
         return cls(message, status=resp.status_code, code=code, request_id=rid or request_id(resp), url=shown,
-                   retry_after=retry_after)
+                   retry_after=retry_after, method=_method(resp))
+
+
+def _method(resp: requests.Response | None) -> str | None:
+    req = getattr(resp, "request", None)
+    return getattr(req, "method", None)
 
 
 def _chunks(resp: requests.Response) -> Iterator[bytes]:

@@ -97,6 +97,16 @@ class ApiError(ImgkitError, RuntimeError):
         The URL requested, without credentials.
     retry_after : float or None
         Seconds the server asked to wait (``Retry-After``), if any.
+    method : str or None
+        The HTTP method of the failing request.
+
+    Examples
+    --------
+    >>> str(ApiError("The imagetype is invalid.", status=400, code="IMG.0024", url="https://ims.example/v2/images",
+    ...              method="GET", request_id="req-1"))
+    'HTTP 400 IMG.0024: The imagetype is invalid. (GET https://ims.example/v2/images) [request id req-1]'
+    >>> str(ApiError("Unauthorized", status=401, code="401"))  # a code that only repeats the status is not repeated
+    'HTTP 401: Unauthorized'
     """
 
     def __init__(
@@ -108,6 +118,7 @@ class ApiError(ImgkitError, RuntimeError):
         request_id: str | None = None,
         url: str | None = None,
         retry_after: float | None = None,
+        method: str | None = None,
     ) -> None:
         self.status = status
         self.code = code
@@ -115,12 +126,13 @@ class ApiError(ImgkitError, RuntimeError):
         self.request_id = request_id
         self.url = url
         self.retry_after = retry_after
+        self.method = method
         parts = [f"HTTP {status}" if status is not None else "request failed"]
-        if code:
+        if code and not (status is not None and str(code).split(" ")[0] == str(status)):
             parts.append(str(code))
         text = " ".join(parts) + f": {message}"
         if url:
-            text += f" (GET {url})"
+            text += f" ({method} {url})" if method else f" ({url})"
         if request_id:
             text += f" [request id {request_id}]"
         super().__init__(text)

@@ -211,8 +211,8 @@ def _snapshot_meta(path: Path) -> dict[str, Any]:
 
 
 def _read_directory(path: Path) -> _Collected:
-    out = _Collected(meta=_snapshot_meta(path), description=str(path))
     files = _page_files(path)
+    out = _Collected(meta={**_snapshot_meta(path), "files": [p.name for p in files]}, description=str(path))
     if not files:
         raise SourceError("directory holds no .json/.jsonl/.ndjson page files", source=str(path))
     for p in files:
@@ -748,7 +748,8 @@ def read_images(source: Source, *, errors: Errors = "warn") -> pd.DataFrame:
     ----------
     source : path, str, bytes, file, dict, list or iterable
         Any of: a path to a ``.json``, ``.json.gz``, ``.jsonl`` / ``.ndjson`` (``.gz``
-        too) file; a directory of page files (read in sorted order; a snapshot written by
+        too) file; a directory of page files (every such file in it is read, in sorted
+        order, as one listing -- ``attrs["imgkit"]["files"]`` lists them; a snapshot written by
         :func:`imgkit.fetch_images` also restores its ``fetched_at``); an open file;
         JSON text (``str`` or ``bytes``); a dict (a page ``{"images": [...], "next": ...}``,
         a single image object, or a page wrapped one or two levels deep by a proxy); a
@@ -827,8 +828,8 @@ def _segments(source: Any) -> tuple[list[Segment], _Collected] | None:
     path = Path(source)
     if path.is_dir():
         files = _page_files(path)
-        meta = _snapshot_meta(path)
-        collected = _Collected(meta=meta, description=str(path))
+        collected = _Collected(meta={**_snapshot_meta(path), "files": [p.name for p in files]},
+                               description=str(path))
     elif path.is_file():
         name = path.name.lower()
         if "." in name.removesuffix(".gz") and not name.removesuffix(".gz").endswith(_SUFFIXES):
@@ -878,7 +879,7 @@ def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, err
         fetched_at=pd.Timestamp(fetched_at).tz_convert("UTC") if fetched_at else None,
         imgkit_version=_version(),
     )
-    for k in ("api", "filters"):
+    for k in ("api", "filters", "files"):
         if k in collected.meta:
             meta[k] = collected.meta[k]
     if collected.meta.get("endpoint"):

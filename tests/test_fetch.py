@@ -688,6 +688,17 @@ def test_keystone_rejects_password(httpserver, monkeypatch):
         fetch_images(httpserver.url_for("/"), progress=False)
     assert info.value.status == 401
     assert "wrong-pw-123" not in str(info.value)
+    assert info.value.method == "POST" and "(POST http" in str(info.value)
+
+
+def test_error_code_that_repeats_the_status_is_not_repeated(httpserver):
+    httpserver.expect_request("/v2/images").respond_with_json(
+        {"code": "400 Bad Request", "title": "Bad Request", "message": "Invalid sort key"}, status=400)
+    with pytest.raises(ApiError) as info:
+        fetch_images(httpserver.url_for("/"), token="t", progress=False)
+    text = str(info.value)
+    assert text.startswith("HTTP 400: Invalid sort key") and "(GET http" in text
+    assert info.value.code == "400 Bad Request"
 
 
 def test_keystone_error_echoing_the_password_does_not_leak_it(httpserver, monkeypatch):

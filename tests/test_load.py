@@ -398,6 +398,7 @@ def test_snapshot_directory_restores_fetched_at(records, tmp_path):
     meta = df.attrs["imgkit"]
     assert meta["fetched_at"] == pd.Timestamp("2026-05-01T12:00:00Z")
     assert meta["source"] == "https://ims.example.com" and meta["api"] == "images"
+    assert meta["files"] == ["page-000001.json"]
     assert len(df) == 5
 
 
