@@ -324,12 +324,21 @@ def _stamp(result: Any, as_of: pd.Timestamp, source: str) -> Any:
     return result
 
 
+def _check_positive(name: str, value: Any, *, none: str = "") -> int:
+    """`value` as an int if it is a positive integer (not a bool); else ConfigError naming option `name`.
+
+    The one count check of the analyses, plots, explorer and report (``top``, ``rows``...).
+    """
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"`{name}` must be {none}a positive integer, got {value!r}")
+    return int(value)
+
+
 def _fold_top(table: pd.DataFrame, top: int | None) -> pd.DataFrame:
     """Keep the `top` largest columns (by total), fold the rest into OTHER; MISSING stays last."""
     if top is None:
         return table
-    if not isinstance(top, (int, np.integer)) or isinstance(top, bool) or top < 1:
-        raise ConfigError(f"`top` must be None or a positive integer, got {top!r}")
+    top = _check_positive("top", top, none="None or ")
     totals = table.sum(axis=0)
     candidates = [c for c in table.columns if c not in (OTHER, MISSING)]
     ranked = sorted(candidates, key=lambda c: (-totals[c], candidates.index(c)))

@@ -27,6 +27,7 @@ from .analysis import (
     OTHER,
     _age_days,
     _check_by,
+    _check_positive,
     _fold_top,
     _groups,
     _require,
@@ -36,7 +37,6 @@ from .analysis import (
     os_distribution,
     resolve_as_of,
 )
-from .errors import ConfigError
 from .schema import FIELDS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -198,12 +198,6 @@ def _empty(ax: Axes, title: str, xlabel: str = "", ylabel: str = "", note: str =
     return ax
 
 
-def _check_top(name: str, value: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"`{name}` must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _group_noun(by: str | None) -> str:
     return {"owner": "tenants", "platform": "platforms"}.get(by or "", "groups")
 
@@ -282,8 +276,8 @@ def plot_os_distribution(
     >>> [t.get_text() for t in ax.get_yticklabels()], len(ax.patches)
     (['t1', 't2'], 4)
     """
-    top = _check_top("top", top)
-    top_groups = _check_top("top_groups", top_groups)
+    top = _check_positive("top", top)
+    top_groups = _check_positive("top_groups", top_groups)
     title = "OS distribution" + (f" by {by}" if by else "")
     xlabel = "share of images" if normalize else "images"
     table = os_distribution(df, by=by, level=level)
@@ -368,7 +362,7 @@ def plot_age(
     'Image age as of 2024-01-01 (argument)'
     """
     check_argument("kind", ["hist", "ecdf"], kind)
-    top = _check_top("top", top)
+    top = _check_positive("top", top)
     when, source = resolve_as_of(df, as_of)
     _require(df, ["created_at"])
     _check_by(df, by)
@@ -458,7 +452,7 @@ def plot_creation_timeline(
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['t1', 't2']
     """
-    top = _check_top("top", top)
+    top = _check_positive("top", top)
     title = ("Images in the catalogue" if cumulative else "Images created") + (f" by {by}" if by else "")
     ylabel = "images" if cumulative else f"images created per period ({freq})"
     table = creation_timeline(df, freq=freq, by=by, cumulative=cumulative)
@@ -531,7 +525,7 @@ def plot_feature_support(
     >>> [t.get_text() for t in ax.texts]
     ['50%', '50%', '100%', '100%', '67%', '67%']
     """
-    top = _check_top("top", top)
+    top = _check_positive("top", top)
     title = "Feature support" + (f" by {by}" if by else "")
     counts = feature_support(df, by=by, features=features, normalize=False)
     labels = feature_labels()

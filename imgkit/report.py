@@ -429,11 +429,10 @@ def build_report(
     import pandas as pd
 
     from . import __version__
-    from .analysis import age_profile, filter_images, resolve_as_of, tenant_summary
+    from .analysis import _check_positive, age_profile, filter_images, resolve_as_of, tenant_summary
     from .validate import validate
 
-    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
-        raise ConfigError(f"`top` must be a positive integer, got {top!r}")
+    top = _check_positive("top", top)
     if isinstance(tenants, str):
         raise ConfigError(f"`tenants` must be a list of tenant ids, got the string {tenants!r}")
     meta = df.attrs.get("imgkit") if isinstance(df.attrs.get("imgkit"), dict) else {}

@@ -122,12 +122,9 @@ class ImageExplorer:
         rows: int = 20,
         top: int = 10,
     ) -> None:
-        from .analysis import resolve_as_of
-        from .errors import ConfigError
+        from .analysis import _check_positive, resolve_as_of
 
-        for name, value in (("rows", rows), ("top", top)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"`{name}` must be a positive integer, got {value!r}")
+        rows, top = _check_positive("rows", rows), _check_positive("top", top)
         self._df = df
         self.as_of, self.as_of_source = resolve_as_of(df, as_of)  # of the whole listing, fixed
         self._rows = rows
