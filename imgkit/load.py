@@ -900,8 +900,8 @@ def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, err
 def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10) -> str:
     counts = findings.groupby("rule", observed=True).size()
     parts = ", ".join(f"{n} {rule}" for rule, n in counts.items())
-    lines = [f"{source}: {len(findings)} validation finding(s): {parts}. "
-             "Untypable values were set to NA; see imgkit.validate(df)."]
+    done = "Untypable values were set to NA; see" if (findings["rule"] == "untypable").any() else "See"
+    lines = [f"{source}: {len(findings)} validation finding(s): {parts}. {done} imgkit.validate(df)."]
     for r in findings.head(examples).itertuples(index=False):
         lines.append(f"  - image {r.image_id!s} ({r.source} #{r.row}) {r.field}={r.value!s}: {r.rule}, {r.action}")
     if len(findings) > examples:
