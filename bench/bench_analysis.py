@@ -17,13 +17,11 @@ script does not take the lock itself.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import gc
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +32,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+import _common  # noqa: E402
 import imgkit  # noqa: E402
 
 TARGET = 0.2
@@ -88,17 +87,8 @@ def _time(fn: Callable[[], Any], repeat: int, *, plot: bool = False) -> float:
     return statistics.median(times)
 
 
-def _listing(directory: Path, n: int, n_tenants: int) -> Path:
-    path = directory / f"bench_analysis_{n}_{n_tenants}.json"
-    if not path.exists():
-        start = time.perf_counter()
-        imgkit.write_listing(path, n, n_tenants=n_tenants, seed=0)
-        print(f"  wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s")
-    return path
-
-
 def run(n: int, *, directory: Path, n_tenants: int, repeat: int, repeat_plots: int) -> list[str]:
-    path = _listing(directory, n, n_tenants)
+    path = _common.listing(directory, n, n_tenants)
     gc.collect()
     start = time.perf_counter()
     df = imgkit.read_images(path, errors="ignore")
@@ -119,14 +109,9 @@ def run(n: int, *, directory: Path, n_tenants: int, repeat: int, repeat_plots: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--tenants", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per analysis (median)")
-    parser.add_argument("--repeat-plots", type=int, default=1, help="runs per plot (median)")
-    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "imgkit-bench")
-    args = parser.parse_args(argv)
-    args.dir.mkdir(parents=True, exist_ok=True)
+    p = _common.parser(__doc__, repeat=3, repeat_help="runs per analysis (median)")
+    p.add_argument("--repeat-plots", type=int, default=1, help="runs per plot (median)")
+    args = _common.parse(p, argv)
     misses: list[str] = []
     for n in args.sizes:
         misses += run(n, directory=args.dir, n_tenants=args.tenants, repeat=args.repeat, repeat_plots=args.repeat_plots)

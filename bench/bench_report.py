@@ -15,32 +15,22 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 import io
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import _common  # noqa: E402
 import imgkit  # noqa: E402
 from imgkit.cli import main as cli_main  # noqa: E402
 
 TARGET = 10.0
-
-
-def _listing(directory: Path, n: int, n_tenants: int) -> Path:
-    path = directory / f"bench_report_{n}_{n_tenants}.json"
-    if not path.exists():
-        start = time.perf_counter()
-        imgkit.write_listing(path, n, n_tenants=n_tenants, seed=0)
-        print(f"  wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s")
-    return path
 
 
 def _timed(fn):
@@ -51,13 +41,13 @@ def _timed(fn):
 
 
 def run(n: int, *, directory: Path, n_tenants: int, repeat: int) -> bool:
-    path = _listing(directory, n, n_tenants)
+    path = _common.listing(directory, n, n_tenants)
     out = directory / f"bench_report_{n}.html"
     loads, builds, commands = [], [], []
     for _ in range(repeat):
         seconds, df = _timed(lambda: imgkit.read_images(path, errors="ignore"))
         loads.append(seconds)
-        seconds, page = _timed(lambda: imgkit.build_report(df, top=10))
+        seconds, page = _timed(lambda df=df: imgkit.build_report(df, top=10))
         builds.append(seconds)
         del df
         with contextlib.redirect_stderr(io.StringIO()):  # the command's "wrote ..." line
@@ -77,13 +67,7 @@ def run(n: int, *, directory: Path, n_tenants: int, repeat: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--tenants", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds (median)")
-    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "imgkit-bench")
-    args = parser.parse_args(argv)
-    args.dir.mkdir(parents=True, exist_ok=True)
+    args = _common.parse(_common.parser(__doc__, repeat=3, repeat_help="rounds (median)"), argv)
     ok = all([run(n, directory=args.dir, n_tenants=args.tenants, repeat=args.repeat) for n in args.sizes])
     print("\nwithin target" if ok else "\nabove target")
     return 0

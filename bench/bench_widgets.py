@@ -22,17 +22,16 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import _common  # noqa: E402
 import imgkit  # noqa: E402
 from imgkit.widgets import ImageExplorer  # noqa: E402
 
@@ -50,13 +49,6 @@ CHANGES = (
 )
 
 
-def _listing(directory: Path, n: int, n_tenants: int) -> Path:
-    path = directory / f"bench_report_{n}_{n_tenants}.json"  # shared with bench_report.py
-    if not path.exists():
-        imgkit.write_listing(path, n, n_tenants=n_tenants, seed=0)
-    return path
-
-
 def _changes(ex: ImageExplorer, repeat: int) -> tuple[list[float], list[float]]:
     totals, recomputes = [], []
     for i in range(repeat):
@@ -71,7 +63,7 @@ def _changes(ex: ImageExplorer, repeat: int) -> tuple[list[float], list[float]]:
 
 
 def run(n: int, *, directory: Path, n_tenants: int, repeat: int) -> bool:
-    path = _listing(directory, n, n_tenants)
+    path = _common.listing(directory, n, n_tenants)
     start = time.perf_counter()
     df = imgkit.read_images(path, errors="ignore")
     load = time.perf_counter() - start
@@ -95,13 +87,7 @@ def run(n: int, *, directory: Path, n_tenants: int, repeat: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--tenants", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=7, help="filter changes per row (median)")
-    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "imgkit-bench")
-    args = parser.parse_args(argv)
-    args.dir.mkdir(parents=True, exist_ok=True)
+    args = _common.parse(_common.parser(__doc__, repeat=7, repeat_help="filter changes per row (median)"), argv)
     ok = all([run(n, directory=args.dir, n_tenants=args.tenants, repeat=args.repeat) for n in args.sizes])
     print("\nwithin target" if ok else "\nabove target")
     return 0

@@ -7,7 +7,6 @@ import io
 import logging
 import socket
 import threading
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import orjson
