@@ -989,6 +989,8 @@ def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
     for name, typ in zip(table.schema.names, table.schema.types):
         if typ == _LIST_TYPE:
             df[name] = _pd_list(table.column(name).combine_chunks())
+        elif isinstance(df[name].dtype, pd.StringDtype) and df[name].dtype != _STRING:
+            df[name] = df[name].astype(_STRING)  # pandas < 3 restores string[python]
     info = orjson.loads(raw) if raw else {}
     for c in info.get("json_columns", []):
         df[c] = _object_column([orjson.loads(v) if isinstance(v, str) else None for v in df[c]])
