@@ -24,7 +24,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.json as pj
 
-from .schema import FIELDS, Field
+from .schema import FIELDS, Field, field_for_api
 
 __all__ = ["ARROW_SCHEMA", "fast_frame"]
 
@@ -45,7 +45,6 @@ def _arrow_type(f: Field) -> pa.DataType | None:
 
 #: Arrow schema of the raw JSON of every known field that has a fixed JSON type.
 ARROW_SCHEMA = pa.schema([(f.api, t) for f in FIELDS if (t := _arrow_type(f)) is not None])
-_KNOWN = {f.api: f for f in FIELDS}
 _SCALAR_OK = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean, pa.types.is_integer, pa.types.is_floating, pa.types.is_null)
 
 
@@ -122,7 +121,7 @@ def fast_frame(segments: Sequence[Segment]) -> tuple[pa.Table, list[Any], list[s
     if table.num_rows != len(raws):
         return None
     for name, typ in zip(table.schema.names, table.schema.types):
-        f = _KNOWN.get(name)
+        f = field_for_api(name)
         if f is None:
             if not _unknown_ok(typ):
                 return None  # timestamps inferred from text, nested objects: exact path

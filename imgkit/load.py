@@ -174,13 +174,22 @@ def _from_document(doc: Any, desc: str, *, depth: int = 0) -> list[_Chunk]:
     raise SourceError(f"no images found (a page has an 'images' array; top-level keys: {keys})", source=desc)
 
 
+def _listing_name(name: str) -> bool:
+    """A file name imgkit reads as a listing: .json, .jsonl or .ndjson, optionally .gz."""
+    return name.lower().removesuffix(".gz").endswith(_SUFFIXES)
+
+
+def _unsupported_name(name: str) -> bool:
+    """A file name with a suffix imgkit does not read (a name without any suffix is sniffed instead)."""
+    return "." in name.lower().removesuffix(".gz") and not _listing_name(name)
+
+
 def _read_path(path: Path) -> list[_Chunk]:
     desc = str(path)
     name = path.name.lower()
-    base = name[:-3] if name.endswith(".gz") else name
-    if "." in base and not base.endswith(_SUFFIXES):
+    if _unsupported_name(name):
         raise SourceError(
-            f"unsupported file type '{Path(base).suffix}': imgkit reads .json, .jsonl and .ndjson files "
+            f"unsupported file type '{Path(name.removesuffix('.gz')).suffix}': imgkit reads .json, .jsonl and .ndjson files "
             "(optionally .gz), directories of them, and .parquet files written by imgkit.to_parquet",
             source=desc,
         )
@@ -193,9 +202,7 @@ def _read_path(path: Path) -> list[_Chunk]:
 
 def _page_files(path: Path) -> list[Path]:
     return sorted(
-        p for p in path.iterdir()
-        if p.is_file() and not p.name.startswith((".", "_"))
-        and p.name.lower().removesuffix(".gz").endswith(_SUFFIXES)
+        p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "_")) and _listing_name(p.name)
     )
 
 
@@ -210,9 +217,14 @@ def _snapshot_meta(path: Path) -> dict[str, Any]:
     return {k: meta[k] for k in ("endpoint", "api", "filters", "fetched_at", "pages") if k in meta}
 
 
-def _read_directory(path: Path) -> _Collected:
+def _directory(path: Path) -> tuple[list[Path], _Collected]:
+    """A directory's page files, and what it says about itself (snapshot metadata, the files read)."""
     files = _page_files(path)
-    out = _Collected(meta={**_snapshot_meta(path), "files": [p.name for p in files]}, description=str(path))
+    return files, _Collected(meta={**_snapshot_meta(path), "files": [p.name for p in files]}, description=str(path))
+
+
+def _read_directory(path: Path) -> _Collected:
+    files, out = _directory(path)
     if not files:
         raise SourceError("directory holds no .json/.jsonl/.ndjson page files", source=str(path))
     for p in files:
@@ -831,12 +843,9 @@ def _segments(source: Any) -> tuple[list[Segment], _Collected] | None:
         return None
     path = Path(source)
     if path.is_dir():
-        files = _page_files(path)
-        collected = _Collected(meta={**_snapshot_meta(path), "files": [p.name for p in files]},
-                               description=str(path))
+        files, collected = _directory(path)
     elif path.is_file():
-        name = path.name.lower()
-        if "." in name.removesuffix(".gz") and not name.removesuffix(".gz").endswith(_SUFFIXES):
+        if _unsupported_name(path.name):
             return None  # the exact path raises the clear error
         files = [path]
         collected = _Collected(description=str(path))
@@ -845,14 +854,9 @@ def _segments(source: Any) -> tuple[list[Segment], _Collected] | None:
     segs = []
     for p in files:
         try:
-            data = p.read_bytes()
-        except OSError:
-            return None
-        if data[:2] == b"\x1f\x8b":
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError):
-                return None
+            data = _decompress(p.read_bytes(), str(p))
+        except (OSError, SourceError):
+            return None  # the exact path raises the clear error
         segs.append(Segment(data, str(p), _is_ndjson_name(p.name)))
     return segs, collected
 
