@@ -34,3 +34,11 @@ def parse(p: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namesp
     args = p.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     return args
+
+
+def run_sizes(run, doc: str, argv: list[str] | None, *, repeat: int, repeat_help: str) -> int:
+    """Parse the common options, call ``run(n, directory=, n_tenants=, repeat=)`` for every size, say the verdict."""
+    args = parse(parser(doc, repeat=repeat, repeat_help=repeat_help), argv)
+    ok = all([run(n, directory=args.dir, n_tenants=args.tenants, repeat=args.repeat) for n in args.sizes])
+    print("\nwithin target" if ok else "\nabove target")
+    return 0

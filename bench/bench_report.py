@@ -67,10 +67,7 @@ def run(n: int, *, directory: Path, n_tenants: int, repeat: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _common.parse(_common.parser(__doc__, repeat=3, repeat_help="rounds (median)"), argv)
-    ok = all([run(n, directory=args.dir, n_tenants=args.tenants, repeat=args.repeat) for n in args.sizes])
-    print("\nwithin target" if ok else "\nabove target")
-    return 0
+    return _common.run_sizes(run, __doc__, argv, repeat=3, repeat_help="rounds (median)")
 
 
 if __name__ == "__main__":
