@@ -20,6 +20,7 @@ import gzip
 import os
 import warnings
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, Union
@@ -46,6 +47,8 @@ _SUFFIXES = (".json", ".jsonl", ".ndjson")
 _MISSING = object()
 _DT_DTYPE = "datetime64[ns, UTC]"
 _STRING = pd.StringDtype("pyarrow")
+#: Threads typing the columns of the fast parser's Arrow table (Arrow's kernels release the GIL).
+_TYPING_WORKERS = min(4, os.cpu_count() or 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,6 +286,10 @@ class _Ctx:
         self.positions = positions
         self.rows: list[tuple[Any, ...]] = []
 
+    def child(self) -> _Ctx:
+        """A context for one column's typing: same rows, its own findings (so columns can be typed in threads)."""
+        return _Ctx(self.ids, self.sources, self.positions)
+
     def add(self, i: int, column: str, api: str, value: Any, rule: str, action: str) -> None:
         raw = None if value is None else value if isinstance(value, str) else _json_text(value)
         iid = self.ids[i]
@@ -427,6 +434,11 @@ def _type_int(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
             ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
         return _pd_int(pc.if_else(integral, arr, pa.scalar(None, arr.type)).cast(pa.int64()))
     arr = _as_text(arr)
+    if pc.all(pc.ascii_is_decimal(arr)).as_py() is not False:  # plain digits only (the common case): cast
+        try:
+            return _pd_int(arr.cast(pa.int64()))
+        except (pa.ArrowInvalid, OverflowError):
+            pass  # beyond int64: the careful path below names those values
     numeric = pc.match_substring_regex(arr, _INT_RE)
     bad = pc.and_(pc.invert(numeric), pc.invert(pc.equal(pc.utf8_trim_whitespace(arr), "")))
     clean = pc.if_else(numeric, pc.utf8_trim_whitespace(arr), pa.scalar(None, pa.string()))
@@ -511,28 +523,40 @@ def _type_list(f: Field, values: list[Any], ctx: _Ctx) -> Any:
     return _pd_list(pa.array(out, _LIST_TYPE))
 
 
+def _json_value(f: Field, i: int, v: Any, ctx: _Ctx) -> dict | None:
+    """One JSON-text value (or an already parsed object) -> a dict, or None with a finding."""
+    if v is None or v is _MISSING or v == "":
+        return None
+    if isinstance(v, dict):
+        return v
+    if isinstance(v, str):
+        try:
+            parsed = orjson.loads(v)
+        except orjson.JSONDecodeError:
+            ctx.add(i, f.column, f.api, v, "untypable", "set to NA (not JSON)")
+            return None
+        if isinstance(parsed, dict):
+            return parsed
+        ctx.add(i, f.column, f.api, v, "untypable", "set to NA (not a JSON object)")
+        return None
+    ctx.add(i, f.column, f.api, v, "untypable", "set to NA")
+    return None
+
+
 def _type_json(f: Field, values: list[Any], ctx: _Ctx) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     for i, v in enumerate(values):
-        if v is None or v is _MISSING or v == "":
-            out[i] = None
-        elif isinstance(v, dict):
-            out[i] = v
-        elif isinstance(v, str):
-            try:
-                parsed = orjson.loads(v)
-            except orjson.JSONDecodeError:
-                ctx.add(i, f.column, f.api, v, "untypable", "set to NA (not JSON)")
-                out[i] = None
-                continue
-            if isinstance(parsed, dict):
-                out[i] = parsed
-            else:
-                ctx.add(i, f.column, f.api, v, "untypable", "set to NA (not a JSON object)")
-                out[i] = None
-        else:
-            ctx.add(i, f.column, f.api, v, "untypable", "set to NA")
-            out[i] = None
+        out[i] = _json_value(f, i, v, ctx)
+    return out
+
+
+def _type_json_arrow(f: Field, arr: Any, ctx: _Ctx) -> np.ndarray:
+    """:func:`_type_json` of an Arrow column, looking only at its non-null values."""
+    out = np.full(len(arr), None, dtype=object)
+    valid = arr.is_valid()
+    rows = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
+    for i, v in zip(rows.tolist(), arr.filter(valid).to_pylist()):
+        out[i] = _json_value(f, i, v, ctx)
     return out
 
 
@@ -592,7 +616,7 @@ def _type_arrow(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
             return _pd_list(_split_text_list(arr))
         return _type_list(f, arr.to_pylist(), ctx)
     if f.kind == "json":
-        return _type_json(f, arr.to_pylist(), ctx)
+        return _type_json_arrow(f, arr, ctx)
     return _object_column(arr.to_pylist())
 
 
@@ -684,20 +708,35 @@ def _missing_action(f: Field) -> str:
     return "missing (False)" if f.kind == "flag" else "missing ([])" if f.kind == "list" else "missing (NA)"
 
 
-def _build_frame(cols: Any, ctx: _Ctx) -> tuple[pd.DataFrame, dict[str, str]]:
+def _build_frame(cols: Any, ctx: _Ctx, *, workers: int = 1) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Type every column; with ``workers > 1`` the columns are typed in threads.
+
+    Each column records its findings in its own child context, merged in schema order,
+    so the findings are the same whatever the number of workers.
+    """
     n = cols.n
     present = set(cols.keys)
+
+    def one(f: Field) -> tuple[Any, _Ctx]:
+        sub = ctx.child()
+        if f.api in present:
+            return cols.typed(f, sub), sub
+        if f.mandatory:
+            for i in range(n):
+                sub.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
+        return _type_values(f, [None] * n, sub), sub
+
+    if workers > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="imgkit-typing") as pool:
+            typed = list(pool.map(one, FIELDS))
+    else:
+        typed = [one(f) for f in FIELDS]
     columns: dict[str, Any] = {}
     api_of: dict[str, str] = {}
-    for f in FIELDS:
-        if f.api in present:
-            columns[f.column] = cols.typed(f, ctx)
-        else:
-            if f.mandatory:
-                for i in range(n):
-                    ctx.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
-            columns[f.column] = _type_values(f, [None] * n, ctx)
+    for f, (col, sub) in zip(FIELDS, typed):
+        columns[f.column] = col
         api_of[f.column] = f.api
+        ctx.rows.extend(sub.rows)
     unknown = [k for k in cols.keys if field_for_api(k) is None]
     for k, name in _unknown_column_names(unknown, set(columns)).items():
         columns[name] = cols.unknown(k)
@@ -705,10 +744,15 @@ def _build_frame(cols: Any, ctx: _Ctx) -> tuple[pd.DataFrame, dict[str, str]]:
     return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False), api_of
 
 
-def _drop_duplicates(df: pd.DataFrame, ctx: _Ctx) -> pd.DataFrame:
-    """Keep the last occurrence of each id; record the others."""
+def _ids_unique(ids: Any) -> bool:
+    """Whether the non-null values of an Arrow array of ids are all different (Arrow hashes without the GIL)."""
+    return pc.count_distinct(ids, mode="only_valid").as_py() == len(ids) - ids.null_count
+
+
+def _drop_duplicates(df: pd.DataFrame, ctx: _Ctx, *, unique: bool | None = None) -> pd.DataFrame:
+    """Keep the last occurrence of each id; record the others. `unique`: already known to be unique."""
     ids = df["id"]
-    if ids.nunique(dropna=True) == ids.count():
+    if unique or _ids_unique(pa.array(ids.array)):  # Arrow-backed strings: no copy
         return df
     dup = (ids.duplicated(keep="last") & ids.notna()).to_numpy()
     for i in np.flatnonzero(dup):
@@ -873,8 +917,12 @@ def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | N
     cols = _ArrowColumns(table, raws, [seg.data for seg in segs])
     del segs
     ctx = _Ctx(cols.ids(), sources, positions)
-    df, api_of = _build_frame(cols, ctx)
-    df = _drop_duplicates(df, ctx)
+    with ThreadPoolExecutor(1, thread_name_prefix="imgkit-ids") as pool:
+        # The raw ids are the typed ids here (a non-text id sends the load to the exact parser),
+        # so their uniqueness is checked while the columns are typed.
+        unique = pool.submit(_ids_unique, table.column("id")) if "id" in cols.keys else None
+        df, api_of = _build_frame(cols, ctx, workers=_TYPING_WORKERS)
+        df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
     df.attrs["imgkit"] = {"columns": api_of}
     return df, findings_frame(ctx.rows), collected
 

@@ -244,6 +244,27 @@ def test_untypable_integer_is_na_and_recorded():
         ["image_size", "12.5", "untypable"], ["min_disk", "abc", "untypable"], ["min_ram", "1.5", "untypable"]]
 
 
+@pytest.mark.parametrize("parser", ["fast", "exact"])
+def test_numeric_strings_digits_sign_and_space_but_not_hex_or_huge(tmp_path, parser):
+    """Arrow's own string-to-int cast would read "0x10" as 16: only [+-]digits (space around) count."""
+    values = ["0012", "+5", " 7 ", "-3", "0x10", "1_000", "1e3", "99999999999999999999", "٣", ""]
+    records = [rec(id=f"i{k}", __image_size=v) for k, v in enumerate(values)]
+    if parser == "fast":
+        p = tmp_path / "l.json"
+        p.write_text(json.dumps({"images": records}), encoding="utf-8")
+        df = imgkit.read_images(p, errors="ignore")
+    else:
+        df = imgkit.read_images(records, errors="ignore")
+    assert df.attrs["imgkit"]["parser"] == parser
+    assert df["image_size"].tolist() == [12, 5, 7, -3, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA]
+    found = imgkit.validate(df).query("column == 'image_size' and rule == 'untypable'")
+    assert sorted(found["value"]) == sorted(["0x10", "1_000", "1e3", "99999999999999999999", "٣"])
+    hex_only = imgkit.read_images([rec(id="h", __image_size="0x10"), rec(id="d", __image_size="7")], errors="ignore")
+    assert hex_only["image_size"].tolist() == [pd.NA, 7]  # every value castable by Arrow, one not a decimal
+    clean = [rec(id=f"c{k}", __image_size=v) for k, v in enumerate(["1", "20", None, "9223372036854775807"])]
+    assert imgkit.read_images(clean)["image_size"].tolist() == [1, 20, pd.NA, 2**63 - 1]
+
+
 def test_timestamps_all_accepted_forms_to_utc():
     forms = ["2018-09-06T14:03:27Z", "2018-09-06T16:03:27+02:00", "2018-09-06T14:03:27.000000Z",
              "2018-09-06T14:03:27", "2018-09-06 14:03:27"]
@@ -560,3 +581,57 @@ def test_fast_parser_over_many_chunks_equals_exact(tmp_path, monkeypatch):
     assert fast.attrs["imgkit"]["parser"] == "fast"
     pd.testing.assert_frame_equal(fast, exact)
     assert fast["platform"].iat[100] == "Plan 9" and fast["support_agent_list"].iat[250] == ["hss", "ces"]
+
+
+def test_a_type_conflict_found_by_a_parse_thread_hands_over_to_the_exact_parser(tmp_path, monkeypatch):
+    """Groups are parsed in a worker thread while the next one is joined; its error still reaches the loader."""
+    import imgkit._fast
+    from imgkit.demo import generate_listing
+
+    monkeypatch.setattr(imgkit._fast, "GROUP", 37)
+    images = generate_listing(300, seed=8)["images"]
+    images[150]["min_disk"] = "abc"  # a string where the Arrow schema says integer, in group 5 of 9
+    fast, exact = _both(tmp_path, images)
+    assert fast.attrs["imgkit"]["parser"] == "exact"
+    pd.testing.assert_frame_equal(fast, exact)
+    found = imgkit.validate(fast).query("rule == 'untypable'")
+    assert found[["image_id", "column", "value"]].values.tolist() == [[images[150]["id"], "min_disk", "abc"]]
+
+
+def test_findings_do_not_depend_on_the_number_of_typing_threads(tmp_path, monkeypatch):
+    import imgkit.load
+
+    images = [rec(id=f"i{i}", __os_bit="x64" if i % 3 == 0 else "64", __lazyloading="maybe" if i % 4 == 0 else "true",
+                  created_at="yesterday" if i % 5 == 0 else "2024-01-01T00:00:00Z", name=None if i % 7 == 0 else "n")
+              for i in range(60)]
+    p = tmp_path / "listing.json"
+    p.write_text(json.dumps({"images": images}), encoding="utf-8")
+    frames = []
+    for workers in (1, 4):
+        monkeypatch.setattr(imgkit.load, "_TYPING_WORKERS", workers)
+        frames.append(imgkit.read_images(p, errors="ignore"))
+    assert frames[1].attrs["imgkit"]["parser"] == "fast"
+    one, four = (imgkit.validate(df) for df in frames)
+    assert len(one) == 20 + 15 + 12 + 9  # os_bit, lazyloading, created_at, missing mandatory name
+    pd.testing.assert_frame_equal(one, four)
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+
+
+
+@pytest.mark.parametrize("body", ['[{"id":"a"}{"id":"b"}]', '[{"id":"a"},]', '[{"id":"a"},,{"id":"b"}]',
+                                  '[{"id":"a"}, x {"id":"b"}]', '[{"id":"a"}] ]', '[{"id":"a"},{"id":"b"'])
+def test_invalid_image_arrays_are_errors_not_rows(tmp_path, body):
+    p = tmp_path / "bad.json"
+    p.write_text('{"images":' + body + "}", encoding="utf-8")
+    with pytest.raises(imgkit.SourceError, match="bad.json"):
+        imgkit.read_images(p)
+
+
+@pytest.mark.parametrize("text, ids", [('{"images":[{"id":"a"}]}', ["a"]),
+                                       ('  {"images":[ {"id":"a"} , {"id":"b"} ] , "next":null}  ', ["a", "b"]),
+                                       ('{"images":[{"id":"a","d":"},{"},{"id":"b","d":"}, {"}]}', ["a", "b"])])
+def test_compact_document_shapes(tmp_path, text, ids):
+    p = tmp_path / "e.json"
+    p.write_text(text, encoding="utf-8")
+    df = imgkit.read_images(p, errors="ignore")
+    assert df["id"].tolist() == ids and df.attrs["imgkit"]["parser"] == "fast"
