@@ -635,3 +635,13 @@ def test_compact_document_shapes(tmp_path, text, ids):
     p.write_text(text, encoding="utf-8")
     df = imgkit.read_images(p, errors="ignore")
     assert df["id"].tolist() == ids and df.attrs["imgkit"]["parser"] == "fast"
+
+
+def test_a_lone_surrogate_escape_is_an_error_naming_the_file(tmp_path):
+    """pyarrow and orjson both reject it; a parser that turned it into some character would lose data."""
+    p = tmp_path / "surrogate.json"
+    p.write_text('{"images":[{"id":"a","name":"x\\ud800y"}]}', encoding="utf-8")
+    with pytest.raises(imgkit.SourceError, match="surrogate.json"):
+        imgkit.read_images(p)
+    p.write_text('{"images":[{"id":"a","name":"x\\ud83d\\ude00y"}]}', encoding="utf-8")  # a valid pair
+    assert imgkit.read_images(p, errors="ignore")["name"].tolist() == ["x\U0001F600y"]
