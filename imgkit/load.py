@@ -617,6 +617,8 @@ def _type_arrow(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
         return _type_list(f, arr.to_pylist(), ctx)
     if f.kind == "json":
         return _type_json_arrow(f, arr, ctx)
+    if arr.null_count == len(arr):  # e.g. Glance's `locations`, never sent by IMS
+        return np.full(len(arr), None, dtype=object)
     return _object_column(arr.to_pylist())
 
 

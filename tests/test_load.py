@@ -645,3 +645,27 @@ def test_a_lone_surrogate_escape_is_an_error_naming_the_file(tmp_path):
         imgkit.read_images(p)
     p.write_text('{"images":[{"id":"a","name":"x\\ud83d\\ude00y"}]}', encoding="utf-8")  # a valid pair
     assert imgkit.read_images(p, errors="ignore")["name"].tolist() == ["x\U0001F600y"]
+
+
+@pytest.mark.parametrize("texts", [
+    ['{"onekey_resetpasswd": "true"}', '{"a": {"b": [1, 2]}}', "", '{"x":"},{"}'],  # all objects (one with a separator inside a string)
+    ['1,{"a":[1', '2]}', '{"ok": 1}'],  # neither text is JSON on its own
+    ['{"a":1}, {"b":2}', "[]", '{"c": 3}'],  # two objects in one text, then an empty array
+    [' {"a": 1}', '{"b": 2} ', "not json", "[1]", '"text"', "{}"],
+])
+def test_json_text_column_parsed_alike_by_both_parsers(tmp_path, texts):
+    images = [rec(id=f"i{k}", __os_feature_list=t) for k, t in enumerate(texts)] + [rec(id="none")]
+    fast, exact = _both(tmp_path, images)
+    assert fast.attrs["imgkit"]["parser"] == "fast"
+    pd.testing.assert_frame_equal(fast, exact)
+    pd.testing.assert_frame_equal(imgkit.validate(fast).drop(columns="source"),
+                                  imgkit.validate(exact).drop(columns="source"))
+    expected = []
+    for t in texts:
+        try:
+            v = json.loads(t)
+        except ValueError:
+            v = None
+        expected.append(v if isinstance(v, dict) else None)
+    assert fast["os_feature_list"].tolist() == expected + [None]
+
