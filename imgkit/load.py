@@ -752,9 +752,11 @@ def _ids_unique(ids: Any) -> bool:
 
 
 def _drop_duplicates(df: pd.DataFrame, ctx: _Ctx, *, unique: bool | None = None) -> pd.DataFrame:
-    """Keep the last occurrence of each id; record the others. `unique`: already known to be unique."""
+    """Keep the last occurrence of each id; record the others. `unique`: whether the ids are unique, if known."""
     ids = df["id"]
-    if unique or _ids_unique(pa.array(ids.array)):  # Arrow-backed strings: no copy
+    if unique is None:
+        unique = _ids_unique(pa.array(ids.array))  # Arrow-backed strings: no copy
+    if unique:
         return df
     dup = (ids.duplicated(keep="last") & ids.notna()).to_numpy()
     for i in np.flatnonzero(dup):
