@@ -35,7 +35,7 @@ import pandas as pd
 
 from .schema import FIELDS, field_for_column
 
-__all__ = ["FINDING_COLUMNS", "RULES", "findings_text", "loaded_findings", "validate"]
+__all__ = ["FINDING_COLUMNS", "RULES", "findings_from_json", "findings_text", "loaded_findings", "validate"]
 
 #: Columns of a findings frame, in order.
 FINDING_COLUMNS: tuple[str, ...] = ("source", "row", "image_id", "column", "field", "value", "rule", "action")
@@ -87,7 +87,11 @@ def loaded_findings(df: pd.DataFrame) -> pd.DataFrame:
     Unlike :func:`validate`, neither filtered to the images still in `df` nor re-checked.
     """
     meta = df.attrs.get("imgkit") or {}
-    raw = meta.get("findings") if isinstance(meta, dict) else None
+    return findings_from_json(meta.get("findings") if isinstance(meta, dict) else None)
+
+
+def findings_from_json(raw: Any) -> pd.DataFrame:
+    """A findings frame from :func:`findings_text`'s JSON text (or its parsed rows, or records)."""
     if raw is None:
         return findings_frame()
     if isinstance(raw, pd.DataFrame):
