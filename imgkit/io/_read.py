@@ -19,10 +19,11 @@ from ._sources import _collect, _looks_like_json_text
 __all__ = ["read_images"]
 
 Errors = Literal["warn", "raise", "ignore"]
+Dialect = Literal["auto", "ims", "glance"]
 Source = Union[str, bytes, bytearray, memoryview, os.PathLike, IO, Mapping, Iterable]
 
 
-def read_images(source: Source, *, errors: Errors = "warn") -> pd.DataFrame:
+def read_images(source: Source, *, errors: Errors = "warn", dialect: Dialect = "auto") -> pd.DataFrame:
     """Read an image listing into a typed DataFrame.
 
     Parameters
@@ -42,14 +43,22 @@ def read_images(source: Source, *, errors: Errors = "warn") -> pd.DataFrame:
         the counts; ``"raise"`` raises one :class:`~imgkit.SchemaError` listing all
         findings; ``"ignore"`` only records them. In every mode the findings are in
         ``df.attrs["imgkit"]["findings"]`` and :func:`imgkit.validate` returns them.
+    dialect : {"auto", "ims", "glance"}, default "auto"
+        Which server's listing this is, and so which fields every image must carry
+        (:func:`imgkit.schema.mandatory_fields`): ``"ims"`` (Huawei Cloud IMS / OTC), ``"glance"``
+        (upstream OpenStack Glance, no Huawei ``__`` keys). ``"auto"`` detects it from the keys
+        (:func:`imgkit.schema.detect_dialect`); ``df.attrs["imgkit"]["dialect"]`` records it, and
+        the analyses report the Huawei-only features of a Glance listing as unknown.
 
     Returns
     -------
     pandas.DataFrame
         One row per image; every known column of :data:`imgkit.schema.FIELDS`, in
         order and with its dtype, then the unknown keys. ``df.attrs["imgkit"]`` holds
-        ``source``, ``fetched_at``, ``findings``, ``columns`` (column -> API key) and
-        ``imgkit_version``.
+        ``source``, ``fetched_at`` (ISO 8601 text), ``findings`` (JSON text: read them with
+        :func:`imgkit.validate`), ``dialect``, ``unknown_keys`` (column -> API key of the keys the
+        schema does not know) and ``imgkit_version`` -- JSON values only, so plain
+        ``df.to_parquet`` and pickle keep them.
 
     Raises
     ------
@@ -77,19 +86,20 @@ def read_images(source: Source, *, errors: Errors = "warn") -> pd.DataFrame:
     (True, ['abc'])
     """
     check_argument("errors", ["warn", "raise", "ignore"], errors)
+    check_argument("dialect", ["auto", "ims", "glance"], dialect)
     if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and _looks_like_json_text(source)):
         if str(source).lower().endswith(".parquet"):
             return read_parquet(source)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing builds millions of objects that hold no cycles; the collector only slows it
     try:
-        fast = _fast_path(source)
+        fast = _fast_path(source, dialect=dialect)
         if fast is not None:
             df, findings, collected = fast
             df.attrs["imgkit"]["parser"] = "fast"
         else:
             collected = _collect(source)
-            df, findings = _records_frame(collected)
+            df, findings = _records_frame(collected, dialect=dialect)
             df.attrs["imgkit"]["parser"] = "exact"
     finally:
         if gc_was_enabled:
