@@ -179,7 +179,7 @@ _PROFILES: dict[str, tuple[str, dict[str, float], float, float, float, float, fl
 }
 _PROFILE_NAMES = tuple(_PROFILES)
 #: The profiles of the biggest customers, in customer rank order; smaller customers draw one at random.
-_RANKED_PROFILES = ("mixed", "windows", "ubuntu", "euler", "gpu", "legacy", "sap")
+_RANKED_PROFILES = ("mixed", "ubuntu", "windows", "euler", "gpu", "legacy", "sap")
 _PROFILE_P = (0.62, 0.1, 0.1, 0.05, 0.04, 0.06, 0.03)  # the smaller customers' profiles
 _PLATFORMS = tuple(dict.fromkeys(c[0] for c in _CATALOGUE))
 _CAT_PLATFORM = np.array([_PLATFORMS.index(c[0]) for c in _CATALOGUE])
@@ -260,7 +260,7 @@ class _Tenants:
         ranked = [_PROFILE_NAMES.index(name) for name in _RANKED_PROFILES][:n_cust]
         drawn[:len(ranked)] = ranked
         self.profile = drawn
-        tilt = rng.lognormal(0.0, 0.6, (n_cust, len(_PLATFORMS)))
+        tilt = rng.lognormal(0.0, 1.0, (n_cust, len(_PLATFORMS)))
         mult = np.ones((n_tenants, len(_PLATFORMS)))  # rows 0 and 1: public and market images, neutral
         stop = np.ones(n_tenants)
         extras = np.zeros((n_tenants, 4))  # gpu, hana, large memory, arm
@@ -284,7 +284,7 @@ def tenant_profiles(*, n_tenants: int = 60, seed: int = 0) -> dict[str, str]:
 
     Real tenants differ sharply, and so do the generated ones: beside general-purpose
     tenants with their own OS mix, the biggest customers are, in rank order, a mixed
-    tenant, a Windows shop, an all-Ubuntu team, a Huawei-native (EulerOS/openEuler/HCE,
+    tenant, an all-Ubuntu team, a Windows shop, a Huawei-native (EulerOS/openEuler/HCE,
     ARM) tenant, a GPU tenant, a tenant whose images stopped in 2019 and an SAP/HANA
     tenant; smaller customers draw a profile at random.
 
@@ -304,7 +304,7 @@ def tenant_profiles(*, n_tenants: int = 60, seed: int = 0) -> dict[str, str]:
     >>> from imgkit.demo import tenant_profiles
     >>> profiles = tenant_profiles()
     >>> list(profiles.values())[:9]
-    ['public', 'market', 'mixed', 'windows', 'ubuntu', 'euler', 'gpu', 'legacy', 'sap']
+    ['public', 'market', 'mixed', 'ubuntu', 'windows', 'euler', 'gpu', 'legacy', 'sap']
     """
     _check_params(0, n_tenants, 1, seed)
     tenants = _Tenants(int(seed), int(n_tenants))
