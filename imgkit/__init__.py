@@ -6,6 +6,7 @@ schema -> load (read_images) / fetch (fetch_images) -> typed frame -> analysis -
 
 from __future__ import annotations
 
+from . import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
 from . import accessor as _accessor  # noqa: F401  (registers the df.imgkit accessor)
 from .analysis import (
     age_profile,
@@ -30,7 +31,7 @@ from .errors import (
     SourceError,
 )
 from .fetch import fetch_images
-from .load import read_images, read_parquet, to_parquet
+from .io import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
     plot_age,
