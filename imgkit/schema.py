@@ -239,7 +239,8 @@ _TABLE: tuple[tuple[str, str, str, str, str, tuple[int, int] | None, str], ...] 
     ("__support_kvm_hi1822_hivirtionet", "flag", "", _O, "string bool or absent", None,
      "Supports Hi1822 virtio NICs."),
     ("__support_fc_inject", "flag", "", _O, "string bool or absent", None,
-     "INVERTED: True means password/key injection with Cloud-Init is NOT supported (raw flag kept)."),
+     "INVERTED: True means password/key injection with Cloud-Init is NOT supported (raw flag kept). The seed page "
+     "says mandatory; like every flag, absent means False."),
     ("__support_xen_gpu_type", "enum", "M60_vGPU", _O, "string or absent", None, "GPU type supported on Xen."),
     ("__support_kvm_gpu_type", "enum", "M60|V100_vGPU|P2V_V100|P100|V100", _O, "string or absent", None,
      "GPU type supported on KVM."),
