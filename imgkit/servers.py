@@ -32,22 +32,19 @@ import pandas as pd
 
 from ._checks import check_argument
 from .errors import ImgkitWarning, SchemaError, SourceError
-from .load import (
-    _Ctx,
+from .io._frame import _drop_duplicates, _summarise, _version
+from .io._sources import (
     _decompress,
     _describe,
-    _drop_duplicates,
     _error_body_text,
     _is_ndjson_name,
     _loads,
     _looks_like_json_text,
-    _MISSING,
     _page_files,
     _snapshot_meta,
-    _type_values,
     _unsupported_name,
-    _version,
 )
+from .io._typing import _MISSING, _Ctx, _type_values
 from .schema import SERVER_FIELDS, Field
 from .validate import Findings, findings_frame
 
@@ -384,7 +381,7 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
         **({"files": meta["files"]} if "files" in meta else {}),
     }
     if len(findings) and errors != "ignore":
-        summary = _summarise(findings, df.attrs["imgkit"]["source"])
+        summary = _summarise(findings, df.attrs["imgkit"]["source"], noun="server", frame="servers")
         if errors == "raise":
             raise SchemaError(summary, findings=findings)
         warnings.warn(summary, ImgkitWarning, stacklevel=2)
@@ -416,13 +413,3 @@ def _resolve_volumes(df: pd.DataFrame, volumes: Any, bfv: Any) -> dict[int, str]
             out[int(i)] = image
     return out
 
-
-def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10) -> str:
-    counts = findings.groupby("rule", observed=True).size()
-    parts = ", ".join(f"{n} {rule}" for rule, n in counts.items())
-    lines = [f"{source}: {len(findings)} finding(s) in the server listing: {parts}. See imgkit.validate(servers)."]
-    for r in findings.head(examples).itertuples(index=False):
-        lines.append(f"  - server {r.image_id!s} ({r.source} #{r.row}) {r.field}={r.value!s}: {r.rule}, {r.action}")
-    if len(findings) > examples:
-        lines.append(f"  ... and {len(findings) - examples} more")
-    return "\n".join(lines)

@@ -32,7 +32,7 @@ PUBLIC = {
     "__version__",
 }
 
-MODULES = ["schema", "errors", "load", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
+MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
            "widgets", "cli", "servers"]
 
 

@@ -88,7 +88,7 @@ def test_boot_from_volume_without_volumes_is_said():
 
 
 def test_boot_from_volume_resolved_from_the_root_device_volume():
-    with pytest.warns(imgkit.ImgkitWarning, match="1 finding"):
+    with pytest.warns(imgkit.ImgkitWarning, match="1 validation finding"):
         df = imgkit.read_servers(BFV, volumes=VOLS)
     # server 1: two bootable volumes with image metadata; the one at /dev/vda wins over Nova's first
     assert df["image_id"].tolist()[0] == "70a599e0-31e7-49b7-b260-868f441e862b"
