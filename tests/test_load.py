@@ -669,3 +669,11 @@ def test_json_text_column_parsed_alike_by_both_parsers(tmp_path, texts):
         expected.append(v if isinstance(v, dict) else None)
     assert fast["os_feature_list"].tolist() == expected + [None]
 
+
+
+def test_timestamp_beyond_nanosecond_range_is_untypable_not_a_crash():
+    df = imgkit.read_images([{"id": "a", "created_at": -1}, {"id": "b", "created_at": "2020-01-01T00:00:00Z"}],
+                            errors="ignore")
+    assert df["created_at"].isna().tolist() == [True, False]
+    f = imgkit.validate(df)
+    assert f.loc[f["rule"] == "untypable", ["image_id", "value"]].values.tolist() == [["a", "-1"]]
