@@ -6,6 +6,7 @@ schema -> load (read_images) / fetch (fetch_images) -> typed frame -> analysis -
 
 from __future__ import annotations
 
+from . import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
 from . import accessor as _accessor  # noqa: F401  (registers the df.imgkit accessor)
 from .analysis import (
     age_profile,

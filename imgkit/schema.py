@@ -297,7 +297,7 @@ def column_to_api(column: str) -> str:
     Known columns map as the table says; any other column is its own API name
     (unknown keys keep their API name whenever stripping would be ambiguous, see
     :func:`api_to_column`). For an unknown key that was stripped, use
-    ``df.attrs["imgkit"]["columns"]``, which records the exact mapping of a frame.
+    ``df.attrs["imgkit"]["unknown_keys"]`` ({column: API key} of the keys the schema does not know).
 
     Examples
     --------

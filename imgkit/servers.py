@@ -46,7 +46,7 @@ from .io._sources import (
 )
 from .io._typing import _MISSING, _Ctx, _type_values
 from .schema import SERVER_FIELDS, Field
-from .validate import Findings, findings_frame
+from .validate import findings_frame, findings_text
 
 __all__ = ["read_servers", "read_volumes"]
 
@@ -330,7 +330,6 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
     ctx = _Ctx([r.get("id") for r in records], [s for s, _, _ in rows], [j for _, j, _ in rows])
     n = len(records)
     columns: dict[str, Any] = {}
-    api_of: dict[str, str] = {}
     image_raw = [r.get("image", _MISSING) for r in records]
     for f in SERVER_FIELDS:
         if f.api == "(derived)":
@@ -341,7 +340,6 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
                 if v is _MISSING:
                     ctx.add(i, f.column, f.api, None, "mandatory", "missing (NA)")
         columns[f.column] = _type_values(f, values, ctx)
-        api_of[f.column] = f.api
     df = pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
     # Nova sends "image": "" for a server booted from a volume; no "image" at all (a server in a cell that is
     # down) says nothing either way.
@@ -366,16 +364,14 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
             continue
         values = {"boot_from_volume": bfv.tolist(), "image_source": source_col.tolist()}[f.column]
         df[f.column] = _type_values(f, [None if v is pd.NA else v for v in values], ctx)
-        api_of[f.column] = f.api
     df = _drop_duplicates(df, ctx)
     findings = findings_frame(ctx.rows)
     fetched_at = meta.get("fetched_at")
-    df.attrs["imgkit"] = {
+    df.attrs["imgkit"] = {  # JSON values only, as for images
         "kind": "servers",
-        "columns": api_of,
         "source": meta.get("endpoint") or description,
-        "fetched_at": pd.Timestamp(fetched_at).tz_convert("UTC") if fetched_at else None,
-        "findings": Findings(findings),
+        "fetched_at": pd.Timestamp(fetched_at).tz_convert("UTC").isoformat() if fetched_at else None,
+        "findings": findings_text(findings),
         "imgkit_version": _version(),
         "volumes_given": volumes is not None,
         **({"files": meta["files"]} if "files" in meta else {}),

@@ -114,7 +114,7 @@ def test_os_distribution_bad_options(small):
 # --------------------------------------------------------------------------- as_of
 def test_as_of_default_is_latest_updated_then_fetched_at_then_argument(small):
     assert imgkit.resolve_as_of(small) == (ts("2025-01-01"), "latest updated_at")
-    small.attrs["imgkit"]["fetched_at"] = ts("2026-01-01")
+    small.attrs["imgkit"]["fetched_at"] = "2026-01-01T00:00:00+00:00"
     assert imgkit.resolve_as_of(small) == (ts("2026-01-01"), "fetched_at")
     assert imgkit.resolve_as_of(small, "2030-01-01") == (ts("2030-01-01"), "argument")
     # a subset whose attrs were dropped by the user still works

@@ -299,7 +299,7 @@ def test_main_usage(capsys):
 def test_load_demo_typed_without_findings(images):
     df = load_demo(errors="raise")
     assert df.shape[0] == 5000
-    assert len(df.attrs["imgkit"]["findings"]) == 0
+    assert imgkit.validate(df).empty
     assert df.attrs["imgkit"]["source"].endswith("demo_images.json.gz")
     for f in FIELDS:
         assert str(df[f.column].dtype) == f.dtype, f.column

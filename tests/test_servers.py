@@ -146,7 +146,7 @@ def test_every_source_form_gives_the_same_frame(tmp_path):
         got = imgkit.read_servers(source)
         pd.testing.assert_frame_equal(got, expected, check_like=False)
     got = imgkit.read_servers(snap)
-    assert got.attrs["imgkit"]["fetched_at"] == pd.Timestamp("2026-11-29T10:00:00Z")
+    assert pd.Timestamp(got.attrs["imgkit"]["fetched_at"]) == pd.Timestamp("2026-11-29T10:00:00Z")
     assert got.attrs["imgkit"]["source"] == "https://ecs.example"
     single = imgkit.read_servers({"server": _server(7)})
     assert single["id"].tolist() == ["s7"]
@@ -218,3 +218,11 @@ def test_any_server_objects_load_with_every_row_kept(records):
         raw = s.get("created")
         if pd.isna(created) and isinstance(raw, str) and raw.strip():
             assert ((f["image_id"] == s["id"]) & (f["column"] == "created")).any()
+
+
+def test_attrs_are_json_values_only():
+    with pytest.warns(imgkit.ImgkitWarning):
+        df = imgkit.read_servers(BFV)
+    back = json.loads(json.dumps(df.attrs))
+    assert back["imgkit"]["kind"] == "servers"
+    assert len(json.loads(back["imgkit"]["findings"])) == 2
