@@ -672,6 +672,14 @@ def test_json_text_column_parsed_alike_by_both_parsers(tmp_path, texts):
 
 
 
+def test_timestamp_beyond_nanosecond_range_is_untypable_not_a_crash():
+    df = imgkit.read_images([{"id": "a", "created_at": -1}, {"id": "b", "created_at": "2020-01-01T00:00:00Z"}],
+                            errors="ignore")
+    assert df["created_at"].isna().tolist() == [True, False]
+    f = imgkit.validate(df)
+    assert f.loc[f["rule"] == "untypable", ["image_id", "value"]].values.tolist() == [["a", "-1"]]
+
+
 # ----------------------------------------------------------------------------- engine=
 def test_engine_option_and_what_ran(tmp_path):
     p = tmp_path / "l.json"
