@@ -24,6 +24,8 @@ PUBLIC = {
     "plot_os_distribution", "plot_age", "plot_creation_timeline", "plot_feature_support", "platform_colors",
     # report
     "build_report",
+    # what changed: diffs, history, trends
+    "diff_listings", "ListingDiff", "history", "trend",
     # errors
     "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
     "ImgkitWarning",
@@ -31,7 +33,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli"]
+           "widgets", "cli", "history"]
 
 
 def test_public_names_are_pinned():
