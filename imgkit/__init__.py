@@ -42,6 +42,7 @@ from .plotting import (
 )
 from .report import build_report
 from .schema import FIELDS, api_to_column, column_to_api, describe_columns
+from .servers import read_servers
 from .validate import validate
 
 __version__ = "0.1.0"
@@ -83,6 +84,7 @@ __all__ = [
     "load_demo",
     "read_images",
     "read_parquet",
+    "read_servers",
     "to_parquet",
     "trend",
     "validate",

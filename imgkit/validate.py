@@ -22,6 +22,11 @@ Rules
 ``duplicate_id``
     An image id seen more than once. Action: the last occurrence is kept, the earlier
     ones are dropped and recorded here.
+``boot_from_volume``
+    Servers only (:func:`imgkit.read_servers`): a server booted from a volume whose image
+    could not be resolved (no volume listing given, or no boot volume with image metadata
+    in it). Action: ``image_id`` NA. For a servers frame, a finding's ``image_id`` is the
+    server's id.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ __all__ = ["FINDING_COLUMNS", "RULES", "findings_from_json", "findings_text", "l
 FINDING_COLUMNS: tuple[str, ...] = ("source", "row", "image_id", "column", "field", "value", "rule", "action")
 
 #: Every rule a finding can carry.
-RULES: tuple[str, ...] = ("untypable", "type", "mandatory", "range", "coexistence", "duplicate_id")
+RULES: tuple[str, ...] = ("untypable", "type", "mandatory", "range", "coexistence", "duplicate_id", "boot_from_volume")
 
 #: (flag column, conflicting column) pairs that cannot co-exist (seed page).
 _COEXISTENCE: tuple[tuple[str, str], ...] = (
@@ -181,7 +186,7 @@ def validate(df: pd.DataFrame) -> pd.DataFrame:
     parts = []
     lf = loaded_findings(df)
     if len(lf):
-        lf = lf[lf["rule"].isin(["untypable", "type", "mandatory", "duplicate_id"])]
+        lf = lf[lf["rule"].isin(["untypable", "type", "mandatory", "duplicate_id", "boot_from_volume"])]
         if "id" in df.columns:
             keep = lf["image_id"].isin(df["id"].dropna()) | (lf["rule"] == "duplicate_id") | lf["image_id"].isna()
             lf = lf[keep]

@@ -13,6 +13,8 @@ PUBLIC = {
     # load / schema / validation
     "read_images", "read_parquet", "to_parquet", "validate", "describe_columns", "api_to_column", "column_to_api",
     "FIELDS",
+    # servers, usage, cleanup
+    "read_servers",
     # fetch
     "fetch_images",
     # demo data
@@ -33,7 +35,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "history"]
+           "widgets", "cli", "servers", "history"]
 
 
 def test_public_names_are_pinned():

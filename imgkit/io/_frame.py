@@ -130,13 +130,14 @@ def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, err
     return df
 
 
-def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10) -> str:
+def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10, noun: str = "image",
+               frame: str = "df") -> str:
     counts = findings.groupby("rule", observed=True).size()
     parts = ", ".join(f"{n} {rule}" for rule, n in counts.items())
     done = "Untypable values were set to NA; see" if (findings["rule"] == "untypable").any() else "See"
-    lines = [f"{source}: {len(findings)} validation finding(s): {parts}. {done} imgkit.validate(df)."]
+    lines = [f"{source}: {len(findings)} validation finding(s): {parts}. {done} imgkit.validate({frame})."]
     for r in findings.head(examples).itertuples(index=False):
-        lines.append(f"  - image {r.image_id!s} ({r.source} #{r.row}) {r.field}={r.value!s}: {r.rule}, {r.action}")
+        lines.append(f"  - {noun} {r.image_id!s} ({r.source} #{r.row}) {r.field}={r.value!s}: {r.rule}, {r.action}")
     if len(findings) > examples:
         lines.append(f"  ... and {len(findings) - examples} more")
     return "\n".join(lines)
