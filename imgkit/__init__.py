@@ -31,6 +31,7 @@ from .errors import (
     SourceError,
 )
 from .fetch import fetch_images
+from .history import ListingDiff, diff_listings, history, trend
 from .io import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
@@ -48,6 +49,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FIELDS",
+    "ListingDiff",
     "ApiError",
     "AuthError",
     "ConfigError",
@@ -75,13 +77,16 @@ __all__ = [
     "api_to_column",
     "column_to_api",
     "describe_columns",
+    "diff_listings",
     "fetch_images",
     "generate_listing",
+    "history",
     "load_demo",
     "read_images",
     "read_parquet",
     "read_servers",
     "to_parquet",
+    "trend",
     "validate",
     "write_listing",
 ]
