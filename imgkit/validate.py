@@ -22,6 +22,12 @@ Rules
 ``duplicate_id``
     An image id seen more than once. Action: the last occurrence is kept, the earlier
     ones are dropped and recorded here.
+``duplicate_key``
+    A key repeated inside one image object (``{"id": "a", "id": "b"}``). Action: the last
+    value is kept, as JSON parsers do; the earlier value is recorded here.
+``encoding``
+    A text value with bytes that are not UTF-8 (Latin-1, raw surrogates). Action: those
+    bytes were replaced by U+FFFD, so the frame can be printed and written.
 ``boot_from_volume``
     Servers only (:func:`imgkit.read_servers`): a server booted from a volume whose image
     could not be resolved (no volume listing given, or no boot volume with image metadata
@@ -46,7 +52,10 @@ __all__ = ["FINDING_COLUMNS", "RULES", "findings_from_json", "findings_text", "l
 FINDING_COLUMNS: tuple[str, ...] = ("source", "row", "image_id", "column", "field", "value", "rule", "action")
 
 #: Every rule a finding can carry.
-RULES: tuple[str, ...] = ("untypable", "type", "mandatory", "range", "coexistence", "duplicate_id", "boot_from_volume")
+RULES: tuple[str, ...] = (
+    "untypable", "type", "mandatory", "range", "coexistence", "duplicate_id", "boot_from_volume", "duplicate_key",
+    "encoding",
+)
 
 #: (flag column, conflicting column) pairs that cannot co-exist (seed page).
 _COEXISTENCE: tuple[tuple[str, str], ...] = (
@@ -186,7 +195,7 @@ def validate(df: pd.DataFrame) -> pd.DataFrame:
     parts = []
     lf = loaded_findings(df)
     if len(lf):
-        lf = lf[lf["rule"].isin(["untypable", "type", "mandatory", "duplicate_id", "boot_from_volume"])]
+        lf = lf[~lf["rule"].isin(["range", "coexistence"])]  # re-checked on the frame below
         if "id" in df.columns:
             keep = lf["image_id"].isin(df["id"].dropna()) | (lf["rule"] == "duplicate_id") | lf["image_id"].isna()
             lf = lf[keep]

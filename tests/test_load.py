@@ -431,7 +431,7 @@ def test_snapshot_directory_restores_fetched_at(records, tmp_path):
         (b"   \n", "empty input", None),
         (b'{"foo": 1}', "no images found", None),
         (b'{"images": {"id": 1}}', "'images' must be a JSON array", None),
-        (b'{"images": [1, 2]}', r"image #1 is a JSON int", None),
+        (b'{"images": [1, 2]}', r"image #1 is a number, not an object", None),
         (b'"just a string"', "expected a JSON object or array", None),
         (b'{"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information"}',
          "API error response.*APIGW.0301", None),

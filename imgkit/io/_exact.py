@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SourceError
-from ..schema import Field
+from ..schema import Field, field_for_api
 from ..validate import findings_frame
 from ._frame import _build_frame, _drop_duplicates
 from ._sources import _Collected
@@ -52,6 +52,10 @@ class _RecordColumns:
         return _type_unknown([rec.get(key) for rec in self.records])
 
 
+_JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", str: "a string",
+               list: "an array"}
+
+
 def _records_frame(collected: _Collected, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
     records: list[Any] = []
     sources: list[str] = []
@@ -60,14 +64,21 @@ def _records_frame(collected: _Collected, *, dialect: str = "auto") -> tuple[pd.
         for j, rec in enumerate(chunk.records):
             if not isinstance(rec, Mapping):
                 raise SourceError(
-                    f"image #{j + 1} is a JSON {type(rec).__name__}, not an object", source=chunk.source
+                    f"image #{j + 1} is {_JSON_TYPES.get(type(rec), type(rec).__name__)}, not an object",
+                    source=chunk.source
                 )
             records.append(rec)
         sources.extend([chunk.source] * len(chunk.records))
         positions.extend(range(len(chunk.records)))
     cols = _RecordColumns(records)
     ctx = _Ctx(cols.ids(), sources, positions)
-    df, meta = _build_frame(cols, ctx, dialect=dialect)
+    df, meta = _build_frame(cols, ctx, dialect=dialect, repaired=any(c.repaired for c in collected.chunks))
+    column_of = {api: col for col, api in meta["unknown_keys"].items()}
+    for i, rec in enumerate(records):
+        for key, earlier in getattr(rec, "repeated", ()):
+            f = field_for_api(key)
+            ctx.add(i, f.column if f else column_of.get(key, key), key, earlier, "duplicate_key",
+                    "repeated in one object: the last value is kept, this earlier one dropped")
     df = _drop_duplicates(df, ctx)
     df.attrs["imgkit"] = meta
     return df, findings_frame(ctx.rows)

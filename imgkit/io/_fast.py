@@ -76,9 +76,14 @@ def _split(seg: Segment) -> list[Any] | None:
         return [line for line in seg.data.split(b"\n") if line.strip()]
     try:
         doc = msgspec.json.decode(seg.data, type=_Doc)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None  # not {"images": [...]}: wrappers, single images, errors -> exact path
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None  # not {"images": [...]}, or nested too deep: wrappers, single images, errors -> exact path
     return doc.images
+
+
+class _NotAnObject(ValueError):
+    """An image that is not a JSON object (``null``, a number, an array...): pyarrow must never see it
+    (``{"images": [null]}`` crashes pyarrow.json; with other images it becomes a phantom row)."""
 
 
 #: Images parsed per pyarrow call. It bounds the joined NDJSON copy that the parser needs to
@@ -89,9 +94,18 @@ GROUP = 20_000
 
 
 def _join(raws: Sequence[Any]) -> tuple[bytes, bool]:
-    """NDJSON of a group of raw images, and whether some image spans lines (pretty-printed input)."""
+    """NDJSON of a group of raw images, and whether some image spans lines (pretty-printed input).
+
+    Raises :class:`_NotAnObject` when some image is not a JSON object.
+    """
     nd = b"\n".join(raws)
-    return nd, nd.count(b"\n") != len(raws) - 1
+    multiline = nd.count(b"\n") != len(raws) - 1
+    if multiline:  # pretty-printed (rare for big listings): look at each image
+        if any(memoryview(r)[:1].tobytes() != b"{" for r in raws):
+            raise _NotAnObject
+    elif nd[:1] != b"{" or nd.count(b"\n{") != len(raws) - 1:  # one image per line: every line starts with {
+        raise _NotAnObject
+    return nd, multiline
 
 
 def _parse(nd: bytes, multiline: bool) -> pa.Table:
@@ -155,6 +169,8 @@ def fast_frame(segments: Sequence[Segment]) -> tuple[pa.Table, list[Any], list[s
     try:
         tables = _parse_groups(raws)
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    except _NotAnObject:
+        return "an image is not a JSON object"
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
         # a type conflict or a syntax error: the exact path finds and names it
         return f"pyarrow could not parse it column-wise ({str(exc).splitlines()[0]})"
@@ -249,13 +265,14 @@ def _fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.
         return parsed
     table, raws, sources, positions = parsed
     cols = _ArrowColumns(table, raws, [seg.data for seg in segs])
+    repaired = any(seg.repaired for seg in segs)
     del segs
     ctx = _Ctx(cols.ids(), sources, positions)
     with ThreadPoolExecutor(1, thread_name_prefix="imgkit-ids") as pool:
         # The raw ids are the typed ids here (a non-text id sends the load to the exact parser),
         # so their uniqueness is checked while the columns are typed.
         unique = pool.submit(_ids_unique, table.column("id")) if "id" in cols.keys else None
-        df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect)
+        df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect, repaired=repaired)
         df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
     df.attrs["imgkit"] = meta
     return df, findings_frame(ctx.rows), collected

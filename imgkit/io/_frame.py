@@ -16,7 +16,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ImgkitWarning, SchemaError
-from ..schema import FIELDS, PENDING_STATUSES, Field, api_to_column, detect_dialect, field_for_api, mandatory_fields
+from ..schema import (
+    FIELDS,
+    PENDING_STATUSES,
+    Field,
+    api_to_column,
+    column_to_api,
+    detect_dialect,
+    field_for_api,
+    mandatory_fields,
+)
 from ..validate import findings_text, frame_findings
 from ._sources import _Collected
 from ._typing import _Ctx, _type_values
@@ -28,13 +37,17 @@ def _version() -> str:
     return __version__
 
 
-def _build_frame(cols: Any, ctx: _Ctx, *, workers: int = 1, dialect: str = "auto") -> tuple[pd.DataFrame, dict]:
+def _build_frame(
+    cols: Any, ctx: _Ctx, *, workers: int = 1, dialect: str = "auto", repaired: bool = False
+) -> tuple[pd.DataFrame, dict]:
     """Type every column; with ``workers > 1`` the columns are typed in threads.
 
     Returns the frame and its ``attrs["imgkit"]`` so far: ``dialect`` (`dialect`, or the one
     detected from the keys when ``"auto"``) and ``unknown_keys``, ``{column: API key}`` of the
     keys the schema does not know (known columns map as :func:`imgkit.column_to_api` says).
     Mandatory fields are those of the dialect (:func:`imgkit.schema.mandatory_fields`).
+    `repaired`: invalid UTF-8 in the input was replaced by U+FFFD; each text value holding one
+    is then a finding (rule ``encoding``).
 
     Each column records its findings in its own child context, merged in schema order,
     so the findings are the same whatever the number of workers.
@@ -69,7 +82,25 @@ def _build_frame(cols: Any, ctx: _Ctx, *, workers: int = 1, dialect: str = "auto
     for k, name in _unknown_column_names(unknown, set(columns)).items():
         columns[name] = cols.unknown(k)
         api_of[name] = k
-    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False), {"dialect": dialect, "unknown_keys": api_of}
+    df = pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
+    if repaired:
+        _encoding_findings(df, ctx, api_of)
+    return df, {"dialect": dialect, "unknown_keys": api_of}
+
+
+def _encoding_findings(df: pd.DataFrame, ctx: _Ctx, api_of: dict[str, str]) -> None:
+    """A finding for every text value in which invalid UTF-8 was replaced by U+FFFD."""
+    for name in df.columns:
+        s = df[name]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype(object)
+        elif not (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
+            continue
+        text = s.map(lambda v: v if isinstance(v, str) else None if v is None or v is pd.NA else str(v))
+        hit = text.str.contains("\ufffd", regex=False, na=False).to_numpy(dtype=bool)
+        api = api_of.get(name) or column_to_api(name)
+        for i in np.flatnonzero(hit):
+            ctx.add(int(i), name, api, text.iat[i], "encoding", "invalid UTF-8 bytes replaced by U+FFFD")
 
 
 def _pending_rows(cols: Any) -> np.ndarray:
@@ -124,9 +155,13 @@ def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, err
         fetched_at=pd.Timestamp(fetched_at).tz_convert("UTC").isoformat() if fetched_at else None,
         imgkit_version=_version(),
     )
-    for k in ("api", "filters", "files"):
+    for k in ("api", "filters", "files", "skipped"):
         if k in collected.meta:
             meta[k] = collected.meta[k]
+    if collected.meta.get("skipped") and errors != "ignore":
+        names = ", ".join(collected.meta["skipped"])
+        warnings.warn(f"{meta['source']}: skipped {len(collected.meta['skipped'])} entr(ies) that are not "
+                      f".json/.jsonl/.ndjson page files: {names}", ImgkitWarning, stacklevel=3)
     if collected.meta.get("endpoint"):
         meta["snapshot"] = collected.description
     df.attrs["imgkit"] = meta

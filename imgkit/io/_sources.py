@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import gzip
 import os
+import stat
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import SourceError
 
@@ -29,6 +33,8 @@ class _Chunk:
 
     source: str
     records: list[Any]
+    #: Invalid UTF-8 bytes in the source were replaced by U+FFFD (each affected value is a finding).
+    repaired: bool = False
 
 
 @dataclass
@@ -52,6 +58,22 @@ def _looks_like_json_text(s: str) -> bool:
     return t.startswith("{") or t.startswith("[")
 
 
+#: Leading bytes of what users save by mistake, and what to call them.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip inside gzip: compressed twice"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"BZh", "bzip2 data"),
+    (b"\xfd7zXZ\x00", "xz data"),
+    (b"\x28\xb5\x2f\xfd", "zstd data"),
+    (b"PAR1", "a Parquet file: name it .parquet"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def _decompress(data: bytes, desc: str) -> bytes:
     if data[:2] == b"\x1f\x8b":
         try:
@@ -59,6 +81,41 @@ def _decompress(data: bytes, desc: str) -> bytes:
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise SourceError(f"corrupt gzip data ({exc})", source=desc) from None
     return data
+
+
+def _not_utf8_json(data: bytes) -> str | None:
+    """What `data` looks like when it is clearly not UTF-8 JSON text (another encoding, compressed, binary)."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return what
+    head = data[:64]
+    if len(head) >= 4 and head.count(0) >= len(head) // 4:  # ASCII in UTF-16/32 without a BOM: NULs between
+        return "UTF-32" if head[1:3] == b"\x00\x00" else "UTF-16"
+    return None
+
+
+def _text(data: bytes, desc: str) -> tuple[bytes, bool]:
+    """Decompressed bytes -> UTF-8 JSON text; and whether invalid UTF-8 was replaced.
+
+    A UTF-8 byte order mark is dropped. UTF-16/32, doubly compressed and other binary data is a
+    :class:`SourceError` saying what it looks like. Invalid UTF-8 inside otherwise UTF-8 text
+    (Latin-1 bytes, raw surrogates) is replaced by U+FFFD, so the frame stays printable and
+    writable; every value affected is then a finding (rule ``encoding``).
+    """
+    data = _decompress(data, desc)
+    what = _not_utf8_json(data)
+    if what is not None:
+        raise SourceError(f"not UTF-8 JSON (looks like {what})", source=desc)
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM):]
+    if data.isascii():
+        return data, False
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:  # validates without decoding into a Python str
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
+        return data, False
+    except pa.ArrowInvalid:
+        return data.decode("utf-8", "replace").encode("utf-8"), True
 
 
 def _loads(data: bytes | str, desc: str, *, line: int | None = None) -> Any:
@@ -70,6 +127,10 @@ def _loads(data: bytes | str, desc: str, *, line: int | None = None) -> Any:
         if line is not None:
             lineno, colno = line, colno
         msg = str(exc).split(": line")[0]
+        if "depth limit" in msg:
+            msg = "nested deeper than 1024 levels"
+        elif "BOM" in msg:
+            msg = "a byte order mark inside the text"
         raise SourceError(f"malformed JSON: {msg}", source=desc, line=lineno, column=colno) from None
 
 
@@ -81,21 +142,73 @@ def _is_ndjson_name(name: str) -> bool:
 
 
 def _parse_bytes(data: bytes, desc: str, *, ndjson: bool = False) -> list[_Chunk]:
-    data = _decompress(data, desc)
+    data, repaired = _text(data, desc)
     if not data.strip():
         raise SourceError("empty input: no JSON document", source=desc)
+    chunks, top_keys = _parse_text(data, desc, ndjson, _loads)
+    if _may_repeat_keys(data, chunks, top_keys):
+        chunks, _ = _parse_text(data, desc, ndjson, _loads_keeping_repeats)
+    for c in chunks:
+        c.repaired = repaired
+    return chunks
+
+
+def _parse_text(data: bytes, desc: str, ndjson: bool, loads: Any) -> tuple[list[_Chunk], int]:
+    """The chunks of a document or NDJSON text, and how many keys the objects around the images have."""
     if ndjson:
         records: list[Any] = []
+        top = 0
         for i, line in enumerate(data.splitlines(), start=1):
             if not line.strip():
                 continue
-            obj = _loads(line, desc, line=i)
+            obj = loads(line, desc, line=i)
             if isinstance(obj, dict) and "images" in obj and isinstance(obj.get("images"), list):
                 records.extend(obj["images"])
+                top += len(obj)
             else:
                 records.append(obj)
-        return [_Chunk(desc, records)]
-    return _from_document(_loads(data, desc), desc)
+        return [_Chunk(desc, records)], top
+    doc = loads(data, desc)
+    return _from_document(doc, desc), len(doc) if isinstance(doc, dict) and "images" in doc else 0
+
+
+def _may_repeat_keys(data: bytes, chunks: list[_Chunk], top_keys: int) -> bool:
+    """Whether some object of `data` may repeat a key (orjson keeps the last value silently).
+
+    Counts the key tokens (``":``) in the text against the keys of the parsed images: equal
+    counts (the common case, one pass over the bytes) mean no key was repeated. Anything else
+    (a repeat, nested objects, ``":`` inside a value) has the text parsed again, keeping repeats.
+    """
+    tokens = data.count(b'":') + data.count(b'" :') - data.count(b'\\":')
+    keys = top_keys + sum(len(r) for c in chunks for r in c.records if isinstance(r, dict))
+    return tokens != keys
+
+
+class _Repeats(dict):
+    """A JSON object that repeated keys: the last value of each key, and the earlier ``(key, value)`` pairs."""
+
+    repeated: list[tuple[str, Any]]
+
+
+def _keep_repeats(pairs: list[tuple[str, Any]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    out = _Repeats(obj)
+    seen: dict[str, Any] = {}
+    out.repeated = []
+    for k, v in pairs:
+        if k in seen:
+            out.repeated.append((k, seen[k]))
+        seen[k] = v
+    return out
+
+
+def _loads_keeping_repeats(data: bytes | str, desc: str, *, line: int | None = None) -> Any:
+    """:func:`_loads` (already known to succeed) with objects that repeat a key as :class:`_Repeats`."""
+    import json
+
+    return json.loads(data, object_pairs_hook=_keep_repeats)
 
 
 def _error_body_text(doc: Mapping) -> str | None:
@@ -150,9 +263,32 @@ def _unsupported_name(name: str) -> bool:
     return "." in name.lower().removesuffix(".gz") and not _listing_name(name)
 
 
+def _check_file(path: Path) -> None:
+    """A clear SourceError for a path that is no readable regular file or directory (never blocks on a FIFO)."""
+    desc = str(path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if os.path.islink(path):
+            if exc.errno == 40:  # ELOOP
+                raise SourceError("symbolic link loop: the link points back to itself", source=desc) from None
+            raise SourceError(f"broken symbolic link (to {os.readlink(path)!r}, which does not exist)",
+                              source=desc) from None
+        if exc.errno == 2:  # ENOENT
+            raise SourceError("no such file or directory", source=desc) from None
+        raise SourceError(f"cannot read file: {exc.strerror or exc}", source=desc) from None
+    if stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode):
+        return
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
+    raise SourceError(f"is {kind}, not a file: imgkit reads regular files (pipe a listing to "
+                      "`imgkit summary -`, or pass an open file)", source=desc)
+
+
 def _read_path(path: Path) -> list[_Chunk]:
     desc = str(path)
     name = path.name.lower()
+    _check_file(path)
     if _unsupported_name(name):
         raise SourceError(
             f"unsupported file type '{Path(name.removesuffix('.gz')).suffix}': imgkit reads .json, .jsonl and .ndjson files "
@@ -167,9 +303,20 @@ def _read_path(path: Path) -> list[_Chunk]:
 
 
 def _page_files(path: Path) -> list[Path]:
-    return sorted(
-        p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "_")) and _listing_name(p.name)
-    )
+    return _directory_entries(path)[0]
+
+
+def _directory_entries(path: Path) -> tuple[list[Path], list[str]]:
+    """A directory's listing files, and the other entries it holds (hidden ones and ``_*`` metadata aside)."""
+    files, skipped = [], []
+    for p in sorted(path.iterdir()):
+        if p.name.startswith((".", "_")):
+            continue
+        if p.is_file() and _listing_name(p.name):
+            files.append(p)
+        else:
+            skipped.append(p.name + ("/" if p.is_dir() else ""))
+    return files, skipped
 
 
 def _snapshot_meta(path: Path) -> dict[str, Any]:
@@ -185,8 +332,11 @@ def _snapshot_meta(path: Path) -> dict[str, Any]:
 
 def _directory(path: Path) -> tuple[list[Path], _Collected]:
     """A directory's page files, and what it says about itself (snapshot metadata, the files read)."""
-    files = _page_files(path)
-    return files, _Collected(meta={**_snapshot_meta(path), "files": [p.name for p in files]}, description=str(path))
+    files, skipped = _directory_entries(path)
+    meta = {**_snapshot_meta(path), "files": [p.name for p in files]}
+    if skipped:
+        meta["skipped"] = skipped
+    return files, _Collected(meta=meta, description=str(path))
 
 
 def _read_directory(path: Path) -> _Collected:
@@ -204,13 +354,15 @@ def _collect(source: Any) -> _Collected:
         if isinstance(source, str) and _looks_like_json_text(source):
             return _Collected(_parse_bytes(source.encode(), "<str>"), description="<str>")
         path = Path(source)
+        _check_file(path)
         if path.is_dir():
             return _read_directory(path)
-        if not path.exists():
-            raise SourceError("no such file or directory", source=str(path))
         return _Collected(_read_path(path), description=str(path))
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _Collected(_parse_bytes(bytes(source), "<bytes>"), description="<bytes>")
+    if source is sys.stdin or source is getattr(sys.stdin, "buffer", None):
+        data = sys.stdin.buffer.read()
+        return _Collected(_parse_bytes(data, "<stdin>"), description="<stdin>")
     if hasattr(source, "read"):
         desc = _describe(source)
         data = source.read()
@@ -240,38 +392,53 @@ def _collect(source: Any) -> _Collected:
 class Segment:
     """One input for the fast parser: the bytes of one file/page and its description."""
 
-    __slots__ = ("data", "desc", "ndjson")
+    __slots__ = ("data", "desc", "ndjson", "repaired")
 
-    def __init__(self, data: bytes, desc: str, ndjson: bool) -> None:
+    def __init__(self, data: bytes, desc: str, ndjson: bool, repaired: bool = False) -> None:
         self.data = data
         self.desc = desc
         self.ndjson = ndjson
+        self.repaired = repaired  # invalid UTF-8 was replaced by U+FFFD (see _text)
 
 
 def _segments(source: Any) -> tuple[list[Segment], _Collected] | None:
-    """The raw bytes of sources the fast parser can take: files, directories, JSON text."""
+    """The raw bytes of sources the fast parser can take: files, directories, JSON text.
+
+    None when the exact engine must read the source (it raises the clear error for what is not
+    a listing: an unreadable or special file, another encoding, corrupt gzip...).
+    """
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        return [Segment(data, "<bytes>", False)], _Collected(description="<bytes>")
-    if isinstance(source, str) and _looks_like_json_text(source):
-        return [Segment(source.encode(), "<str>", False)], _Collected(description="<str>")
-    if not isinstance(source, (str, os.PathLike)):
-        return None
-    path = Path(source)
-    if path.is_dir():
-        files, collected = _directory(path)
-    elif path.is_file():
-        if _unsupported_name(path.name):
-            return None  # the exact path raises the clear error
-        files = [path]
-        collected = _Collected(description=str(path))
+        named = [(bytes(source), "<bytes>", False)]
+        collected = _Collected(description="<bytes>")
+    elif isinstance(source, str) and _looks_like_json_text(source):
+        named = [(source.encode(), "<str>", False)]
+        collected = _Collected(description="<str>")
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            _check_file(path)
+        except SourceError:
+            return None
+        if path.is_dir():
+            files, collected = _directory(path)
+        elif _unsupported_name(path.name):
+            return None
+        else:
+            files, collected = [path], _Collected(description=str(path))
+        named = []
+        for p in files:
+            try:
+                _check_file(p)
+                named.append((p.read_bytes(), str(p), _is_ndjson_name(p.name)))
+            except (OSError, SourceError):
+                return None
     else:
         return None
     segs = []
-    for p in files:
+    for data, desc, ndjson in named:
         try:
-            data = _decompress(p.read_bytes(), str(p))
-        except (OSError, SourceError):
-            return None  # the exact path raises the clear error
-        segs.append(Segment(data, str(p), _is_ndjson_name(p.name)))
+            text, repaired = _text(data, desc)
+        except SourceError:
+            return None
+        segs.append(Segment(text, desc, ndjson, repaired))
     return segs, collected

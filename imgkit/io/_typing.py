@@ -191,7 +191,12 @@ def _type_int(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
         integral = pc.equal(pc.floor(arr), arr)
         for i in _bad_positions(pc.invert(integral)):
             ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
-        return _pd_int(pc.if_else(integral, arr, pa.scalar(None, arr.type)).cast(pa.int64()))
+        # 2**63 is the first float past int64 (JSON parsers read integers beyond int64 as floats)
+        inside = pc.and_(pc.greater_equal(arr, -(2.0**63)), pc.less(arr, 2.0**63))
+        for i in _bad_positions(pc.and_(integral, pc.invert(inside))):
+            ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA (out of int64 range)")
+        keep = pc.and_(integral, inside)
+        return _pd_int(pc.if_else(keep, arr, pa.scalar(None, arr.type)).cast(pa.int64()))
     arr = _as_text(arr)
     if pc.all(pc.ascii_is_decimal(arr)).as_py() is not False:  # plain digits only (the common case): cast
         try:
@@ -217,7 +222,34 @@ def _type_int(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
     return _pd_int(ints)
 
 
+#: Epoch milliseconds (pandas' ``to_json`` dates) read as times: from 1973-03-03 (10**11 ms; a smaller
+#: number is more likely epoch *seconds* or a sentinel such as -1: a finding) to datetime64[ns]'s end.
+_MS_RANGE = (10**11, pd.Timestamp.max.value // 1_000_000)
+
+
+def _epoch_ms_text(v: Any) -> Any:
+    """A JSON number in a datetime field is epoch milliseconds (pandas' ``to_json``): ISO text when it fits."""
+    if isinstance(v, int) and not isinstance(v, bool) and _MS_RANGE[0] <= v <= _MS_RANGE[1]:
+        return pd.Timestamp(v, unit="ms", tz="UTC").isoformat()
+    if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat") and not isinstance(v, str):
+        try:
+            ts = pd.Timestamp(v)
+        except (ValueError, TypeError, OverflowError):
+            return v
+        return (ts.tz_localize("UTC") if ts.tz is None else ts).isoformat()
+    return v
+
+
 def _type_datetime(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
+    if pa.types.is_integer(arr.type):  # epoch milliseconds, as pandas' to_json writes dates
+        lo, hi = _MS_RANGE
+        fits = pc.and_(pc.greater_equal(arr, lo), pc.less_equal(arr, hi))
+        for i in _bad_positions(pc.invert(fits)):
+            ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable",
+                    "set to NA (a number: read as epoch milliseconds from 1973 on)")
+        ms = pc.if_else(fits, arr, pa.scalar(None, arr.type)).cast(pa.int64())
+        ts = pc.multiply(ms, 1_000_000).cast(pa.timestamp("ns", "UTC"))
+        return pd.Series(ts.to_pandas(), copy=False).astype(_DT_DTYPE).array
     arr = _blank_to_null(_as_text(arr))
     try:  # fast: every value ISO 8601 with a zone
         ts = arr.cast(pa.timestamp("ns", "UTC"))
@@ -384,6 +416,28 @@ def _type_arrow(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
     return _object_column(arr.to_pylist())
 
 
+def _textual(f: Field, values: list[Any], ctx: _Ctx) -> list[Any]:
+    """Values of a text, enum or datetime field whose JSON types vary, made text the way the arrow typing expects.
+
+    A text or enum field keeps any other JSON value as its JSON text (``true``, ``["active"]``)
+    with a ``type`` finding; a datetime field reads numbers as epoch milliseconds and
+    Timestamps as themselves (a frame's own records fed back).
+    """
+    types = {type(v) for v in values}
+    if types <= {str, type(None), type(_MISSING)}:
+        return values
+    if f.kind == "datetime":
+        return [_epoch_ms_text(v) for v in values]
+    if len(types - {type(None), type(_MISSING)}) == 1 and not types & {list, dict}:
+        return values  # one non-text JSON type: the arrow typing records it
+    out = list(values)
+    for i, v in enumerate(values):
+        if v is not None and v is not _MISSING and not isinstance(v, str):
+            ctx.add(i, f.column, f.api, v, "type", "kept as JSON text")
+            out[i] = _json_text(v)
+    return out
+
+
 def _type_values(f: Field, values: list[Any], ctx: _Ctx) -> Any:
     """Apply the schema's typing rule for one known field to raw Python values."""
     if f.kind == "list":
@@ -392,6 +446,8 @@ def _type_values(f: Field, values: list[Any], ctx: _Ctx) -> Any:
         return _type_json(f, values, ctx)
     if f.kind == "object":
         return _object_column(values)
+    if f.kind in ("text", "enum", "datetime"):
+        values = _textual(f, values, ctx)
     return _type_arrow(f, _arrow_from_values(values), ctx)
 
 
