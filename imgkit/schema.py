@@ -32,11 +32,13 @@ Kinds (the typing contract)
 ``json``
     JSON text parsed into a ``dict`` per row (``None`` when absent).
 ``object``
-    any JSON value kept as the Python object (``locations``).
+    any JSON value kept as its compact JSON text (``locations``: ``'[{"url": ...}]'``), so the
+    column prints, hashes and goes to Parquet whatever the nesting; ``json.loads`` gives the value.
 
 Unknown keys (anything not in the table) are kept as columns of their own, typed
 conservatively: strings stay text, JSON booleans become ``boolean``, integers
-``Int64``, floats ``Float64``, objects and arrays ``object``.
+``Int64``, floats ``Float64``; objects, arrays and keys whose JSON type varies become
+``string`` holding compact JSON text (text values as they are).
 
 Column names are the API names with leading underscores removed
 (``__os_version`` -> ``os_version``, ``_sys_enterprise_project_id`` ->
@@ -88,7 +90,7 @@ KINDS: dict[str, str] = {
     "datetime": "datetime64[ns, UTC]",
     "list": "list<item: string>[pyarrow]",
     "json": "object",
-    "object": "object",
+    "object": "string",
 }
 
 

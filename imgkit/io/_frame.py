@@ -28,7 +28,7 @@ from ..schema import (
 )
 from ..validate import findings_text, frame_findings
 from ._sources import _Collected
-from ._typing import _Ctx, _type_values
+from ._typing import _Ctx, _json_text, _type_values
 
 
 def _version() -> str:
@@ -96,11 +96,12 @@ def _encoding_findings(df: pd.DataFrame, ctx: _Ctx, api_of: dict[str, str]) -> N
             s = s.astype(object)
         elif not (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
             continue
-        text = s.map(lambda v: v if isinstance(v, str) else None if v is None or v is pd.NA else str(v))
-        hit = text.str.contains("\ufffd", regex=False, na=False).to_numpy(dtype=bool)
+        values = s.tolist()
         api = api_of.get(name) or column_to_api(name)
-        for i in np.flatnonzero(hit):
-            ctx.add(int(i), name, api, text.iat[i], "encoding", "invalid UTF-8 bytes replaced by U+FFFD")
+        for i, v in enumerate(values):
+            text = v if isinstance(v, str) else _json_text(v) if isinstance(v, (dict, list)) else None
+            if text is not None and "\ufffd" in text:
+                ctx.add(i, name, api, text, "encoding", "invalid UTF-8 bytes replaced by U+FFFD")
 
 
 def _pending_rows(cols: Any) -> np.ndarray:

@@ -371,7 +371,16 @@ def _type_unknown_arrow(arr: pa.Array) -> Any:
         return _pd_int(arr.cast(pa.int64()))
     if pa.types.is_floating(t):
         return pd.array(arr.to_numpy(zero_copy_only=False), dtype="Float64")
-    return _object_column(arr.to_pylist())
+    if pa.types.is_null(t):
+        return _pd_string(arr.cast(pa.string()))
+    return _json_text_column(arr.to_pylist())
+
+
+def _json_text_column(values: list[Any]) -> Any:
+    """A ``string`` column of JSON values: text as it is, anything else (arrays, objects, mixed types) as compact
+    JSON text -- printable, hashable, and written by plain ``df.to_parquet`` whatever the nesting."""
+    out = [None if v is None or v is _MISSING else v if isinstance(v, str) else _json_text(v) for v in values]
+    return _pd_string(pa.array(out, pa.string()))
 
 
 def _type_unknown(values: list[Any]) -> Any:
@@ -385,10 +394,10 @@ def _type_unknown(values: list[Any]) -> Any:
         try:
             return _pd_int(pa.array(clean, pa.int64()))
         except (OverflowError, pa.ArrowInvalid):
-            return _object_column(clean)
+            return _json_text_column(clean)
     if types and types <= {int, float}:
         return pd.array(clean, dtype="Float64")
-    return _object_column(clean)
+    return _json_text_column(clean)
 
 
 def _type_arrow(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
@@ -412,8 +421,8 @@ def _type_arrow(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
     if f.kind == "json":
         return _type_json_arrow(f, arr, ctx)
     if arr.null_count == len(arr):  # e.g. Glance's `locations`, never sent by IMS
-        return np.full(len(arr), None, dtype=object)
-    return _object_column(arr.to_pylist())
+        return _pd_string(pa.nulls(len(arr), pa.string()))
+    return _json_text_column(arr.to_pylist())
 
 
 def _textual(f: Field, values: list[Any], ctx: _Ctx) -> list[Any]:
@@ -445,7 +454,7 @@ def _type_values(f: Field, values: list[Any], ctx: _Ctx) -> Any:
     if f.kind == "json":
         return _type_json(f, values, ctx)
     if f.kind == "object":
-        return _object_column(values)
+        return _json_text_column(values)
     if f.kind in ("text", "enum", "datetime"):
         values = _textual(f, values, ctx)
     return _type_arrow(f, _arrow_from_values(values), ctx)
