@@ -30,7 +30,7 @@ from .errors import (
     SourceError,
 )
 from .fetch import fetch_images
-from .load import read_images, read_parquet, to_parquet
+from .io import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
     plot_age,

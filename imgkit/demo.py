@@ -710,7 +710,7 @@ def load_demo(*, errors: str = "warn") -> pd.DataFrame:
     >>> str(df["created_at"].dtype)
     'datetime64[ns, UTC]'
     """
-    from .load import read_images
+    from .io import read_images
 
     check_argument("errors", ["warn", "raise", "ignore"], errors)
     path = _demo_path()

@@ -552,9 +552,9 @@ def test_fast_parser_on_the_demo_listing_equals_exact(tmp_path):
 
 
 def test_fast_parser_groups_unify_columns_and_hand_over_type_conflicts(tmp_path, monkeypatch):
-    import imgkit._fast
+    import imgkit.io._fast
 
-    monkeypatch.setattr(imgkit._fast, "GROUP", 2)
+    monkeypatch.setattr(imgkit.io._fast, "GROUP", 2)
     records = [rec(id="a"), rec(id="b", late_key=None), rec(id="c", late_key="x", late_int=5),
                rec(id="d", late_int=None), rec(id="e", late_list=["u"])]
     fast, exact = _both(tmp_path, records)
@@ -570,10 +570,10 @@ def test_fast_parser_groups_unify_columns_and_hand_over_type_conflicts(tmp_path,
 
 def test_fast_parser_over_many_chunks_equals_exact(tmp_path, monkeypatch):
     """Every kind typed from chunked Arrow columns (one chunk per group) gives the exact frame."""
-    import imgkit._fast
+    import imgkit.io._fast
     from imgkit.demo import generate_listing
 
-    monkeypatch.setattr(imgkit._fast, "GROUP", 37)
+    monkeypatch.setattr(imgkit.io._fast, "GROUP", 37)
     images = generate_listing(400, seed=5)["images"]
     images[100]["__platform"] = "Plan 9"  # an unknown category in a middle chunk
     images[250]["__support_agent_list"] = " hss ,, ces"
@@ -585,10 +585,10 @@ def test_fast_parser_over_many_chunks_equals_exact(tmp_path, monkeypatch):
 
 def test_a_type_conflict_found_by_a_parse_thread_hands_over_to_the_exact_parser(tmp_path, monkeypatch):
     """Groups are parsed in a worker thread while the next one is joined; its error still reaches the loader."""
-    import imgkit._fast
+    import imgkit.io._fast
     from imgkit.demo import generate_listing
 
-    monkeypatch.setattr(imgkit._fast, "GROUP", 37)
+    monkeypatch.setattr(imgkit.io._fast, "GROUP", 37)
     images = generate_listing(300, seed=8)["images"]
     images[150]["min_disk"] = "abc"  # a string where the Arrow schema says integer, in group 5 of 9
     fast, exact = _both(tmp_path, images)
@@ -599,7 +599,7 @@ def test_a_type_conflict_found_by_a_parse_thread_hands_over_to_the_exact_parser(
 
 
 def test_findings_do_not_depend_on_the_number_of_typing_threads(tmp_path, monkeypatch):
-    import imgkit.load
+    import imgkit.io._fast
 
     images = [rec(id=f"i{i}", __os_bit="x64" if i % 3 == 0 else "64", __lazyloading="maybe" if i % 4 == 0 else "true",
                   created_at="yesterday" if i % 5 == 0 else "2024-01-01T00:00:00Z", name=None if i % 7 == 0 else "n")
@@ -608,7 +608,7 @@ def test_findings_do_not_depend_on_the_number_of_typing_threads(tmp_path, monkey
     p.write_text(json.dumps({"images": images}), encoding="utf-8")
     frames = []
     for workers in (1, 4):
-        monkeypatch.setattr(imgkit.load, "_TYPING_WORKERS", workers)
+        monkeypatch.setattr(imgkit.io._fast, "_TYPING_WORKERS", workers)
         frames.append(imgkit.read_images(p, errors="ignore"))
     assert frames[1].attrs["imgkit"]["parser"] == "fast"
     one, four = (imgkit.validate(df) for df in frames)
