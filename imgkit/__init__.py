@@ -18,6 +18,7 @@ from .analysis import (
     stale_images,
     tenant_summary,
 )
+from .archive import Archive
 from .demo import generate_listing, load_demo, write_listing
 from .errors import (
     ApiError,
@@ -46,6 +47,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FIELDS",
+    "Archive",
     "ApiError",
     "AuthError",
     "ConfigError",

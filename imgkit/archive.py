@@ -301,10 +301,9 @@ class Archive:
     >>> df = imgkit.read_images("data/seed_example_response.json")
     >>> archive.add(df, snapshot_at="2026-11-29T06:00:00Z")
     >>> archive.add(df, snapshot_at="2026-11-30T06:00:00Z")
-    >>> archive.snapshots()[["snapshot_at", "images"]]
-                     snapshot_at  images
-    0  2026-11-29 06:00:00+00:00       2
-    1  2026-11-30 06:00:00+00:00       2
+    >>> snaps = archive.snapshots()
+    >>> snaps["snapshot_at"].dt.strftime("%Y-%m-%d %H:%M").tolist(), snaps["images"].tolist()
+    (['2026-11-29 06:00', '2026-11-30 06:00'], [2, 2])
     >>> back = archive.load(snapshot_at="2026-11-30")
     >>> back.drop(columns="snapshot_at").dtypes.equals(df.dtypes), len(back)
     (True, 2)
@@ -357,7 +356,7 @@ class Archive:
             if snapshot_at is None or (not isinstance(snapshot_at, str) and pd.isna(snapshot_at)):
                 raise ConfigError(
                     "the listing has no fetched_at (it is not a fetch_images snapshot); "
-                    "pass snapshot_at=, e.g. Archive.add(df, snapshot_at='2026-11-29T06:00:00Z')"
+                    "pass snapshot_at= (--snapshot-at), e.g. Archive.add(df, snapshot_at='2026-11-29T06:00:00Z')"
                 )
         when = _utc(snapshot_at, "snapshot_at")
         levels = {}

@@ -24,6 +24,8 @@ PUBLIC = {
     "plot_os_distribution", "plot_age", "plot_creation_timeline", "plot_feature_support", "platform_colors",
     # report
     "build_report",
+    # snapshot archive (pandas / Dask)
+    "Archive",
     # errors
     "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
     "ImgkitWarning",
@@ -31,7 +33,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "load", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli"]
+           "widgets", "cli", "archive"]
 
 
 def test_public_names_are_pinned():
