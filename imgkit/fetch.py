@@ -485,6 +485,6 @@ def _typed(docs: list[dict[str, Any]], meta: dict[str, Any], *, errors: str) -> 
 
     df = read_images(docs, errors=errors)
     attrs = df.attrs.setdefault("imgkit", {})
-    attrs.update(source=meta["endpoint"], fetched_at=pd.Timestamp(meta["fetched_at"]), api=meta["api"],
+    attrs.update(source=meta["endpoint"], fetched_at=pd.Timestamp(meta["fetched_at"]).isoformat(), api=meta["api"],
                  filters=meta["filters"], pages=meta["pages"])
     return df

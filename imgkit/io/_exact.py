@@ -64,5 +64,5 @@ def _records_frame(collected: _Collected) -> tuple[pd.DataFrame, pd.DataFrame]:
     ctx = _Ctx(cols.ids(), sources, positions)
     df, api_of = _build_frame(cols, ctx)
     df = _drop_duplicates(df, ctx)
-    df.attrs["imgkit"] = {"columns": api_of}
+    df.attrs["imgkit"] = {"unknown_keys": api_of}
     return df, findings_frame(ctx.rows)

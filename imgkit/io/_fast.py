@@ -241,5 +241,5 @@ def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | N
         unique = pool.submit(_ids_unique, table.column("id")) if "id" in cols.keys else None
         df, api_of = _build_frame(cols, ctx, workers=_TYPING_WORKERS)
         df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
-    df.attrs["imgkit"] = {"columns": api_of}
+    df.attrs["imgkit"] = {"unknown_keys": api_of}
     return df, findings_frame(ctx.rows), collected

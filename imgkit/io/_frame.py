@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ..errors import ImgkitWarning, SchemaError
 from ..schema import FIELDS, Field, api_to_column, field_for_api
-from ..validate import Findings, frame_findings
+from ..validate import findings_text, frame_findings
 from ._sources import _Collected
 from ._typing import _Ctx, _missing_action, _type_values
 
@@ -30,6 +30,9 @@ def _version() -> str:
 
 def _build_frame(cols: Any, ctx: _Ctx, *, workers: int = 1) -> tuple[pd.DataFrame, dict[str, str]]:
     """Type every column; with ``workers > 1`` the columns are typed in threads.
+
+    Returns the frame and ``{column: API key}`` of the keys the schema does not know (the
+    known columns map as :func:`imgkit.column_to_api` says; nothing per frame records them).
 
     Each column records its findings in its own child context, merged in schema order,
     so the findings are the same whatever the number of workers.
@@ -55,7 +58,6 @@ def _build_frame(cols: Any, ctx: _Ctx, *, workers: int = 1) -> tuple[pd.DataFram
     api_of: dict[str, str] = {}
     for f, (col, sub) in zip(FIELDS, typed):
         columns[f.column] = col
-        api_of[f.column] = f.api
         ctx.rows.extend(sub.rows)
     unknown = [k for k in cols.keys if field_for_api(k) is None]
     for k, name in _unknown_column_names(unknown, set(columns)).items():
@@ -107,7 +109,7 @@ def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, err
     fetched_at = collected.meta.get("fetched_at")
     meta.update(
         source=collected.meta.get("endpoint") or collected.description,
-        fetched_at=pd.Timestamp(fetched_at).tz_convert("UTC") if fetched_at else None,
+        fetched_at=pd.Timestamp(fetched_at).tz_convert("UTC").isoformat() if fetched_at else None,
         imgkit_version=_version(),
     )
     for k in ("api", "filters", "files"):
@@ -119,7 +121,7 @@ def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, err
     rules = frame_findings(df, source=meta["source"])
     if len(rules):
         findings = pd.concat([findings, rules], ignore_index=True) if len(findings) else rules
-    meta["findings"] = Findings(findings)
+    meta["findings"] = findings_text(findings)  # JSON text: cheap to deep-copy, JSON-serialisable
     if len(findings) and errors != "ignore":
         summary = _summarise(findings, meta["source"])
         if errors == "raise":
@@ -128,13 +130,14 @@ def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, err
     return df
 
 
-def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10) -> str:
+def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10, noun: str = "image",
+               frame: str = "df") -> str:
     counts = findings.groupby("rule", observed=True).size()
     parts = ", ".join(f"{n} {rule}" for rule, n in counts.items())
     done = "Untypable values were set to NA; see" if (findings["rule"] == "untypable").any() else "See"
-    lines = [f"{source}: {len(findings)} validation finding(s): {parts}. {done} imgkit.validate(df)."]
+    lines = [f"{source}: {len(findings)} validation finding(s): {parts}. {done} imgkit.validate({frame})."]
     for r in findings.head(examples).itertuples(index=False):
-        lines.append(f"  - image {r.image_id!s} ({r.source} #{r.row}) {r.field}={r.value!s}: {r.rule}, {r.action}")
+        lines.append(f"  - {noun} {r.image_id!s} ({r.source} #{r.row}) {r.field}={r.value!s}: {r.rule}, {r.action}")
     if len(findings) > examples:
         lines.append(f"  ... and {len(findings) - examples} more")
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import SourceError
-from ..validate import Findings, findings_frame
+from ..validate import findings_from_json, findings_text
 from ._frame import _version
 from ._typing import _LIST_DTYPE, _LIST_TYPE, _STRING, _json_text, _object_column, _pd_list
 
@@ -44,27 +44,11 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
         if out[c].dtype == object:
             json_cols.append(c)
             out[c] = [None if v is None else _json_text(v) for v in out[c]]
-    findings = meta.get("findings")
-    fdf = findings.to_frame() if isinstance(findings, Findings) else findings_frame()
-    info = {
-        "source": meta.get("source"),
-        "fetched_at": None if meta.get("fetched_at") is None else pd.Timestamp(meta["fetched_at"]).isoformat(),
-        "columns": meta.get("columns", {}),
-        "json_columns": json_cols,
-        "findings": orjson.loads(fdf.astype(object).where(fdf.notna(), None).to_json(orient="records")),
-        "api": meta.get("api"),
-        "filters": meta.get("filters"),
-        "imgkit_version": meta.get("imgkit_version", _version()),
-    }
+    meta.setdefault("imgkit_version", _version())
+    info = {**meta, "json_columns": json_cols}  # attrs hold JSON values only (see imgkit.validate)
     out.attrs = {}
     table = pa.Table.from_pandas(out, preserve_index=False)
     schema_meta = dict(table.schema.metadata or {})
-    # pandas cannot rebuild an ArrowDtype(list) from its own metadata: mark those columns plain lists
-    pandas_meta = orjson.loads(schema_meta[b"pandas"])
-    for col in pandas_meta.get("columns", []):
-        if isinstance(out.get(col.get("name")), pd.Series) and out[col["name"]].dtype == _LIST_DTYPE:
-            col.update(pandas_type="list[unicode]", numpy_type="object", metadata=None)
-    schema_meta[b"pandas"] = orjson.dumps(pandas_meta)
     schema_meta[_PARQUET_KEY] = orjson.dumps(info)
     table = table.replace_schema_metadata(schema_meta)
     pq.write_table(table, os.fspath(path))
@@ -86,22 +70,16 @@ def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
     raw = (table.schema.metadata or {}).get(_PARQUET_KEY)
     df = table.to_pandas()
     for name, typ in zip(table.schema.names, table.schema.types):
-        if typ == _LIST_TYPE:
+        if typ == _LIST_TYPE and df[name].dtype != _LIST_DTYPE:
             df[name] = _pd_list(table.column(name).combine_chunks())
         elif isinstance(df[name].dtype, pd.StringDtype) and df[name].dtype != _STRING:
             df[name] = df[name].astype(_STRING)  # pandas < 3 restores string[python]
     info = orjson.loads(raw) if raw else {}
-    for c in info.get("json_columns", []):
+    for c in info.pop("json_columns", []):
         df[c] = _object_column([orjson.loads(v) if isinstance(v, str) else None for v in df[c]])
-    fdf = findings_frame([tuple(r.get(k) for k in ("source", "row", "image_id", "column", "field", "value", "rule",
-                                                     "action")) for r in info.get("findings", [])])
-    df.attrs["imgkit"] = {
-        "columns": info.get("columns", {}),
-        "source": info.get("source") or str(path),
-        "fetched_at": pd.Timestamp(info["fetched_at"]) if info.get("fetched_at") else None,
-        "findings": Findings(fdf),
-        "imgkit_version": info.get("imgkit_version"),
-        **({"api": info["api"]} if info.get("api") else {}),
-        **({"filters": info["filters"]} if info.get("filters") else {}),
-    }
+    if isinstance(info.get("findings"), list):  # files written before findings were JSON text
+        info["findings"] = findings_text(findings_from_json(info["findings"]))
+    info.pop("columns", None)  # files written before the column mapping left attrs
+    info.setdefault("source", str(path))
+    df.attrs["imgkit"] = info
     return df

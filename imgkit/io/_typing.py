@@ -211,7 +211,10 @@ def _type_datetime(f: Field, arr: pa.Array, ctx: _Ctx) -> Any:
         pass
     s = pd.Series(_pd_string(arr))
     obj = s.astype(object).where(s.notna(), None)
-    parsed = pd.to_datetime(obj, utc=True, format="ISO8601", errors="coerce").astype(_DT_DTYPE)
+    parsed = pd.to_datetime(obj, utc=True, format="ISO8601", errors="coerce")
+    if parsed.dtype != _DT_DTYPE:  # a coarser unit: years beyond what nanoseconds hold ("-1", "9999999") -> NA
+        lo, hi = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+        parsed = parsed.where((parsed >= lo) & (parsed <= hi)).astype(_DT_DTYPE)
     for i in np.flatnonzero((parsed.isna() & s.notna()).to_numpy()):
         ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
     return parsed.array
