@@ -350,9 +350,10 @@ class Archive:
         from . import read_images
 
         df = source_or_frame if isinstance(source_or_frame, pd.DataFrame) else read_images(source_or_frame)
-        meta = df.attrs.get("imgkit") or {}
+        meta = df.attrs.get("imgkit")
+        meta = meta if isinstance(meta, dict) else {}
         if snapshot_at is None:
-            snapshot_at = meta.get("fetched_at") if isinstance(meta, dict) else None
+            snapshot_at = meta.get("fetched_at")
             if snapshot_at is None or (not isinstance(snapshot_at, str) and pd.isna(snapshot_at)):
                 raise ConfigError(
                     "the listing has no fetched_at (it is not a fetch_images snapshot); "
@@ -375,8 +376,11 @@ class Archive:
 
         info = {
             "snapshot_at": when.isoformat(),
-            "source": str(meta.get("source")) if isinstance(meta, dict) and meta.get("source") else None,
+            "source": str(meta.get("source")) if meta.get("source") else None,
             "imgkit_version": __version__,
+            # the load findings (JSON text) and the unknown keys' API names travel with the snapshot
+            "findings": meta.get("findings") if isinstance(meta.get("findings"), str) else "[]",
+            "unknown_keys": meta.get("unknown_keys") or {},
         }
         table = _to_table(df, info)
         leaf = posixpath.join(
@@ -572,7 +576,8 @@ class Archive:
             The listing columns with exactly the dtypes of :func:`imgkit.read_images` (categories: documented
             values first, then the others in the order the snapshots first had them), then ``snapshot_at``,
             ``cloud``, ``region``. A pandas frame of one snapshot carries its time as
-            ``attrs["imgkit"]["fetched_at"]``, so the analyses measure ages at the snapshot.
+            ``attrs["imgkit"]["fetched_at"]``, so the analyses measure ages at the snapshot; the load findings of
+            the snapshots read (``imgkit.validate``) are kept.
         """
         check_argument("engine", ("pandas", "dask"), engine)
         cat, exprs = self._select(snapshot_at, filters)
@@ -605,10 +610,13 @@ class Archive:
         times = sorted({r["snapshot_at"] for r in cat})
         from . import __version__
 
+        findings = [f for r in cat for f in orjson.loads(r.get("findings") or "[]")]
         df.attrs["imgkit"] = {
             "source": self.root,
-            "fetched_at": pd.Timestamp(times[0]) if len(times) == 1 else None,
+            "fetched_at": times[0] if len(times) == 1 else None,
             "imgkit_version": __version__,
+            "findings": orjson.dumps(findings).decode(),
+            "unknown_keys": {k: v for r in cat for k, v in (r.get("unknown_keys") or {}).items()},
         }
         return df
 
