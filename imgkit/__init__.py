@@ -32,6 +32,7 @@ from .errors import (
     SourceError,
 )
 from .fetch import fetch_images
+from .history import ListingDiff, diff_listings, history, trend
 from .io import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
@@ -50,6 +51,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FIELDS",
     "Archive",
+    "ListingDiff",
     "ApiError",
     "AuthError",
     "ConfigError",
@@ -77,13 +79,16 @@ __all__ = [
     "api_to_column",
     "column_to_api",
     "describe_columns",
+    "diff_listings",
     "fetch_images",
     "generate_listing",
+    "history",
     "load_demo",
     "read_images",
     "read_parquet",
     "read_servers",
     "to_parquet",
+    "trend",
     "validate",
     "write_listing",
 ]

@@ -26,6 +26,8 @@ PUBLIC = {
     "plot_os_distribution", "plot_age", "plot_creation_timeline", "plot_feature_support", "platform_colors",
     # report
     "build_report",
+    # what changed: diffs, history, trends
+    "diff_listings", "ListingDiff", "history", "trend",
     # snapshot archive (pandas / Dask)
     "Archive",
     # errors
@@ -35,7 +37,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "servers", "archive"]
+           "widgets", "cli", "servers", "history", "archive"]
 
 
 def test_public_names_are_pinned():
