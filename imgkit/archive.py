@@ -170,7 +170,10 @@ class _Plan:
             else:
                 arr = pa.chunked_array([pa.nulls(n, typ)], typ)
             arrays.append(arr)
-        df = pa.table(arrays, names=listing).to_pandas(types_mapper=_TO_PANDAS.get, ignore_metadata=True)
+        if listing:
+            df = pa.table(arrays, names=listing).to_pandas(types_mapper=_TO_PANDAS.get, ignore_metadata=True)
+        else:
+            df = pd.DataFrame(index=pd.RangeIndex(n))
         for c in listing:
             if c in self.categories:
                 s = df[c] if isinstance(df[c].dtype, pd.CategoricalDtype) else df[c].astype("category")
@@ -200,11 +203,11 @@ class _Plan:
 class _ReadPiece:
     """One Dask partition: some row groups of one snapshot file (a picklable callable with column projection)."""
 
-    def __init__(self, fs: Any, plan: _Plan, filters: dict[str, Any]) -> None:
-        self.fs, self.plan, self.filters = fs, plan, filters
+    def __init__(self, fs: Any, plan: _Plan, filters: dict[str, Any], selected: list[str]) -> None:
+        self.fs, self.plan, self.filters, self.selected = fs, plan, filters, selected
 
     def __call__(self, piece: dict[str, Any], columns: Sequence[str] | None = None) -> pd.DataFrame:
-        columns = list(columns) if columns is not None else self.plan.all_columns
+        columns = list(columns) if columns is not None else self.selected
         return _read_piece(self.fs, self.plan, piece, columns, self.filters.get(piece["path"]))
 
 
@@ -599,7 +602,7 @@ class Archive:
                 if not pieces:
                     return dd.from_pandas(meta, npartitions=1)
                 return dd.from_map(
-                    _ReadPiece(self._fs, plan, exprs), pieces, meta=meta, enforce_metadata=False,
+                    _ReadPiece(self._fs, plan, exprs, selected), pieces, meta=meta, enforce_metadata=False,
                     label="imgkit-archive",
                 )[selected]
         frames = [_read_piece(self._fs, plan, p, selected, exprs.get(p["path"])) for p in pieces]
@@ -619,6 +622,78 @@ class Archive:
             "unknown_keys": {k: v for r in cat for k, v in (r.get("unknown_keys") or {}).items()},
         }
         return df
+
+    def trend(
+        self,
+        *,
+        by: str | None = "platform",
+        engine: Literal["pandas", "dask"] = "dask",
+        top: int | None = None,
+    ) -> pd.DataFrame:
+        """Images per snapshot and group: the frame :func:`imgkit.trend` gives for these snapshots.
+
+        Parameters
+        ----------
+        by : str or None, default "platform"
+            The column to count by (``"os_type"``, ``"owner"``, ``"status"``...); ``None`` counts all images.
+        engine : {"dask", "pandas"}
+            ``"dask"`` counts on the active ``dask.distributed`` client (or Dask's local scheduler), one task
+            per snapshot, reading only `by`; ``"pandas"`` reads `by` of every snapshot into this process.
+        top : int, optional
+            Keep the `top` groups with the most images and fold the rest into ``"Other"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by snapshot time (``as_of``, UTC), one ``int64`` column per group, ordered as
+            :func:`imgkit.trend` orders them. In an archive of several clouds or regions, snapshots taken at the
+            same time are counted together.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> archive = imgkit.Archive(tempfile.mkdtemp())
+        >>> df = imgkit.load_demo()
+        >>> archive.add(df, snapshot_at="2026-06-01")
+        >>> archive.add(df[df["platform"] != "Windows"], snapshot_at="2026-07-01")
+        >>> archive.trend(engine="pandas")[["Ubuntu", "Windows"]]  # doctest: +NORMALIZE_WHITESPACE
+        platform                   Ubuntu  Windows
+        as_of
+        2026-06-01 00:00:00+00:00    1701      920
+        2026-07-01 00:00:00+00:00    1701        0
+        """
+        check_argument("engine", ("pandas", "dask"), engine)
+        cat, _ = self._select(None, None)
+        plan, _ = self._plan(cat, None)
+        if by is not None and by not in plan.columns:
+            raise ConfigError(f"`by` must be None or a column of the listings, got {by!r}")
+        times = pd.DatetimeIndex(sorted({pd.Timestamp(r["snapshot_at"]) for r in cat}), tz="UTC").as_unit("ns")
+        columns = [] if by is None else [by]
+        options = {"by": by, "times": times, "top": top}
+        if engine == "dask":
+            from ._dask import aggregate
+
+            return aggregate(_trend_core, self.load(columns=columns, engine="dask"), ["snapshot_at", by], **options)
+        return _trend_core(self.load(columns=columns), None, **options)
+
+
+def _trend_core(
+    df: pd.DataFrame, w: np.ndarray | None, *, by: str | None, times: pd.DatetimeIndex, top: int | None
+) -> pd.DataFrame:
+    """imgkit.trend's table from the (snapshot_at, by) rows of the archive, optionally weighted."""
+    from ._common import ALL_IMAGES, _codes
+    from .analysis import _as_documented, _crosstab
+    from .history import _trend_table
+
+    t = times.get_indexer(pd.DatetimeIndex(df["snapshot_at"]))
+    if by is None:
+        codes, labels, categorical = np.zeros(len(df), dtype=np.intp), [ALL_IMAGES], False
+    else:
+        s = _as_documented(df[by])
+        codes, labels, _ = _codes(s, w)
+        categorical = isinstance(s.dtype, pd.CategoricalDtype)
+    counts = _crosstab(t, len(times), codes, len(labels), w)
+    return _trend_table(counts, times, labels, by=by, categorical=categorical, top=top)
 
 
 def _describe_levels(levels: tuple[str, ...]) -> str:

@@ -304,6 +304,7 @@ def test_dask_load_same_frame_known_categories_needed_partitions(year, client):
     pd.testing.assert_frame_equal(computed.reset_index(drop=True), year.load(), check_exact=True)
     two = year.load(engine="dask", filters=[("snapshot_at", ">=", "2026-03-01")], columns=["id"])
     assert two.npartitions == 2 and list(two.columns) == ["id", "snapshot_at"]
+    assert list(two.compute().columns) == ["id", "snapshot_at"]
     assert len(two) == 24
 
 
@@ -456,3 +457,29 @@ def test_cli_archive_add_list_and_report(tmp_path, capsys):
     assert "2026-11-29" in page and "<script" not in page
     assert main(["report", seed, "--archive", str(root), "-o", str(html)]) == 1
     assert "give INPUT or --archive ROOT" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------ trend
+@pytest.mark.parametrize("options", [{}, {"by": "owner"}, {"by": None}, {"by": "os_type", "top": 1},
+                                     {"by": "platform", "top": 2}])
+def test_trend_equals_imgkit_trend_of_the_snapshots(year_and_more, client, options):
+    archive = year_and_more
+    snaps = {t: archive.load(snapshot_at=t).drop(columns="snapshot_at") for t in archive.snapshots()["snapshot_at"]}
+    expected = imgkit.trend(snaps, **options)
+    on_dask = archive.trend(**options)
+    pd.testing.assert_frame_equal(on_dask, expected, check_exact=True)
+    pd.testing.assert_frame_equal(archive.trend(engine="pandas", **options), expected, check_exact=True)
+    assert on_dask.attrs["engine"] == "dask"
+
+
+def test_trend_values_and_errors(year, client):
+    tr = year.trend()
+    assert tr.index.strftime("%m-%d").tolist() == ["01-01", "02-01", "03-01", "04-01"]
+    assert tr.to_dict("list") == {"Windows": [3, 4, 0, 0], "Ubuntu": [3, 4, 0, 0], "CentOS": [3, 4, 0, 0],
+                                  "Debian": [3, 3, 0, 0], "Red Hat": [0, 0, 15, 0], "OracleLinux": [0, 0, 0, 9]}
+    with pytest.raises(imgkit.ConfigError, match="`by` must be None or a column of the listings, got 'nope'"):
+        year.trend(by="nope")
+    with pytest.raises(imgkit.ConfigError, match="column 'tags' holds lists"):
+        year.trend(by="tags")
+    with pytest.raises(imgkit.ConfigError, match="column 'tags' holds lists"):
+        year.trend(by="tags", engine="pandas")
