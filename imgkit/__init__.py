@@ -42,6 +42,8 @@ from .plotting import (
 from .report import build_report
 from .schema import FIELDS, api_to_column, column_to_api, describe_columns
 from .servers import read_servers
+from .cleanup import cleanup_candidates, image_usage, storage_cost
+from .tenants import label_tenants
 from .validate import validate
 
 __version__ = "0.1.0"
@@ -81,6 +83,10 @@ __all__ = [
     "read_images",
     "read_parquet",
     "read_servers",
+    "image_usage",
+    "cleanup_candidates",
+    "storage_cost",
+    "label_tenants",
     "to_parquet",
     "validate",
     "write_listing",
