@@ -20,6 +20,7 @@ from .analysis import (
     tenant_summary,
 )
 from .demo import generate_listing, load_demo, write_listing
+from .demo_servers import load_demo_servers
 from .errors import (
     ApiError,
     AuthError,
@@ -80,6 +81,7 @@ __all__ = [
     "fetch_images",
     "generate_listing",
     "load_demo",
+    "load_demo_servers",
     "read_images",
     "read_parquet",
     "read_servers",

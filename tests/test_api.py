@@ -15,6 +15,7 @@ PUBLIC = {
     "FIELDS",
     # servers, usage, cleanup
     "read_servers", "image_usage", "cleanup_candidates", "storage_cost", "label_tenants",
+    "load_demo_servers",
     # fetch
     "fetch_images",
     # demo data
@@ -33,7 +34,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "servers", "cleanup", "tenants"]
+           "widgets", "cli", "servers", "cleanup", "tenants", "demo_servers"]
 
 
 def test_public_names_are_pinned():
