@@ -30,7 +30,7 @@ def _read_csv(path: Path) -> dict[str, str]:
     if not path.is_file():
         raise SourceError("no such file", source=desc)
     try:
-        table = pd.read_csv(path, dtype="string", keep_default_na=False, skipinitialspace=True, comment=None)
+        table = pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise SourceError(f"cannot read the tenant names CSV: {exc}", source=desc) from None
     return _from_frame(table, desc)
