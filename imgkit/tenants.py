@@ -194,3 +194,31 @@ def display_labels(df: pd.DataFrame, labels: Iterable[Any], *, width: int = LABE
         else:
             out.append(_shorten(name, width))
     return out
+
+
+def _named(table: pd.DataFrame, df: pd.DataFrame, by: str | None, *, how: str = "column") -> pd.DataFrame:
+    """Show tenant names in a table grouped by ``owner``, when `df` has ``owner_name`` (the ids stay).
+
+    ``how="column"``: an ``owner_name`` column first; ``"index"`` / ``"columns"``: that axis
+    becomes a MultiIndex (``owner``, ``owner_name``). Rows that are not a tenant (totals) get NA.
+    """
+    if by != "owner" or "owner_name" not in df.columns:
+        return table
+    axis = table.columns if how == "columns" else table.index
+    names = pd.array(_names_for(df, axis), dtype="string")
+    if how == "column":
+        table.insert(0, "owner_name", names)
+        return table
+    multi = pd.MultiIndex.from_arrays([axis, names], names=["owner", "owner_name"])
+    if how == "columns":
+        table.columns = multi
+    else:
+        table.index = multi
+    return table
+
+
+def _ids(axis: pd.Index) -> pd.Index:
+    """The tenant ids of an axis made by :func:`_named` (the axis itself otherwise)."""
+    if isinstance(axis, pd.MultiIndex) and "owner_name" in axis.names:
+        return axis.get_level_values("owner")
+    return axis

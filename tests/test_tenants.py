@@ -97,3 +97,68 @@ def test_any_csv_round_trips(tmp_path_factory, names):
     df = pd.DataFrame({"owner": list(names)})
     out = imgkit.label_tenants(df, p)
     assert out["owner_name"].astype(str).tolist() == [names[k].strip() for k in names]
+
+
+# ---------------------------------------------------------------- names in tables, plots, the explorer
+
+
+def _named_demo():
+    import imgkit as ik
+
+    df = ik.load_demo()
+    top = df["owner"].value_counts().index[:3].tolist()
+    return ik.label_tenants(df, {top[0]: "Finance", top[1]: "Research and development, EMEA region", top[2]: "Ops"},
+                            ), top
+
+
+def test_tables_keep_the_id_and_show_the_name():
+    df, top = _named_demo()
+    ts = imgkit.tenant_summary(df, as_of="2026-07-01")
+    assert ts.index.name == "owner" and ts.columns[0] == "owner_name"
+    assert ts.loc[top, "owner_name"].tolist() == ["Finance", "Research and development, EMEA region", "Ops"]
+    assert ts["owner_name"].isna().sum() == len(ts) - 3
+    prof = imgkit.age_profile(df, by="owner", as_of="2026-07-01")
+    assert prof.loc[top[0], "owner_name"] == "Finance"
+    dist = imgkit.os_distribution(df, by="owner")
+    assert dist.index.names == ["owner", "owner_name"]
+    assert dist.index[0] == (top[0], "Finance")
+    assert int(dist.loc[top[0]].sum(axis=1).iloc[0]) == int((df["owner"] == top[0]).sum())
+    feat = imgkit.feature_support(df)
+    assert feat.index[-1][0] == "All tenants" and pd.isna(feat.index[-1][1])
+    tl = imgkit.creation_timeline(df, by="owner", freq="YS")
+    assert tl.columns.names == ["owner", "owner_name"]
+    # without names, nothing changes
+    plain = imgkit.os_distribution(imgkit.load_demo(), by="owner")
+    assert plain.index.name == "owner" and list(plain.index) == [i for i, _ in dist.index]
+
+
+def test_plots_use_names_shortened_only_when_too_long():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df, top = _named_demo()
+    expected = ["Finance", "Research and development, E…", "Ops"]
+    ax = imgkit.plot_os_distribution(df, top_groups=3)
+    assert [t.get_text() for t in ax.get_yticklabels()][:3] == expected
+    ax = imgkit.plot_feature_support(df, top=3)
+    assert [t.get_text() for t in ax.get_yticklabels()] == expected + ["Other (57 tenants)", "All tenants"]
+    ax = imgkit.plot_age(df, by="owner", top=3, as_of="2026-07-01")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == expected + ["Other (57 tenants)"]
+    ax = imgkit.plot_creation_timeline(df, by="owner", top=3, freq="YS")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == expected + ["Other (57 tenants)"]
+    plt.close("all")
+
+
+def test_explorer_lists_and_finds_tenants_by_name():
+    from imgkit.widgets import ImageExplorer
+
+    df, top = _named_demo()
+    ex = ImageExplorer(df, as_of="2026-07-01")
+    assert ex.tenants.options[0] == (f"Finance · {top[0]} ({int((df['owner'] == top[0]).sum()):,})", top[0])
+    ex.tenant_search.value = "research"
+    assert [v for _, v in ex.tenants.options] == [top[1]]
+    ex.tenant_search.value = top[2][:10]  # ids still match
+    assert [v for _, v in ex.tenants.options] == [top[2]]
+    assert "<th>owner_name</th>" in ex._table_html()
