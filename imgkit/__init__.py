@@ -32,6 +32,7 @@ from .errors import (
     SourceError,
 )
 from .fetch import fetch_images
+from .history import ListingDiff, diff_listings, history, trend
 from .io import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
@@ -51,6 +52,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FIELDS",
+    "ListingDiff",
     "ApiError",
     "AuthError",
     "ConfigError",
@@ -78,8 +80,10 @@ __all__ = [
     "api_to_column",
     "column_to_api",
     "describe_columns",
+    "diff_listings",
     "fetch_images",
     "generate_listing",
+    "history",
     "load_demo",
     "load_demo_servers",
     "read_images",
@@ -90,6 +94,7 @@ __all__ = [
     "storage_cost",
     "label_tenants",
     "to_parquet",
+    "trend",
     "validate",
     "write_listing",
 ]

@@ -27,6 +27,8 @@ PUBLIC = {
     "plot_os_distribution", "plot_age", "plot_creation_timeline", "plot_feature_support", "platform_colors",
     # report
     "build_report",
+    # what changed: diffs, history, trends
+    "diff_listings", "ListingDiff", "history", "trend",
     # errors
     "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
     "ImgkitWarning",
@@ -34,7 +36,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "servers", "cleanup", "tenants", "demo_servers"]
+           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers"]
 
 
 def test_public_names_are_pinned():
