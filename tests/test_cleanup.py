@@ -228,3 +228,12 @@ def test_demo_has_no_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         imgkit.cleanup_candidates(_images(), servers=_servers(), as_of=AS_OF)
+
+
+def test_accessor_methods():
+    images, servers = _images(), _servers()
+    pd.testing.assert_frame_equal(images.imgkit.cleanup_candidates(servers=servers, as_of=AS_OF),
+                                  imgkit.cleanup_candidates(images, servers=servers, as_of=AS_OF))
+    pd.testing.assert_frame_equal(images.imgkit.image_usage(servers), imgkit.image_usage(images, servers))
+    assert images.imgkit.storage_cost(price_per_gb_month=1)["gb"].iloc[-1] == 255.0
+    assert images.imgkit.label_tenants({"t1": "A"})["owner_name"].iloc[0] == "A"
