@@ -327,12 +327,12 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     probes = _probes(secrets)
     if not probes or not _traced(text, probes):
         return text
-    cut = 0
+    cut = 0  # the start of the first word by which the text shows a trace: all before it is clean
     if len(text) <= 4096:
         for m in re.finditer(r"\S+", text):
-            if not _traced(text[m.start():], probes):
+            if _traced(text[: m.end()], probes):
+                cut = m.start()
                 break
-            cut = m.start()
     return (text[:cut].rstrip() + " ***").lstrip()
 
 

@@ -422,13 +422,7 @@ class RawServer:
             except OSError:
                 return
             with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                self.requests.append(data)
+                self.requests.append(_read_request(conn))
                 action = self.actions.pop(0)
                 if action == "reset":
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -437,6 +431,23 @@ class RawServer:
 
     def close(self):
         self.sock.close()
+
+
+def _read_request(conn) -> bytes:
+    """One HTTP request from `conn`: the head, and the body when it has a Content-Length."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", data)
+    while length and len(data.split(b"\r\n\r\n", 1)[-1]) < int(length.group(1)):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def _http_response(body: bytes, *, length: int | None = None, status: str = "200 OK") -> bytes:
@@ -1231,17 +1242,15 @@ def test_token_never_in_logs_or_errors_on_any_failure_path(httpserver, caplog, n
 # ----------------------------------------------------------------------------- issue 10: host confusion
 
 
-class Knocks:
-    """A listener on 127.0.0.2 (another loopback address) recording every connection; nothing is answered."""
+class LoopbackServer:
+    """A bounded loopback TCP server on `host`: each connection goes to :meth:`handle`, one at a time."""
 
-    def __init__(self, host="127.0.0.2"):
+    def __init__(self, host="127.0.0.1"):
         self.sock = socket.socket()
         self.sock.bind((host, 0))
         self.sock.listen(16)
         self.sock.settimeout(0.05)
         self.port = self.sock.getsockname()[1]
-        self.addr = f"{host}:{self.port}"
-        self.seen: list[bytes] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -1253,16 +1262,31 @@ class Knocks:
             except (socket.timeout, OSError):
                 continue
             with conn:
-                conn.settimeout(0.5)
                 try:
-                    self.seen.append(conn.recv(65536))
+                    self.handle(conn)
                 except OSError:
-                    self.seen.append(b"")
+                    pass
+
+    def handle(self, conn):
+        raise NotImplementedError
 
     def close(self):
         self._stop.set()
         self._thread.join(2)
         self.sock.close()
+
+
+class Knocks(LoopbackServer):
+    """A listener on 127.0.0.2 (another loopback address) recording every connection; nothing is answered."""
+
+    def __init__(self, host="127.0.0.2"):
+        self.seen: list[bytes] = []
+        super().__init__(host)
+
+    def handle(self, conn):
+        self.seen.append(b"")
+        conn.settimeout(0.5)
+        self.seen[-1] = conn.recv(65536)
 
 
 @pytest.fixture
@@ -1338,6 +1362,18 @@ def _fill(template: str, pa: int, pb: int) -> str:
     return template.replace("PA", str(pa)).replace("PB", str(pb))
 
 
+def _followed_or_refused(root, ok, n_images, n_requests, error, match):
+    """Fetch `root`: a followed link gives `n_images` in 2 requests; a refused one `error` after 1, no token shown."""
+    if ok:
+        assert len(fetch_images(root, token=TOKEN, progress=False)) == n_images
+        assert n_requests() == 2
+    else:
+        with pytest.raises(error, match=match) as info:
+            fetch_images(root, token=TOKEN, progress=False)
+        assert _leaks(info.value, TOKEN) == []
+        assert n_requests() == 1
+
+
 @pytest.mark.parametrize("template,ok", _CASES, ids=_family_ids(_CASES))
 def test_next_url_family_never_reaches_another_host(httpserver_ipv4, knocks, template, ok):
     pa = httpserver_ipv4.port
@@ -1350,19 +1386,13 @@ def test_next_url_family_never_reaches_another_host(httpserver_ipv4, knocks, tem
 
     httpserver_ipv4.expect_request(re.compile("/.*")).respond_with_handler(handler)
     root = f"http://127.0.0.1:{pa}"
-    if ok:
-        assert len(fetch_images(root, token=TOKEN, progress=False)) == 2
-        assert len(httpserver_ipv4.log) == 2
-    else:
-        with pytest.raises(PaginationError, match="page 1: refusing to follow `next`") as info:
-            fetch_images(root, token=TOKEN, progress=False)
-        assert _leaks(info.value, TOKEN) == []
-        assert len(httpserver_ipv4.log) == 1
+    _followed_or_refused(root, ok, 2, lambda: len(httpserver_ipv4.log), PaginationError,
+                         "page 1: refusing to follow `next`")
     time.sleep(0.1)
     assert knocks.seen == []
 
 
-class RawRedirect:
+class RawRedirect(LoopbackServer):
     """A loopback HTTP server on 127.0.0.1 sending `location` byte for byte (werkzeug would re-quote it).
 
     A request with ``marker=`` in its target gets one image; any other gets `status` with the Location.
@@ -1372,46 +1402,17 @@ class RawRedirect:
         self.status = status
         self.location = b""
         self.requests: list[bytes] = []
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        super().__init__("127.0.0.1")
 
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (socket.timeout, OSError):
-                continue
-            with conn:
-                conn.settimeout(2)
-                data = b""
-                try:
-                    while b"\r\n\r\n" not in data:
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", data)
-                    while length and len(data.split(b"\r\n\r\n", 1)[-1]) < int(length.group(1)):
-                        data += conn.recv(65536)
-                except OSError:
-                    continue
-                self.requests.append(data)
-                if b"marker=" in data.split(b"\r\n", 1)[0]:
-                    conn.sendall(_http_response(orjson.dumps({"images": IMAGES[:1]})))
-                else:
-                    conn.sendall(f"HTTP/1.1 {self.status} Moved\r\nContent-Length: 0\r\nConnection: close\r\n"
-                                 f"Location: ".encode() + self.location + b"\r\n\r\n")
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
+    def handle(self, conn):
+        conn.settimeout(2)
+        data = _read_request(conn)
+        self.requests.append(data)
+        if b"marker=" in data.split(b"\r\n", 1)[0]:
+            conn.sendall(_http_response(orjson.dumps({"images": IMAGES[:1]})))
+        else:
+            conn.sendall(f"HTTP/1.1 {self.status} Moved\r\nContent-Length: 0\r\nConnection: close\r\n"
+                         f"Location: ".encode() + self.location + b"\r\n\r\n")
 
 
 @pytest.mark.parametrize("status", [302, 307])
@@ -1426,14 +1427,8 @@ def test_redirect_url_family_never_reaches_another_host(knocks, template, ok, st
         if template.startswith("https://127.0.0.1:PA"):  # an upgrade to https on the same host is followed
             with pytest.raises(ApiError, match="TLS failed"):
                 fetch_images(root, token=TOKEN, progress=False)
-        elif ok:
-            assert len(fetch_images(root, token=TOKEN, progress=False)) == 1
-            assert len(server.requests) == 2
         else:
-            with pytest.raises(ApiError, match="refusing a redirect") as info:
-                fetch_images(root, token=TOKEN, progress=False)
-            assert _leaks(info.value, TOKEN) == []
-            assert len(server.requests) == 1
+            _followed_or_refused(root, ok, 1, lambda: len(server.requests), ApiError, "refusing a redirect")
         time.sleep(0.1)
     finally:
         server.close()
@@ -1583,31 +1578,22 @@ class DripServer:
         self.sock.close()
 
 
-def test_headers_sent_one_byte_at_a_time_hit_the_request_deadline(no_sleep):
-    server = DripServer(b"HTTP/1.1 200 OK\r\nX-Slow: ", drip=b"a")
-    transport = _http.Transport(policy=_http.RetryPolicy(retries=3, timeout=(1.0, 1.0), deadline=0.5))
+@pytest.mark.parametrize("head,drip,retries", [
+    (b"HTTP/1.1 200 OK\r\nX-Slow: ", b"a", 3),  # headers one byte at a time: every read succeeds
+    (b"", b"", 0),  # the status line never comes (read timeout 3 s)
+], ids=["header-drip", "no-status-line"])
+def test_slow_headers_or_status_line_hit_the_request_deadline(no_sleep, head, drip, retries):
+    server = DripServer(head, drip=drip)
+    transport = _http.Transport(policy=_http.RetryPolicy(retries=retries, timeout=(1.0, 3.0), deadline=0.5))
     started = time.monotonic()
     try:
-        with pytest.raises(ApiError, match=r"took longer than 0.5 s in all"):
+        with pytest.raises(ApiError, match=r"took longer than 0.5 s in all .*not retried"):
             transport.send("GET", f"{server.url}/v2/images")
     finally:
         server.close()
         transport.close()
     assert time.monotonic() - started < 2.0
     assert server.connections == 1 and no_sleep == []  # a too-slow answer is not retried
-
-
-def test_status_line_never_sent_hits_the_request_deadline(no_sleep):
-    server = DripServer(b"", drip=b"", every=0.05)
-    transport = _http.Transport(policy=_http.RetryPolicy(retries=0, timeout=(1.0, 3.0), deadline=0.5))
-    started = time.monotonic()
-    try:
-        with pytest.raises(ApiError, match=r"took longer than 0.5 s in all"):
-            transport.send("GET", f"{server.url}/v2/images")
-    finally:
-        server.close()
-        transport.close()
-    assert time.monotonic() - started < 2.0
 
 
 def test_fetch_deadline_bounds_the_whole_fetch(httpserver):
@@ -1719,3 +1705,62 @@ def test_max_pages_default_is_documented():
 
     assert inspect.signature(fetch_images).parameters["max_pages"].default == 2000
     assert "max_pages : int, default 2000" in fetch_images.__doc__
+
+
+def test_cli_fetch_max_pages_and_deadline(httpserver, tmp_path, capsys):
+    from imgkit.cli import main
+
+    _serve(httpserver, Listing(IMAGES))
+    rc = main(["fetch", httpserver.url_for("/"), "-o", str(tmp_path / "s"), "--limit", "20", "--max-pages", "2",
+               "--no-progress"])
+    assert rc == 1
+    assert "imgkit: error: page 3: the listing has more than 2 pages (40 images so far)" in capsys.readouterr().err
+    assert main(["fetch", httpserver.url_for("/"), "-o", str(tmp_path / "s"), "--deadline", "-1"]) == 1
+    assert "`deadline` must be a positive number of seconds or None, got -1.0" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- issue 10: properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from urllib3.util import parse_url  # noqa: E402
+
+_URL_PIECES = st.sampled_from(["http://", "https://", "HTTP://", "127.0.0.1", "127.0.0.2", "[::1]", "[", "]", ":",
+                               "80", "8080", "@", "\\", "%5C", "%", "/", "//", "?", "#", "\t", "\n", "\r", " ", "\x00",
+                               "１", "。", "a", "A", "xn--", ".", "-", "user", "ı", "K"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_URL_PIECES, min_size=1, max_size=12).map("".join))
+def test_origin_accepts_only_what_urllib3_and_urlsplit_both_read_the_same(url):
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        scheme, host, port = _http.origin(url)
+    except ValueError:
+        return
+
+    def norm(h):
+        h = (h or "").strip("[]").lower()
+        return f"[{ipaddress.IPv6Address(h).compressed}]" if ":" in h else h
+
+    default = {"http": 80, "https": 443}[scheme]
+    sent, split = parse_url(url), urlsplit(url)
+    assert (sent.scheme.lower(), norm(sent.host), sent.port or default) == (scheme, host, port)
+    assert (split.scheme.lower(), norm(split.hostname), split.port or default) == (scheme, host, port)
+    assert "@" not in url.split("?")[0].split("#")[0] and "\\" not in url and url.isascii()
+
+
+@settings(max_examples=500, deadline=None)
+@given(secret=st.text(min_size=8, max_size=40).filter(lambda s: len(_http._skeletons(s)[1]) >= 6),
+       before=st.text(max_size=40), after=st.text(max_size=40),
+       how=st.sampled_from(["plain", "upper", "html", "json", "spaced", "cut"]))
+def test_scrub_leaves_no_recognisable_trace_of_a_secret(secret, before, after, how):
+    import html as html_mod
+
+    shown = {"plain": secret, "upper": secret.upper(), "html": html_mod.escape(secret),
+             "json": orjson.dumps(secret).decode()[1:-1], "spaced": " ".join(secret), "cut": secret[:-2] + "..."}[how]
+    out = _http.scrub(f"{before} {shown} {after}", [secret])
+    assert secret not in out
+    assert _http._skeletons(secret)[1][:6] not in _http._skeletons(_http._decoded(out))[1]
