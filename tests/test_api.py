@@ -13,6 +13,8 @@ PUBLIC = {
     # load / schema / validation
     "read_images", "read_parquet", "to_parquet", "validate", "describe_columns", "api_to_column", "column_to_api",
     "FIELDS",
+    # servers, usage, cleanup
+    "read_servers",
     # fetch
     "fetch_images",
     # demo data
@@ -24,14 +26,16 @@ PUBLIC = {
     "plot_os_distribution", "plot_age", "plot_creation_timeline", "plot_feature_support", "platform_colors",
     # report
     "build_report",
+    # what changed: diffs, history, trends
+    "diff_listings", "ListingDiff", "history", "trend",
     # errors
     "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
     "ImgkitWarning",
     "__version__",
 }
 
-MODULES = ["schema", "errors", "load", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli"]
+MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
+           "widgets", "cli", "servers", "history"]
 
 
 def test_public_names_are_pinned():
