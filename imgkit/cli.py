@@ -424,6 +424,10 @@ def _add_fetch(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=None, metavar="N", help="page size")
     p.add_argument("--max-images", type=int, default=None, metavar="N", help="stop after N images")
     p.add_argument("--cloud", default=None, metavar="NAME", help="clouds.yaml entry (default: $OS_CLOUD)")
+    p.add_argument("--max-pages", type=int, default=2000, metavar="N",
+                   help="refuse to follow more than N pages (default: 2000)")
+    p.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
+                   help="fail when the whole fetch takes longer (default: no limit)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -451,6 +455,7 @@ def _run_fetch(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", ImgkitWarning)
         df = fetch_images(args.endpoint, api=args.api, filters=_parse_filters(args.filter), limit=args.limit,
                           max_images=args.max_images, cloud=args.cloud, save_to=args.output,
+                          max_pages=args.max_pages, deadline=args.deadline,
                           progress=False if args.no_progress else None)
     for w in caught:
         print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
