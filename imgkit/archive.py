@@ -67,7 +67,7 @@ _KIND_TYPES = {
     "object": pa.string(),
 }
 _KNOWN = {f.column: _KIND_TYPES[f.kind] for f in FIELDS}
-_JSON_KNOWN = {f.column for f in FIELDS if f.kind in ("json", "object")}
+_JSON_KNOWN = {f.column for f in FIELDS if f.kind == "json"}  # kind "object" (locations) is JSON text already
 _TO_PANDAS = {
     pa.string(): _STRING,
     pa.large_string(): _STRING,

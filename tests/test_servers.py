@@ -184,7 +184,7 @@ def test_untypable_values_and_duplicates_are_findings_never_lost_rows():
                _server(3, status="BRAND_NEW")]
     with pytest.raises(imgkit.SchemaError) as exc:
         imgkit.read_servers(servers, errors="raise")
-    assert set(exc.value.findings["rule"]) == {"untypable", "duplicate_id"}
+    assert set(exc.value.findings["rule"]) == {"untypable", "type", "duplicate_id"}  # flavor.id 42: a number
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         df = imgkit.read_servers(servers, errors="ignore")
@@ -194,7 +194,7 @@ def test_untypable_values_and_duplicates_are_findings_never_lost_rows():
     assert df["status"].tolist() == ["ACTIVE", "ACTIVE", "BRAND_NEW"]  # open set: kept
     f = imgkit.validate(df)
     assert f[["image_id", "column", "value", "rule"]].values.tolist() == [
-        ["s1", "created", "yesterday", "untypable"], ["s1", "id", "s1", "duplicate_id"]]
+        ["s2", "flavor", "42", "type"], ["s1", "created", "yesterday", "untypable"], ["s1", "id", "s1", "duplicate_id"]]
 
 
 _value = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.just(""),
