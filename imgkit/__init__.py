@@ -19,7 +19,7 @@ from .analysis import (
     stale_images,
     tenant_summary,
 )
-from .demo import generate_listing, load_demo, write_listing
+from .demo import evolve_listing, generate_listing, load_demo, write_listing
 from .errors import (
     ApiError,
     AuthError,
@@ -78,6 +78,7 @@ __all__ = [
     "column_to_api",
     "describe_columns",
     "diff_listings",
+    "evolve_listing",
     "fetch_images",
     "generate_listing",
     "history",

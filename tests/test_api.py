@@ -18,7 +18,7 @@ PUBLIC = {
     # fetch
     "fetch_images",
     # demo data
-    "load_demo", "generate_listing", "write_listing",
+    "load_demo", "generate_listing", "write_listing", "evolve_listing",
     # analysis
     "os_distribution", "age_profile", "stale_images", "creation_timeline", "feature_support", "tenant_summary",
     "filter_images", "resolve_as_of", "feature_labels",

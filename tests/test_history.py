@@ -323,3 +323,57 @@ def test_trend_top_folds_into_other():
         imgkit.trend({"2026-06-30": demo}, top=0)
     with pytest.raises(ConfigError, match="`by` must be None or a column of the listings, got 'colour'"):
         imgkit.trend({"2026-06-30": demo}, by="colour")
+
+
+# --- evolve_listing: a synthetic snapshot series ---------------------------------------
+def test_evolve_listing_is_deterministic_typed_and_marked_synthetic():
+    demo = imgkit.load_demo()
+    later = imgkit.evolve_listing(demo, days=30, seed=1)
+    assert later.equals(imgkit.evolve_listing(demo, days=30, seed=1))
+    assert not later.equals(imgkit.evolve_listing(demo, days=30, seed=2))
+    assert later.dtypes.to_dict() == demo.dtypes.to_dict()
+    meta = later.attrs["imgkit"]
+    assert meta["fetched_at"] == "2026-07-30T00:00:00+00:00" and meta["synthetic"] is True
+    assert meta["source"] == f"synthetic: imgkit.evolve_listing({demo.attrs['imgkit']['source']}, days=30, seed=1)"
+    assert imgkit.validate(later).empty
+    d = imgkit.diff_listings(demo, later)
+    assert (len(d.added), len(d.removed), d.changed_images) == (315, 184, 358)
+    assert later["id"].is_unique and len(later) == 5000 + 315 - 184
+    added = d.added
+    assert (added["created_at"] > T("2026-06-30")).all() and (added["created_at"] <= T("2026-07-30")).all()
+    assert "CentOS" not in set(added["platform"].astype(str))  # tenants migrate off CentOS
+    assert set(added["os_version"].str.replace(" with ARM", "").str.removesuffix(" 64bit")) <= {
+        "Ubuntu 24.04 server", "Windows Server 2022 Datacenter", "Huawei Cloud EulerOS 2.0", "openEuler 22.03",
+        "Debian GNU/Linux 12.0.0", "SUSE Linux Enterprise Server 15 SP4", "Redhat Linux Enterprise 8.4",
+        "Oracle Linux Server release 8.6", "Fedora 36", "EulerOS 2.8", "OpenSUSE 15.0", "CoreOS 2079.6.0", "Other"}
+    # only private/shared images change visibility, the changed columns are the documented ones
+    assert set(d.changed["column"]) == {"updated_at", "status", "active_at", "image_size", "tags", "visibility",
+                                        "imagetype"}
+    # a second step starts at the first one's fetched_at
+    assert imgkit.evolve_listing(later, days=7).attrs["imgkit"]["fetched_at"] == "2026-08-06T00:00:00+00:00"
+
+
+def test_evolve_listing_bad_arguments():
+    demo = imgkit.load_demo()
+    with pytest.raises(ConfigError, match="`days` must be a number of days in \\(0, 3650\\], got 0"):
+        imgkit.evolve_listing(demo, days=0)
+    with pytest.raises(ConfigError, match="`seed` must be a non-negative integer, got -1"):
+        imgkit.evolve_listing(demo, seed=-1)
+    with pytest.raises(ConfigError, match="no time"):
+        imgkit.evolve_listing(demo.iloc[:0])
+
+
+def test_demo_snapshots_series_shows_the_migration():
+    from imgkit.demo import demo_snapshots
+
+    snaps = demo_snapshots(7)
+    assert [len(s) for s in snaps] == [5000, 5131, 5274, 5422, 5577, 5725, 5903]
+    t = imgkit.trend(snaps)
+    assert t["CentOS"].tolist() == [668, 620, 570, 531, 494, 443, 408]
+    assert t["Huawei Cloud EulerOS"].is_monotonic_increasing
+    assert t.sum(axis=1).tolist() == [len(s) for s in snaps]
+    h = imgkit.history(snaps)
+    assert int(h["is_current"].sum()) == 5903 and len(h) == 7655
+    assert imgkit.trend(h).equals(t)
+    with pytest.raises(ConfigError, match="`n_snapshots` must be a positive integer, got 0"):
+        demo_snapshots(0)
