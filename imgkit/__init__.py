@@ -31,7 +31,7 @@ from .errors import (
     SourceError,
 )
 from .fetch import fetch_images
-from .history import ListingDiff, diff_listings, history, trend
+from .history import ListingDiff, diff_listings, history, plot_diff_summary, plot_trend, trend
 from .io import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
@@ -69,8 +69,10 @@ __all__ = [
     "platform_colors",
     "plot_age",
     "plot_creation_timeline",
+    "plot_diff_summary",
     "plot_feature_support",
     "plot_os_distribution",
+    "plot_trend",
     "resolve_as_of",
     "stale_images",
     "tenant_summary",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, plotting
+from . import analysis, demo, history, plotting
 
 __all__ = ["ImgkitAccessor"]
 
@@ -34,8 +34,10 @@ class ImgkitAccessor:
     Methods: ``resolve_as_of``, ``os_distribution``, ``age_profile``,
     ``stale_images``, ``creation_timeline``, ``feature_support``,
     ``tenant_summary``, ``filter_images``, ``plot_os_distribution``, ``plot_age``,
-    ``plot_creation_timeline``, ``plot_feature_support`` -- each the function of the
-    same name applied to the frame, with the same keyword-only options.
+    ``plot_creation_timeline``, ``plot_feature_support``, ``diff_listings`` (the frame
+    is the old listing: ``df.imgkit.diff_listings(new)``), ``trend`` and ``plot_trend``
+    (on a :func:`imgkit.history` frame), ``evolve_listing`` -- each the function of the
+    same name applied to the frame, with the same options.
 
     Raises
     ------
@@ -101,6 +103,10 @@ _METHODS: tuple[Callable[..., Any], ...] = (
     plotting.plot_age,
     plotting.plot_creation_timeline,
     plotting.plot_feature_support,
+    history.diff_listings,
+    history.trend,
+    history.plot_trend,
+    demo.evolve_listing,
 )
 
 for _func in _METHODS:

@@ -27,7 +27,7 @@ PUBLIC = {
     # report
     "build_report",
     # what changed: diffs, history, trends
-    "diff_listings", "ListingDiff", "history", "trend",
+    "diff_listings", "ListingDiff", "history", "trend", "plot_trend", "plot_diff_summary",
     # errors
     "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
     "ImgkitWarning",

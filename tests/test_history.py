@@ -377,3 +377,64 @@ def test_demo_snapshots_series_shows_the_migration():
     assert imgkit.trend(h).equals(t)
     with pytest.raises(ConfigError, match="`n_snapshots` must be a positive integer, got 0"):
         demo_snapshots(0)
+
+
+# --- plots and accessor methods --------------------------------------------------------
+def _frames():
+    return {t: typed(s) for t, s in zip(TIMES, (S1, S2, S3, S4))}
+
+
+def test_plot_trend_stacks_the_counts():
+    import matplotlib.pyplot as plt
+
+    frames = _frames()
+    ax = imgkit.plot_trend(frames)
+    assert ax.get_title() == "Images per platform over time" and ax.get_ylabel() == "images"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CentOS", "Ubuntu"]
+    assert ax.get_legend().get_title().get_text() == "platform"
+    assert len(ax.collections) == 2
+    top = ax.collections[1].get_paths()[0].vertices[:, 1].max()
+    assert top == 3  # the stack's height: all images
+    colors = imgkit.platform_colors(["CentOS", "Ubuntu"])
+    assert [plt.matplotlib.colors.to_hex(c.get_facecolor()[0]) for c in ax.collections] == list(colors.values())
+    ax = imgkit.plot_trend(imgkit.trend(frames, by="owner"), kind="line")
+    assert [line.get_ydata().tolist() for line in ax.lines] == [[2, 2, 1, 2], [1, 1, 1, 1]]
+    assert ax.get_title() == "Images per owner over time"
+    ax = imgkit.plot_trend({"2026-01-01": typed(S1)})  # one snapshot: points
+    assert [line.get_ydata().tolist() for line in ax.lines] == [[3]]
+    ax = imgkit.plot_trend({"2026-01-01": typed(S1).iloc[:0]})
+    assert ax.texts[0].get_text() == "no images"
+    with pytest.raises(ConfigError, match="`kind` must be one of 'area', 'line', got 'pie'"):
+        imgkit.plot_trend(frames, kind="pie")
+
+
+def test_plot_diff_summary_bars(pair):
+    d = imgkit.diff_listings(*pair)
+    ax = imgkit.plot_diff_summary(d)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["t1", "t2", "t3"]
+    # the busiest tenant on top: bars from the bottom up are t3, t2, t1
+    assert [p.get_width() for p in ax.patches] == [0, 0, 1, 0, -1, 0]
+    assert ax.get_title() == "Images added and removed per tenant, 2025-07-01 to 2025-07-08"
+    from imgkit.demo import demo_snapshots
+
+    snaps = demo_snapshots(2)
+    d = imgkit.diff_listings(*snaps)
+    ax = imgkit.plot_diff_summary(d, top=5)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 6 and labels[-1].startswith("Other (") and labels[-1].endswith(" tenants)")
+    added = sum(p.get_width() for p in ax.patches if p.get_width() > 0)
+    removed = -sum(p.get_width() for p in ax.patches if p.get_width() < 0)
+    assert (added, removed) == (len(d.added), len(d.removed))
+    empty = imgkit.diff_listings(snaps[0], snaps[0])
+    assert imgkit.plot_diff_summary(empty).texts[0].get_text() == "no images added or removed"
+    with pytest.raises(ConfigError, match="`diff` must be a ListingDiff"):
+        imgkit.plot_diff_summary(snaps[0])
+
+
+def test_accessor_methods(pair):
+    old, new = pair
+    d = old.imgkit.diff_listings(new, ignore=["updated_at"])
+    assert changed_rows(d) == changed_rows(imgkit.diff_listings(old, new, ignore=["updated_at"]))
+    h = imgkit.history(_frames())
+    pd.testing.assert_frame_equal(h.imgkit.trend(by="owner"), imgkit.trend(h, by="owner"))
+    assert old.imgkit.evolve_listing(days=3, seed=2).equals(imgkit.evolve_listing(old, days=3, seed=2))
