@@ -929,5 +929,5 @@ def plot_diff_summary(diff: ListingDiff, *, top: int = 15, ax: Axes | None = Non
     ax.set_yticks(y, labels)
     ax.set_title(title)
     ax.set_xlabel("images removed (left) / added (right)")
-    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
     return ax
