@@ -39,7 +39,7 @@ from ..schema import FIELDS, Field, field_for_api
 from ..validate import findings_frame
 from ._frame import _build_frame, _drop_duplicates, _ids_unique
 from ._sources import Segment, _Collected, _segments
-from ._typing import _bad_positions, _Ctx, _missing_action, _type_arrow, _type_unknown_arrow
+from ._typing import _bad_positions, _Ctx, _type_arrow, _type_unknown_arrow
 
 #: Threads typing the columns of the fast parser's Arrow table (Arrow's kernels release the GIL).
 _TYPING_WORKERS = min(4, os.cpu_count() or 1)
@@ -191,23 +191,37 @@ class _ArrowColumns:
         self.texts = texts  # the input bytes: a key that never occurs in them is absent from every row
         self.n = table.num_rows
         self.keys = table.schema.names
+        self._underscored: bool | None = None
 
     def _col(self, key: str) -> Any:
         col = self.table.column(key)
         return col.chunk(0) if col.num_chunks == 1 else col
+
+    def sends(self, key: str) -> bool:
+        """Whether some image carries `key` (every schema field is a column of the table, null where absent)."""
+        col = self.table.column(key)
+        if col.null_count < len(col):
+            return True
+        if key.startswith("__"):  # one scan answers for every absent Huawei key of a Glance listing
+            if self._underscored is None:
+                self._underscored = any(b'"__' in text for text in self.texts)
+            if not self._underscored:
+                return False
+        needle = orjson.dumps(key)
+        return any(needle in text for text in self.texts)
 
     def ids(self) -> Any:
         return _ArrowItems(self._col("id")) if "id" in self.keys else [None] * self.n
 
     def typed(self, f: Field, ctx: _Ctx) -> Any:
         arr = self._col(f.api)
-        if f.mandatory and arr.null_count:
+        if ctx.requires(f) and arr.null_count:
             rows = _bad_positions(arr.is_null())
             needle = orjson.dumps(f.api)
             if any(needle in text for text in self.texts):  # some rows send it (maybe as null): look closer
                 rows = rows[~present_rows(self.raws, rows, f.api)]
             for i in rows:
-                ctx.add(int(i), f.column, f.api, None, "mandatory", _missing_action(f))
+                ctx.missing(int(i), f)
         return _type_arrow(f, arr, ctx)
 
     def unknown(self, key: str) -> Any:
@@ -224,7 +238,7 @@ class _ArrowItems:
         return self.arr[i].as_py()
 
 
-def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | str:
+def _fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | str:
     """The frame, its findings and what the source said about itself; or why the exact engine must read it."""
     got = _segments(source)
     if got is None:
@@ -241,7 +255,7 @@ def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | s
         # The raw ids are the typed ids here (a non-text id sends the load to the exact parser),
         # so their uniqueness is checked while the columns are typed.
         unique = pool.submit(_ids_unique, table.column("id")) if "id" in cols.keys else None
-        df, api_of = _build_frame(cols, ctx, workers=_TYPING_WORKERS)
+        df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect)
         df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
-    df.attrs["imgkit"] = {"unknown_keys": api_of}
+    df.attrs["imgkit"] = meta
     return df, findings_frame(ctx.rows), collected
