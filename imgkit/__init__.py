@@ -20,6 +20,7 @@ from .analysis import (
     tenant_summary,
 )
 from .demo import evolve_listing, generate_listing, load_demo, write_listing
+from .demo_servers import load_demo_servers
 from .errors import (
     ApiError,
     AuthError,
@@ -43,6 +44,8 @@ from .plotting import (
 from .report import build_report
 from .schema import FIELDS, api_to_column, column_to_api, describe_columns
 from .servers import read_servers
+from .cleanup import cleanup_candidates, image_usage, storage_cost
+from .tenants import label_tenants
 from .validate import validate
 
 __version__ = "0.1.0"
@@ -85,9 +88,14 @@ __all__ = [
     "generate_listing",
     "history",
     "load_demo",
+    "load_demo_servers",
     "read_images",
     "read_parquet",
     "read_servers",
+    "image_usage",
+    "cleanup_candidates",
+    "storage_cost",
+    "label_tenants",
     "to_parquet",
     "trend",
     "validate",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, demo, history, plotting
+from . import analysis, cleanup, demo, history, plotting, tenants
 
 __all__ = ["ImgkitAccessor"]
 
@@ -34,10 +34,11 @@ class ImgkitAccessor:
     Methods: ``resolve_as_of``, ``os_distribution``, ``age_profile``,
     ``stale_images``, ``creation_timeline``, ``feature_support``,
     ``tenant_summary``, ``filter_images``, ``plot_os_distribution``, ``plot_age``,
-    ``plot_creation_timeline``, ``plot_feature_support``, ``diff_listings`` (the frame
-    is the old listing: ``df.imgkit.diff_listings(new)``), ``trend`` and ``plot_trend``
-    (on a :func:`imgkit.history` frame), ``evolve_listing`` -- each the function of the
-    same name applied to the frame, with the same options.
+    ``plot_creation_timeline``, ``plot_feature_support``, ``image_usage``,
+    ``cleanup_candidates``, ``storage_cost``, ``label_tenants``, ``diff_listings`` (the
+    frame is the old listing: ``df.imgkit.diff_listings(new)``), ``trend`` and
+    ``plot_trend`` (on a :func:`imgkit.history` frame), ``evolve_listing`` -- each the
+    function of the same name applied to the frame, with the same options.
 
     Raises
     ------
@@ -103,6 +104,10 @@ _METHODS: tuple[Callable[..., Any], ...] = (
     plotting.plot_age,
     plotting.plot_creation_timeline,
     plotting.plot_feature_support,
+    cleanup.image_usage,
+    cleanup.cleanup_candidates,
+    cleanup.storage_cost,
+    tenants.label_tenants,
     history.diff_listings,
     history.trend,
     history.plot_trend,

@@ -165,6 +165,7 @@ def _summary_section(df: pd.DataFrame, tenants: pd.DataFrame, profile: pd.DataFr
 
 
 _TENANT_COLUMNS = {
+    "owner_name": "tenant name",
     "images": "images",
     "public": "public",
     "private": "private",
@@ -228,7 +229,7 @@ def _os_section(df: pd.DataFrame, top: int) -> str:
     )
 
 
-_STALE_COLUMNS = ("id", "name", "owner", "platform", "os_version", "visibility", "imagetype", "created_at")
+_STALE_COLUMNS = ("id", "name", "owner", "owner_name", "platform", "os_version", "visibility", "imagetype", "created_at")
 
 
 def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
@@ -369,6 +370,12 @@ def _dictionary_section(df: pd.DataFrame) -> str:
     return _section("dictionary", "Data dictionary", *parts)
 
 
+def _cleanup(df: pd.DataFrame, servers: pd.DataFrame, when: Any, price: float | None, top: int) -> str:
+    from .report_cleanup import cleanup_section
+
+    return cleanup_section(df, servers, as_of=when, price_per_gb_month=price, top=top)
+
+
 def _provenance_section(items: Sequence[tuple[str, Any]]) -> str:
     return _section("provenance", "Built from", _dl(items))
 
@@ -408,6 +415,8 @@ def build_report(
     top: int = 10,
     baseline: Any = None,
     history: Any = None,
+    servers: pd.DataFrame | None = None,
+    price_per_gb_month: float | None = None,
 ) -> str:
     """Build the self-contained HTML report of an image listing.
 
@@ -439,6 +448,15 @@ def build_report(
     history : DataFrame or snapshots, optional
         A frame from :func:`imgkit.history` or the snapshots themselves: adds the
         section "Trends" (images per platform, OS type and status at each snapshot).
+    servers : pandas.DataFrame, optional
+        A servers frame (:func:`imgkit.read_servers`): adds the section "Cleanup
+        candidates" (images in use, :func:`imgkit.cleanup_candidates` with its
+        defaults, storage by tenant).
+    price_per_gb_month : float, optional
+        With `servers`: the section also shows monthly costs (:func:`imgkit.storage_cost`).
+
+    Tenants are labelled by name where `df` has an ``owner_name`` column
+    (:func:`imgkit.label_tenants`).
 
     Returns
     -------
@@ -489,6 +507,7 @@ def build_report(
         ("os", "OS distribution", _os_section(df, top)),
         ("age", "Age", _age_section(df, when, top)),
         ("features", "Features", _feature_section(df, top)),
+        *([("cleanup", "Cleanup", _cleanup(df, servers, when, price_per_gb_month, top))] if servers is not None else []),
         ("findings", "Findings", _findings_section(findings)),
         ("dictionary", "Data dictionary", _dictionary_section(df)),
     ]

@@ -14,7 +14,8 @@ PUBLIC = {
     "read_images", "read_parquet", "to_parquet", "validate", "describe_columns", "api_to_column", "column_to_api",
     "FIELDS",
     # servers, usage, cleanup
-    "read_servers",
+    "read_servers", "image_usage", "cleanup_candidates", "storage_cost", "label_tenants",
+    "load_demo_servers",
     # fetch
     "fetch_images",
     # demo data
@@ -35,7 +36,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "servers", "history"]
+           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers"]
 
 
 def test_public_names_are_pinned():
