@@ -112,13 +112,17 @@ def table_html(
     return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
 
 
-def svg_of(fig: Figure, *, close: bool = True) -> str:
-    """Inline SVG of `fig` (closed afterwards unless `close` is False), without the XML prolog and DOCTYPE."""
+def svg_of(fig: Figure, *, close: bool = True, bbox_inches: Any = "tight") -> str:
+    """Inline SVG of `fig` (closed afterwards unless `close` is False), without the XML prolog and DOCTYPE.
+
+    `bbox_inches` is the part of the figure drawn: "tight" (computed from what is drawn, at
+    the cost of one more layout pass) or a fixed :class:`~matplotlib.transforms.Bbox` in inches.
+    """
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
     try:
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata=_SVG_METADATA)
+        fig.savefig(buf, format="svg", bbox_inches=bbox_inches, metadata=_SVG_METADATA)
     finally:
         if close:
             plt.close(fig)
