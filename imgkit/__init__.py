@@ -6,6 +6,7 @@ schema -> load (read_images) / fetch (fetch_images) -> typed frame -> analysis -
 
 from __future__ import annotations
 
+from . import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
 from . import accessor as _accessor  # noqa: F401  (registers the df.imgkit accessor)
 from .analysis import (
     age_profile,
@@ -30,7 +31,7 @@ from .errors import (
     SourceError,
 )
 from .fetch import fetch_images
-from .load import read_images, read_parquet, to_parquet
+from .io import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
     plot_age,
@@ -40,6 +41,7 @@ from .plotting import (
 )
 from .report import build_report
 from .schema import FIELDS, api_to_column, column_to_api, describe_columns
+from .servers import read_servers
 from .validate import validate
 
 __version__ = "0.1.0"
@@ -78,6 +80,7 @@ __all__ = [
     "load_demo",
     "read_images",
     "read_parquet",
+    "read_servers",
     "to_parquet",
     "validate",
     "write_listing",

@@ -51,7 +51,7 @@ def _load(source: str) -> pd.DataFrame:
     if not Path(source).exists():
         raise FileNotFoundError(f"{source}: no such file or directory")
     from .errors import ImgkitWarning
-    from .load import read_images
+    from .io import read_images
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImgkitWarning)
@@ -219,7 +219,7 @@ def _run_export(args: argparse.Namespace) -> int:
     if suffix == ".csv":
         _to_safe_csv(df, out)
     else:
-        from .load import to_parquet
+        from .io import to_parquet
 
         to_parquet(df, out)
     print(f"wrote {len(df):,} images to {out}", file=sys.stderr)

@@ -42,7 +42,7 @@ from .errors import ConfigError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["BLOCK", "DEMO_PARAMS", "generate_listing", "load_demo", "write_listing"]
+__all__ = ["BLOCK", "DEMO_PARAMS", "generate_listing", "load_demo", "tenant_profiles", "write_listing"]
 
 #: Images per generation block (the unit of prefix stability).
 BLOCK = 5000
@@ -156,6 +156,34 @@ _AGENT_LISTS = ("hss,ces", "hss", "ces", "hss,ces,cts")
 _UNKNOWN_EXTRAS = (("__quick_start", ("False", "true", "False")), ("__image_cache_type", ("Not_Cache",)),
                    ("hw_disk_bus", ("scsi", "virtio", "scsi")))
 
+# --------------------------------------------------------------------------------------
+# Tenant profiles: real tenants differ sharply.  Each customer gets one profile; a profile
+# multiplies the OS catalogue's platform weights (unlisted platforms keep `rest`), and may
+# raise the share of GPU/HANA/large-memory/ARM images or stop the tenant's activity early.
+# name -> (description, platform multipliers, rest, gpu share, hana share (SUSE), large-memory share,
+#          ARM share from 2019, last activity as a fraction of the time span or None)
+# --------------------------------------------------------------------------------------
+_PROFILES: dict[str, tuple[str, dict[str, float], float, float, float, float, float, float | None]] = {
+    "mixed": ("a general-purpose tenant with its own mix", {}, 1.0, 0.025, 0.004, 0.04, 0.0, None),
+    "windows": ("a Windows shop", {"Windows": 1.0}, 0.012, 0.01, 0.0, 0.06, 0.0, None),
+    "ubuntu": ("an all-Ubuntu team", {"Ubuntu": 1.0}, 0.0, 0.03, 0.0, 0.02, 0.1, None),
+    "euler": ("a Huawei-native tenant on EulerOS, openEuler and HCE, half on ARM",
+              {"EulerOS": 12.0, "openEuler": 12.0, "Huawei Cloud EulerOS": 12.0, "CentOS": 1.0}, 0.1,
+              0.0, 0.0, 0.03, 0.45, None),
+    "gpu": ("a GPU tenant (AI training)", {"Ubuntu": 3.0, "CentOS": 2.0, "Windows": 0.1}, 0.3, 0.65, 0.0, 0.1,
+            0.0, None),
+    "legacy": ("a tenant whose images stopped in 2019 (CentOS 6/7, Windows 2012, Xen)",
+               {"CentOS": 4.0, "Windows": 1.5, "Ubuntu": 0.6}, 0.3, 0.0, 0.0, 0.0, 0.0, 0.35),
+    "sap": ("an SAP/HANA tenant on SUSE and RedHat, large memory",
+            {"SUSE": 40.0, "RedHat": 15.0, "Windows": 0.5}, 0.15, 0.0, 0.55, 0.5, 0.0, None),
+}
+_PROFILE_NAMES = tuple(_PROFILES)
+#: The profiles of the biggest customers, in customer rank order; smaller customers draw one at random.
+_RANKED_PROFILES = ("mixed", "ubuntu", "windows", "euler", "gpu", "legacy", "sap")
+_PROFILE_P = (0.62, 0.1, 0.1, 0.05, 0.04, 0.06, 0.03)  # the smaller customers' profiles
+_PLATFORMS = tuple(dict.fromkeys(c[0] for c in _CATALOGUE))
+_CAT_PLATFORM = np.array([_PLATFORMS.index(c[0]) for c in _CATALOGUE])
+
 
 # --------------------------------------------------------------------------------------
 # helpers
@@ -227,6 +255,61 @@ class _Tenants:
         self.region = rng.integers(0, len(_REGIONS), n_cust)
         n_eps = rng.choice([0, 1, 2, 3], size=n_cust, p=[0.45, 0.3, 0.15, 0.1])
         self.eps = [_uuids(rng, int(k)) for k in n_eps]  # enterprise projects besides "0"
+        # profiles: the biggest customers get one each (contrast), the rest draw; mixed tenants tilt their mix
+        drawn = rng.choice(len(_PROFILE_NAMES), size=n_cust, p=_PROFILE_P)
+        ranked = [_PROFILE_NAMES.index(name) for name in _RANKED_PROFILES][:n_cust]
+        drawn[:len(ranked)] = ranked
+        self.profile = drawn
+        tilt = rng.lognormal(0.0, 1.0, (n_cust, len(_PLATFORMS)))
+        mult = np.ones((n_tenants, len(_PLATFORMS)))  # rows 0 and 1: public and market images, neutral
+        stop = np.ones(n_tenants)
+        extras = np.zeros((n_tenants, 4))  # gpu, hana, large memory, arm
+        extras[:2] = _PROFILES["mixed"][3:7]
+        for c, p in enumerate(drawn.tolist()):
+            _, factors, rest, *shares, last = _PROFILES[_PROFILE_NAMES[p]]
+            mult[c + 2] = [factors.get(name, rest) for name in _PLATFORMS]
+            if not factors:
+                mult[c + 2] *= tilt[c]
+            extras[c + 2] = shares
+            if last is not None:
+                stop[c + 2] = last
+                start[c] = min(start[c], last / 4)
+        self.platform_mult = mult  # by owner slot (0 public, 1 market, 2+ customers)
+        self.extras = extras
+        self.stop = stop  # by owner slot: latest creation time as a fraction of the span
+
+
+def tenant_profiles(*, n_tenants: int = 60, seed: int = 0) -> dict[str, str]:
+    """Which profile each owner of a generated listing has.
+
+    Real tenants differ sharply, and so do the generated ones: beside general-purpose
+    tenants with their own OS mix, the biggest customers are, in rank order, a mixed
+    tenant, an all-Ubuntu team, a Windows shop, a Huawei-native (EulerOS/openEuler/HCE,
+    ARM) tenant, a GPU tenant, a tenant whose images stopped in 2019 and an SAP/HANA
+    tenant; smaller customers draw a profile at random.
+
+    Parameters
+    ----------
+    n_tenants, seed : int
+        As in :func:`generate_listing`.
+
+    Returns
+    -------
+    dict
+        Owner id -> profile: ``"public"`` (the public images' owner), ``"market"``, or one
+        of ``"mixed"``, ``"windows"``, ``"ubuntu"``, ``"euler"``, ``"gpu"``, ``"legacy"``, ``"sap"``.
+
+    Examples
+    --------
+    >>> from imgkit.demo import tenant_profiles
+    >>> profiles = tenant_profiles()
+    >>> list(profiles.values())[:9]
+    ['public', 'market', 'mixed', 'ubuntu', 'windows', 'euler', 'gpu', 'legacy', 'sap']
+    """
+    _check_params(0, n_tenants, 1, seed)
+    tenants = _Tenants(int(seed), int(n_tenants))
+    names = ["public", "market"] + [_PROFILE_NAMES[p] for p in tenants.profile.tolist()]
+    return dict(zip(tenants.ids, names))
 
 
 def _slug(platform: str, label: str) -> str:
@@ -241,14 +324,16 @@ def _pick(rng: np.random.Generator, options: tuple, n: int, p: tuple | None = No
     return rng.choice(len(options), size=n, p=p)
 
 
-def _catalogue_choice(rng: np.random.Generator, year: np.ndarray) -> np.ndarray:
-    """An OS catalogue index per image, popular in its creation year."""
-    out = np.empty(len(year), dtype=np.int64)
-    for y in np.unique(year):
-        idx = np.flatnonzero(year == y)
-        w = np.where(_CAT_FIRST <= y, _CAT_WEIGHT, 0.0) * np.where(y > _CAT_LAST, 0.45 ** (y - _CAT_LAST), 1.0)
-        out[idx] = rng.choice(len(_CATALOGUE), size=len(idx), p=w / w.sum())
-    return out
+def _catalogue_choice(rng: np.random.Generator, year: np.ndarray, mult: np.ndarray) -> np.ndarray:
+    """An OS catalogue index per image, popular in its creation year, weighted by its tenant's platform mix."""
+    years = np.clip(year, _CAT_FIRST.min(), None)
+    base = np.where(_CAT_FIRST <= years[:, None], _CAT_WEIGHT, 0.0)
+    base *= np.where(years[:, None] > _CAT_LAST, 0.45 ** (years[:, None] - _CAT_LAST).clip(0), 1.0)
+    w = base * mult[:, _CAT_PLATFORM]
+    w = np.where(w.sum(axis=1, keepdims=True) > 0, w, base)  # a profile with nothing that year: the general mix
+    cum = np.cumsum(w, axis=1)
+    u = rng.random(len(year)) * cum[:, -1]
+    return np.minimum((cum <= u[:, None]).sum(axis=1), len(_CATALOGUE) - 1)
 
 
 # --------------------------------------------------------------------------------------
@@ -266,11 +351,15 @@ def _block(seed: int, k: int, tenants: _Tenants, end_s: int, span_s: int) -> lis
     g = math.log(4.0)
     u = rng.random(n)
     frac = np.log1p(u * (math.exp(g) - 1.0)) / g
+    slot = np.where(itype == 2, 0, np.where(itype == 3, 1, cust + 2))  # the owner's row in the tenant table
     start = np.where(itype < 2, tenants.start[cust], 0.0)
-    frac = start + (1.0 - start) * frac
+    stop = tenants.stop[slot]  # 1 except for tenants whose activity stopped
+    frac = start + (stop - start) * frac
     created = end_s - ((1.0 - frac) * span_s).astype(np.int64)
+    stop_s = end_s - ((1.0 - stop) * span_s).astype(np.int64)
     year = created.astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
-    cat = _catalogue_choice(rng, year)
+    cat = _catalogue_choice(rng, year, tenants.platform_mult[slot])
+    p_gpu, p_hana, p_largemem, p_arm = tenants.extras[slot].T
 
     status = _pick(rng, _STATUS, n, _STATUS_P)
     status[itype >= 2] = 0  # public and market images are always active
@@ -279,12 +368,13 @@ def _block(seed: int, k: int, tenants: _Tenants, end_s: int, span_s: int) -> lis
     upload = np.minimum(rng.lognormal(6.5, 1.0, n).astype(np.int64) + 20, 86400)
     active = np.minimum(created + upload, end_s)
     later = rng.random(n) < 0.3
-    updated = np.where(later, np.minimum(active + rng.exponential(200 * 86400, n).astype(np.int64), end_s), active)
+    updated = np.where(later, np.minimum(active + rng.exponential(200 * 86400, n).astype(np.int64), stop_s), active)
+    updated = np.maximum(updated, active)
     updated = np.where(status == 0, updated, np.minimum(created + rng.integers(0, 600, n), end_s))
     created_s, updated_s, active_s = _iso(created), _iso(updated), _iso(active)
 
     ids, parents, others = _uuids(rng, n), _uuids(rng, n), _uuids(rng, n)
-    is_arm = rng.random(n) < np.clip((year - 2019) * 0.03, 0.0, 0.15)
+    is_arm = rng.random(n) < np.maximum(np.clip((year - 2019) * 0.03, 0.0, 0.15), np.where(year >= 2019, p_arm, 0))
     is_32 = rng.random(n) < 0.25
     win_size = rng.lognormal(math.log(12 * _GIB), 0.5, n).astype(np.int64)
     lin_size = rng.lognormal(math.log(2.5 * _GIB), 0.8, n).astype(np.int64)
@@ -413,30 +503,31 @@ def _block(seed: int, k: int, tenants: _Tenants, end_s: int, span_s: int) -> lis
         # capability flags: present only when supported
         if ve in ("FusionCompute", "DataImage"):
             special = ru[12]
+            gpu, hana = float(p_gpu[i]), float(p_hana[i])
             kvm = arm or ru[13] < p_kvm[i]
             xen = not arm and ru[14] < p_xen[i]
             if not (kvm or xen):
                 kvm, xen = (True, False) if y >= 2018 else (False, True)
-            if special < 0.004 and platform == "SUSE":
+            if special < hana and platform == "SUSE":
                 img["__support_xen_hana"] = "true"
                 xen = False
-            elif special < 0.008 and y <= 2019 and not arm:
+            elif special < gpu / 5 and y <= 2019 and not arm:
                 img["__support_xen_gpu_type"] = "M60_vGPU"
                 xen = False
-            elif special < 0.012 and y >= 2018 and not windows:
+            elif 1 - special < 0.004 and y >= 2018 and not windows:
                 img["__support_kvm_infiniband"] = "true"
                 kvm, xen = True, False
-            elif special < 0.02 and y >= 2018 and platform == "CentOS" and not arm:
+            elif 1 - special < 0.012 and y >= 2018 and platform == "CentOS" and not arm:
                 img["__support_kvm_fpga_type"] = "VU9P" if ri_i[3] & 1 else "VU9P_COMMON"
                 kvm, xen = True, False
-            elif special < 0.045 and y >= 2017 and not arm:
+            elif special < gpu and y >= 2017 and not arm:
                 img["__support_kvm_gpu_type"] = _KVM_GPUS[min(y - 2017, 4) if ri_i[3] % 3 else ri_i[3] % 5]
                 kvm = True
             if xen:
                 img["__support_xen"] = _TRUE[ri_i[2] >> 3 & 1]
             if kvm:
                 img["__support_kvm"] = _TRUE[ri_i[2] >> 4 & 1]
-            if ru[15] < 0.04:
+            if ru[15] < p_largemem[i]:
                 img["__support_largememory"] = "true"
             if ru[16] < 0.03:
                 img["__support_diskintensive"] = "true"
@@ -710,7 +801,7 @@ def load_demo(*, errors: str = "warn") -> pd.DataFrame:
     >>> str(df["created_at"].dtype)
     'datetime64[ns, UTC]'
     """
-    from .load import read_images
+    from .io import read_images
 
     check_argument("errors", ["warn", "raise", "ignore"], errors)
     path = _demo_path()

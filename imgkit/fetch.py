@@ -481,10 +481,10 @@ def _typed(docs: list[dict[str, Any]], meta: dict[str, Any], *, errors: str) -> 
     """Type the pages with the loader and record where/when they came from (as a snapshot read would)."""
     import pandas as pd
 
-    from .load import read_images
+    from .io import read_images
 
     df = read_images(docs, errors=errors)
     attrs = df.attrs.setdefault("imgkit", {})
-    attrs.update(source=meta["endpoint"], fetched_at=pd.Timestamp(meta["fetched_at"]), api=meta["api"],
+    attrs.update(source=meta["endpoint"], fetched_at=pd.Timestamp(meta["fetched_at"]).isoformat(), api=meta["api"],
                  filters=meta["filters"], pages=meta["pages"])
     return df

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_argument
-from .analysis import (
+from ._common import (
     ALL_IMAGES,
     MISSING,
     OTHER,
@@ -31,6 +31,8 @@ from .analysis import (
     _fold_top,
     _groups,
     _require,
+)
+from .analysis import (
     creation_timeline,
     feature_labels,
     feature_support,

@@ -234,7 +234,8 @@ _STALE_COLUMNS = ("id", "name", "owner", "platform", "os_version", "visibility",
 def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
     import pandas as pd
 
-    from .analysis import _age_days, age_profile, stale_images
+    from ._common import _age_days
+    from .analysis import age_profile, stale_images
     from .plotting import plot_age, plot_creation_timeline
 
     by_type = age_profile(df, by="imagetype", as_of=as_of) if len(df) else age_profile(df, as_of=as_of)
@@ -429,7 +430,8 @@ def build_report(
     import pandas as pd
 
     from . import __version__
-    from .analysis import _check_positive, age_profile, filter_images, resolve_as_of, tenant_summary
+    from ._common import _check_positive
+    from .analysis import age_profile, filter_images, resolve_as_of, tenant_summary
     from .validate import validate
 
     top = _check_positive("top", top)

@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "FIELDS",
+    "SERVER_FIELDS",
     "KINDS",
     "Field",
     "api_to_column",
@@ -296,7 +297,7 @@ def column_to_api(column: str) -> str:
     Known columns map as the table says; any other column is its own API name
     (unknown keys keep their API name whenever stripping would be ambiguous, see
     :func:`api_to_column`). For an unknown key that was stripped, use
-    ``df.attrs["imgkit"]["columns"]``, which records the exact mapping of a frame.
+    ``df.attrs["imgkit"]["unknown_keys"]`` ({column: API key} of the keys the schema does not know).
 
     Examples
     --------
@@ -309,8 +310,13 @@ def column_to_api(column: str) -> str:
     return f.api if f is not None else column
 
 
-def describe_columns() -> pd.DataFrame:
+def describe_columns(table: str = "images") -> pd.DataFrame:
     """The data dictionary: one row per known column.
+
+    Parameters
+    ----------
+    table : {"images", "servers"}, default "images"
+        The image schema (:data:`FIELDS`) or the servers schema (:data:`SERVER_FIELDS`).
 
     Returns
     -------
@@ -329,8 +335,14 @@ def describe_columns() -> pd.DataFrame:
     'flag'
     >>> int(d["mandatory"].sum())
     21
+    >>> imgkit.describe_columns("servers").loc["image_id", "api_name"]
+    'image.id'
     """
     import pandas as pd
+
+    from ._checks import check_argument
+
+    fields = {"images": FIELDS, "servers": SERVER_FIELDS}[check_argument("table", ["images", "servers"], table)]
 
     rows = [
         {
@@ -344,6 +356,55 @@ def describe_columns() -> pd.DataFrame:
             "valid_range": "" if f.valid_range is None else f"{f.valid_range[0]}-{f.valid_range[1]}",
             "description": f.description,
         }
-        for f in FIELDS
+        for f in fields
     ]
     return pd.DataFrame(rows).set_index("column")
+
+
+# --------------------------------------------------------------------------------------
+# Servers: the same kinds and the same Field rows, for a Nova / Huawei ECS
+# GET /v2.1/servers/detail listing (read by imgkit.servers.read_servers).
+# `api` is where the value comes from in a server object: a key, a dotted path into a
+# nested object ("image.id"), alternatives separated by " or " (the first present
+# wins), "[].id" for the ids of an array of objects, and "(derived)" for columns imgkit
+# computes while reading. Sources: Nova api-ref (servers-details-resp.json v2.1-v2.100,
+# parameters.yaml), Huawei ECS "Querying Details About ECSs (Native OpenStack API)".
+# --------------------------------------------------------------------------------------
+_SERVER_TABLE: tuple[tuple[str, str, str, str, bool, str, str], ...] = (
+    # column, api path, kind, documented values, mandatory, JSON type, description
+    ("id", "id", "text", "", _M, "string", "Server ID (UUID)."),
+    ("name", "name", "text", "", _M, "string", "Server name."),
+    ("status", "status", "enum",
+     "ACTIVE|BUILD|DELETED|ERROR|HARD_REBOOT|MIGRATING|PASSWORD|PAUSED|REBOOT|REBUILD|RESCUE|RESIZE|REVERT_RESIZE|"
+     "SHELVED|SHELVED_OFFLOADED|SHUTOFF|SOFT_DELETED|SUSPENDED|UNKNOWN|VERIFY_RESIZE", _M, "string",
+     "Server status (UNKNOWN for a server in a cell that is down)."),
+    ("tenant_id", "tenant_id", "text", "", _M, "string", "Project (tenant) ID that owns the server."),
+    ("image_id", "image.id", "text", "", _O, "object or \"\"",
+     "ID of the image the server was booted from. NA when booted from a volume and not resolved (see image_source)."),
+    ("flavor", "flavor.original_name or flavor.id", "text", "", _M, "object",
+     "Flavor name (microversion >= 2.47: flavor.original_name; before, and on ECS: flavor.id)."),
+    ("created", "created", "datetime", "", _M, "string (ISO 8601)", "When the server was created (UTC)."),
+    ("updated", "updated", "datetime", "", _M, "string (ISO 8601)", "When the server was last updated (UTC)."),
+    ("availability_zone", "OS-EXT-AZ:availability_zone", "text", "", _O, "string",
+     "Availability zone (OS-EXT-AZ extension)."),
+    ("user_id", "user_id", "text", "", _O, "string", "User who created the server."),
+    ("host_id", "hostId", "text", "", _O, "string", "Obfuscated host ID ('' when not on a host)."),
+    ("volumes_attached", "os-extended-volumes:volumes_attached[].id", "list", "", _O, "array<object>",
+     "IDs of the attached volumes, in Nova's order."),
+    ("metering_image_id", "metadata.metering.image_id", "text", "", _O, "string",
+     "Huawei ECS: the image ID recorded in the server's metadata (also for ECSs booted from an EVS disk)."),
+    ("boot_from_volume", "(derived)", "bool", "", _O, "derived",
+     "True when Nova reports no image (image is \"\": the server boots from a volume)."),
+    ("image_source", "(derived)", "enum", "image|metadata|volume", _O, "derived",
+     "Where image_id came from: image = image.id, metadata = ECS metering.image_id, volume = the boot volume's "
+     "volume_image_metadata.image_id; NA = unknown."),
+)
+
+#: The servers schema (:func:`imgkit.read_servers`), one :class:`Field` per column, in frame column order.
+SERVER_FIELDS: tuple[Field, ...] = tuple(
+    Field(api=api, column=column, kind=kind, values=tuple(values.split("|")) if values else (), mandatory=mandatory,
+          description=description, json_type=json_type)
+    for column, api, kind, values, mandatory, json_type, description in _SERVER_TABLE
+)
+assert len({f.column for f in SERVER_FIELDS}) == len(SERVER_FIELDS), "duplicate column in the servers table"
+assert all(f.kind in KINDS for f in SERVER_FIELDS)

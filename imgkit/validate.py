@@ -22,25 +22,31 @@ Rules
 ``duplicate_id``
     An image id seen more than once. Action: the last occurrence is kept, the earlier
     ones are dropped and recorded here.
+``boot_from_volume``
+    Servers only (:func:`imgkit.read_servers`): a server booted from a volume whose image
+    could not be resolved (no volume listing given, or no boot volume with image metadata
+    in it). Action: ``image_id`` NA. For a servers frame, a finding's ``image_id`` is the
+    server's id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from .schema import FIELDS, field_for_column
 
-__all__ = ["FINDING_COLUMNS", "RULES", "Findings", "validate"]
+__all__ = ["FINDING_COLUMNS", "RULES", "findings_from_json", "findings_text", "loaded_findings", "validate"]
 
 #: Columns of a findings frame, in order.
 FINDING_COLUMNS: tuple[str, ...] = ("source", "row", "image_id", "column", "field", "value", "rule", "action")
 
 #: Every rule a finding can carry.
-RULES: tuple[str, ...] = ("untypable", "type", "mandatory", "range", "coexistence", "duplicate_id")
+RULES: tuple[str, ...] = ("untypable", "type", "mandatory", "range", "coexistence", "duplicate_id", "boot_from_volume")
 
 #: (flag column, conflicting column) pairs that cannot co-exist (seed page).
 _COEXISTENCE: tuple[tuple[str, str], ...] = (
@@ -60,55 +66,45 @@ def findings_frame(rows: Sequence[Sequence[Any]] | None = None) -> pd.DataFrame:
     return df
 
 
-class Findings:
-    """The findings recorded while loading, stored in ``df.attrs["imgkit"]["findings"]``.
+def findings_text(findings: pd.DataFrame) -> str:
+    """The findings as compact JSON text: one array per finding, in :data:`FINDING_COLUMNS` order.
 
-    A read-only view of a findings DataFrame. pandas deep-copies ``attrs`` on most
-    operations and compares them when merging, which a DataFrame stored there would
-    break; this wrapper is shared (never copied) and compares by identity. Use
-    :meth:`to_frame` or :func:`imgkit.validate` for the DataFrame; attribute access
-    (``.empty``, ``["rule"]``, ``len()``) is passed through to it.
+    This is how a frame carries its load-time findings in ``df.attrs["imgkit"]["findings"]``: a
+    ``str`` deep-copies in constant time (pandas copies ``attrs`` on most operations) and survives
+    pickle, ``df.to_parquet`` / ``pd.read_parquet`` and Feather, which store ``attrs`` as JSON.
+    Read them back with :func:`loaded_findings` or :func:`validate`.
+
+    Examples
+    --------
+    >>> findings_text(findings_frame([("a.json", 0, "x", "min_disk", "min_disk", "abc", "untypable", "set to NA")]))
+    '[["a.json",0,"x","min_disk","min_disk","abc","untypable","set to NA"]]'
     """
+    if not len(findings):
+        return "[]"
+    cols = [findings[c].astype(object).where(findings[c].notna(), None).tolist() for c in FINDING_COLUMNS]
+    cols[1] = [None if v is None else int(v) for v in cols[1]]
+    return orjson.dumps(list(zip(*cols))).decode()
 
-    __slots__ = ("_frame",)
 
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self._frame = frame
+def loaded_findings(df: pd.DataFrame) -> pd.DataFrame:
+    """The findings recorded when `df` (or the frame it was taken from) was loaded, as a DataFrame.
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return a copy of the findings as a DataFrame."""
-        return self._frame.copy()
+    Unlike :func:`validate`, neither filtered to the images still in `df` nor re-checked.
+    """
+    meta = df.attrs.get("imgkit") or {}
+    return findings_from_json(meta.get("findings") if isinstance(meta, dict) else None)
 
-    def __len__(self) -> int:
-        return len(self._frame)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._frame)
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._frame[key]
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(self._frame, name)
-
-    def __deepcopy__(self, memo: dict) -> Findings:
-        return self
-
-    def __copy__(self) -> Findings:
-        return self
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    __hash__ = object.__hash__
-
-    def __repr__(self) -> str:
-        return f"<Findings: {len(self._frame)} finding(s)>\n{self._frame!r}"
-
-    def _repr_html_(self) -> str:
-        return self._frame._repr_html_()  # type: ignore[operator]
+def findings_from_json(raw: Any) -> pd.DataFrame:
+    """A findings frame from :func:`findings_text`'s JSON text (or its parsed rows, or records)."""
+    if raw is None:
+        return findings_frame()
+    if isinstance(raw, pd.DataFrame):
+        return raw.copy()
+    rows = orjson.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    if rows and isinstance(rows[0], dict):
+        rows = [tuple(r.get(c) for c in FINDING_COLUMNS) for r in rows]
+    return findings_frame(rows)
 
 
 def frame_findings(df: pd.DataFrame, *, source: str = "") -> pd.DataFrame:
@@ -187,12 +183,10 @@ def validate(df: pd.DataFrame) -> pd.DataFrame:
            a         min_disk                                        2000       range
            a support_xen_hana __support_xen=True, __support_xen_hana=True coexistence
     """
-    meta = df.attrs.get("imgkit") or {}
     parts = []
-    loaded = meta.get("findings")
-    if loaded is not None and len(loaded):
-        lf = loaded.to_frame() if isinstance(loaded, Findings) else pd.DataFrame(loaded)
-        lf = lf[lf["rule"].isin(["untypable", "type", "mandatory", "duplicate_id"])]
+    lf = loaded_findings(df)
+    if len(lf):
+        lf = lf[lf["rule"].isin(["untypable", "type", "mandatory", "duplicate_id", "boot_from_volume"])]
         if "id" in df.columns:
             keep = lf["image_id"].isin(df["id"].dropna()) | (lf["rule"] == "duplicate_id") | lf["image_id"].isna()
             lf = lf[keep]

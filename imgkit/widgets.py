@@ -153,7 +153,8 @@ class ImageExplorer:
         rows: int = 20,
         top: int = 10,
     ) -> None:
-        from .analysis import _check_positive, resolve_as_of
+        from ._common import _check_positive
+        from .analysis import resolve_as_of
 
         rows, top = _check_positive("rows", rows), _check_positive("top", top)
         self._df = df
@@ -474,7 +475,7 @@ class ImageExplorer:
 
     def _table_html(self) -> str:
         from ._html import table_html
-        from .analysis import _age_days
+        from ._common import _age_days
 
         df = self._selected
         columns = [c for c in _TABLE_COLUMNS if c in df.columns]

@@ -114,7 +114,7 @@ def test_os_distribution_bad_options(small):
 # --------------------------------------------------------------------------- as_of
 def test_as_of_default_is_latest_updated_then_fetched_at_then_argument(small):
     assert imgkit.resolve_as_of(small) == (ts("2025-01-01"), "latest updated_at")
-    small.attrs["imgkit"]["fetched_at"] = ts("2026-01-01")
+    small.attrs["imgkit"]["fetched_at"] = "2026-01-01T00:00:00+00:00"
     assert imgkit.resolve_as_of(small) == (ts("2026-01-01"), "fetched_at")
     assert imgkit.resolve_as_of(small, "2030-01-01") == (ts("2030-01-01"), "argument")
     # a subset whose attrs were dropped by the user still works
@@ -360,14 +360,14 @@ def demo() -> pd.DataFrame:
 
 def test_demo_pinned_figures(demo):
     s = imgkit.os_distribution(demo)
-    assert s[["Ubuntu", "CentOS", "Windows", "Other"]].tolist() == [1312, 1032, 804, 106]
+    assert s[["Ubuntu", "CentOS", "Windows", "Other"]].tolist() == [1701, 668, 920, 55]
     assert int(s.sum()) == 5000 and MISSING not in s.index
-    assert imgkit.os_distribution(demo, level="os_type").to_dict() == {"Linux": 4151, "Windows": 804, "Other": 45}
+    assert imgkit.os_distribution(demo, level="os_type").to_dict() == {"Linux": 4062, "Windows": 920, "Other": 18}
     assert imgkit.resolve_as_of(demo) == (ts("2026-06-30"), "latest updated_at")
-    assert len(imgkit.stale_images(demo, older_than="1825D")) == 1276
+    assert len(imgkit.stale_images(demo, older_than="1825D")) == 1459
     total = imgkit.feature_support(demo, normalize=False).loc[ALL_TENANTS]
-    assert total[["support_kvm", "uefi", "lazyloading", "cloud_init_injection"]].tolist() == [4699, 861, 2551, 3941]
-    assert imgkit.creation_timeline(demo, freq="YS").loc[ts("2025-01-01"), ALL_IMAGES] == 890
+    assert total[["support_kvm", "uefi", "lazyloading", "cloud_init_injection"]].tolist() == [4674, 949, 2551, 3867]
+    assert imgkit.creation_timeline(demo, freq="YS").loc[ts("2025-01-01"), ALL_IMAGES] == 852
 
 
 def test_demo_tables_agree_with_plain_pandas(demo):
@@ -381,7 +381,7 @@ def test_demo_tables_agree_with_plain_pandas(demo):
     expected = pd.crosstab(demo["owner"], demo["platform"])
     assert (by_owner.loc[expected.index, [str(c) for c in expected.columns]].to_numpy() == expected.to_numpy()).all()
     shares = imgkit.feature_support(demo)
-    assert shares.loc[ALL_TENANTS, "uefi"] == pytest.approx(861 / 5000)
+    assert shares.loc[ALL_TENANTS, "uefi"] == pytest.approx(949 / 5000)
 
 
 def test_grouping_by_a_list_column_is_a_clear_error(small):

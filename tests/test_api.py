@@ -13,6 +13,8 @@ PUBLIC = {
     # load / schema / validation
     "read_images", "read_parquet", "to_parquet", "validate", "describe_columns", "api_to_column", "column_to_api",
     "FIELDS",
+    # servers, usage, cleanup
+    "read_servers",
     # fetch
     "fetch_images",
     # demo data
@@ -30,8 +32,8 @@ PUBLIC = {
     "__version__",
 }
 
-MODULES = ["schema", "errors", "load", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli"]
+MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
+           "widgets", "cli", "servers"]
 
 
 def test_public_names_are_pinned():

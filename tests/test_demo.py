@@ -70,12 +70,12 @@ def test_exact_counts_on_a_pinned_small_listing():
     assert Counter(i["status"] for i in imgs) == {"active": 392, "saving": 4, "killed": 2, "queued": 2}
     assert Counter(i["virtual_env_type"] for i in imgs) == {"FusionCompute": 377, "Ironic": 14, "DataImage": 6,
                                                            "IsoImage": 3}
-    assert Counter(i["__os_bit"] for i in imgs) == {"64": 392, "32": 8}
-    assert Counter(i["__platform"] for i in imgs)["Windows"] == 69
+    assert Counter(i["__os_bit"] for i in imgs) == {"64": 395, "32": 5}
+    assert Counter(i["__platform"] for i in imgs)["Windows"] == 61
     assert len({i["owner"] for i in imgs}) == 55
-    assert sum("__support_xen" in i for i in imgs) == 27
-    assert sum("__support_kvm" in i for i in imgs) == 379
-    assert sum(i["__support_fc_inject"] == "true" for i in imgs) == 92
+    assert sum("__support_xen" in i for i in imgs) == 39
+    assert sum("__support_kvm" in i for i in imgs) == 375
+    assert sum(i["__support_fc_inject"] == "true" for i in imgs) == 90
 
 
 # --- realism of the default (bundled) listing ----------------------------------------------
@@ -90,6 +90,40 @@ def test_counts_and_tenants(images):
     assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", i["id"])
                for i in images)
     assert len({i["id"] for i in images}) == 5000
+
+
+def test_tenants_have_sharply_different_profiles(images):
+    profiles = demo.tenant_profiles(**{k: DEMO_PARAMS[k] for k in ("n_tenants", "seed")})
+    assert len(profiles) == 60 and set(profiles) == {i["owner"] for i in images}
+    assert Counter(profiles.values()) == {"public": 1, "market": 1, "mixed": 32, "windows": 9, "ubuntu": 5,
+                                          "euler": 2, "gpu": 4, "legacy": 3, "sap": 3}
+    by_owner: dict[str, list[dict]] = {}
+    for img in images:
+        by_owner.setdefault(img["owner"], []).append(img)
+    owners = list(profiles)  # public, market, then customers in rank order
+    ubuntu_team, windows_shop, euler, gpu, legacy, sap = (by_owner[o] for o in owners[3:9])
+
+    def share(imgs, test):
+        return sum(map(test, imgs)) / len(imgs)
+
+    assert share(windows_shop, lambda i: i["__platform"] == "Windows") > 0.9
+    assert share(ubuntu_team, lambda i: i["__platform"] == "Ubuntu") == 1.0
+    assert share(euler, lambda i: "Euler" in i["__platform"]) > 0.7
+    assert share(euler, lambda i: i.get("__support_arm") == "true") > 0.3
+    assert share(gpu, lambda i: "__support_kvm_gpu_type" in i or "__support_xen_gpu_type" in i) > 0.4
+    assert max(i["created_at"] for i in legacy) < "2020" and max(i["updated_at"] for i in legacy) < "2020"
+    assert share(sap, lambda i: i["__platform"] in ("SUSE", "RedHat")) > 0.7
+    assert share(sap, lambda i: "__support_xen_hana" in i) > 0.2
+    # mixed tenants keep a mix, and still differ from each other
+    ubuntu_shares = [share(by_owner[o], lambda i: i["__platform"] == "Ubuntu")
+                     for o, p in profiles.items() if p == "mixed" and len(by_owner[o]) >= 40]
+    assert len(ubuntu_shares) == 7 and max(ubuntu_shares) - min(ubuntu_shares) > 0.2
+
+
+def test_tenant_profiles_few_tenants_and_bad_arguments():
+    assert list(demo.tenant_profiles(n_tenants=4, seed=1).values()) == ["public", "market", "mixed", "ubuntu"]
+    with pytest.raises(imgkit.ConfigError, match="n_tenants"):
+        demo.tenant_profiles(n_tenants=2)
 
 
 def test_dates_span_ten_years_with_growth(images):
@@ -299,7 +333,7 @@ def test_main_usage(capsys):
 def test_load_demo_typed_without_findings(images):
     df = load_demo(errors="raise")
     assert df.shape[0] == 5000
-    assert len(df.attrs["imgkit"]["findings"]) == 0
+    assert imgkit.validate(df).empty
     assert df.attrs["imgkit"]["source"].endswith("demo_images.json.gz")
     for f in FIELDS:
         assert str(df[f.column].dtype) == f.dtype, f.column

@@ -783,7 +783,7 @@ def test_snapshot_roundtrip(httpserver, tmp_path):
     assert meta["endpoint"] == root and meta["api"] == "images" and meta["filters"] == {"status": "active"}
     assert (meta["pages"], meta["images"], meta["imgkit_version"]) == (3, 57, imgkit.__version__)
     fetched = pd.Timestamp(meta["fetched_at"])
-    assert fetched.tz is not None and df.attrs["imgkit"]["fetched_at"] == fetched
+    assert fetched.tz is not None and pd.Timestamp(df.attrs["imgkit"]["fetched_at"]) == fetched
     again = imgkit.read_images(snap)
     pd.testing.assert_frame_equal(again, df)
     assert again.attrs["imgkit"]["fetched_at"] == df.attrs["imgkit"]["fetched_at"]

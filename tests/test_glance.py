@@ -20,6 +20,7 @@ import requests
 import imgkit
 from imgkit.errors import PaginationError
 from imgkit.schema import FIELDS, field_for_api
+from imgkit.validate import loaded_findings
 from glance_server import GLANCE_VERSION, GlanceServer, GlanceUnavailable, ensure_glance, headers
 
 pytestmark = pytest.mark.glance
@@ -189,7 +190,7 @@ def test_page_sizes_give_identical_frames(fetched):
 
 
 def test_findings_only_for_images_without_data(fetched, catalog):
-    findings = fetched[100].attrs["imgkit"]["findings"]
+    findings = loaded_findings(fetched[100])
     expected = {(image_id, f.column) for image_id, v in catalog["live"].items() for f in FIELDS
                 if f.mandatory and f.api not in GLANCE_SENDS and f.api not in v}
     # __lazyloading/__support_fc_inject were left out of some; a queued image's size/checksum are

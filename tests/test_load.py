@@ -14,7 +14,6 @@ import pytest
 
 import imgkit
 from imgkit.schema import FIELDS, KINDS
-from imgkit.validate import Findings
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "tests" / "fixtures" / "samples"
@@ -80,7 +79,7 @@ def test_seed_example_cell_by_cell():
     assert not r["support_xen"] and not r["support_kvm"]  # absent -> False
     assert r["tags"] == [] and r["support_agent_list"] == []
     assert df.attrs["imgkit"]["source"] == str(SEED)
-    assert len(df.attrs["imgkit"]["findings"]) == 0
+    assert imgkit.validate(df).empty
 
 
 # ----------------------------------------------------------------------------- samples
@@ -310,8 +309,10 @@ def test_unknown_keys_kept_and_typed_conservatively():
     assert df["custom_int"].dtype == "Int64" and df["custom_bool"].dtype == "boolean"
     assert df["custom_obj"].iat[0] == {"a": 1} and df["custom_obj"].iat[1] is None
     assert df["os_version_"].iat[0] == "22.04"  # upstream free-form property, not IMS's __os_version
-    cols = df.attrs["imgkit"]["columns"]
-    assert cols["os_version_"] == "os_version" and cols["__zeta"] == "__zeta" and cols["quick_start"] == "__quick_start"
+    cols = df.attrs["imgkit"]["unknown_keys"]  # only the keys the schema does not know: attrs stay small
+    assert cols == {"quick_start": "__quick_start", "hw_disk_bus": "hw_disk_bus", "custom_int": "custom_int",
+                    "custom_bool": "custom_bool", "custom_obj": "custom_obj", "os_version_": "os_version",
+                    "__zeta": "__zeta", "zeta": "zeta"}
 
 
 # ----------------------------------------------------------------------------- validation
@@ -351,14 +352,14 @@ def test_errors_modes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         df = imgkit.read_images(bad, errors="ignore")
-    assert len(df.attrs["imgkit"]["findings"]) == 2
+    assert len(imgkit.validate(df)) == 2
     with pytest.raises(imgkit.ConfigError, match="`errors` must be one of 'warn', 'raise', 'ignore', got 'loud'"):
         imgkit.read_images(bad, errors="loud")
 
 
 def test_findings_survive_pandas_operations():
     df = load([rec(id="x", min_disk="abc"), rec(id="y")])
-    assert isinstance(df.attrs["imgkit"]["findings"], Findings)
+    assert isinstance(df.attrs["imgkit"]["findings"], str)  # JSON text: JSON-serialisable, O(1) to deep-copy
     merged = df.merge(df[["id"]], on="id")  # a DataFrame in attrs would make this raise
     sub = merged[merged["id"] == "x"]
     assert imgkit.validate(sub)["image_id"].tolist() == ["x"]
@@ -417,7 +418,7 @@ def test_snapshot_directory_restores_fetched_at(records, tmp_path):
          "fetched_at": "2026-05-01T12:00:00Z", "pages": 1}))
     df = imgkit.read_images(tmp_path)
     meta = df.attrs["imgkit"]
-    assert meta["fetched_at"] == pd.Timestamp("2026-05-01T12:00:00Z")
+    assert meta["fetched_at"] == "2026-05-01T12:00:00+00:00"  # ISO text: attrs stay JSON-serialisable
     assert meta["source"] == "https://ims.example.com" and meta["api"] == "images"
     assert meta["files"] == ["page-000001.json"]
     assert len(df) == 5
@@ -488,7 +489,7 @@ def test_parquet_round_trip_keeps_every_dtype_and_metadata(tmp_path, records):
     assert back["os_feature_list"].iat[0] == {"nic_hotplug": "true"}
     assert back["tags"].iat[1] == ["a=b"] and isinstance(back["tags"].iat[1], list)
     assert imgkit.validate(back)["value"].tolist() == ["abc"]
-    assert back.attrs["imgkit"]["columns"] == df.attrs["imgkit"]["columns"]
+    assert back.attrs["imgkit"] == df.attrs["imgkit"]
 
 
 # ----------------------------------------------------------------------------- fast parser == exact parser
@@ -552,9 +553,9 @@ def test_fast_parser_on_the_demo_listing_equals_exact(tmp_path):
 
 
 def test_fast_parser_groups_unify_columns_and_hand_over_type_conflicts(tmp_path, monkeypatch):
-    import imgkit._fast
+    import imgkit.io._fast
 
-    monkeypatch.setattr(imgkit._fast, "GROUP", 2)
+    monkeypatch.setattr(imgkit.io._fast, "GROUP", 2)
     records = [rec(id="a"), rec(id="b", late_key=None), rec(id="c", late_key="x", late_int=5),
                rec(id="d", late_int=None), rec(id="e", late_list=["u"])]
     fast, exact = _both(tmp_path, records)
@@ -570,10 +571,10 @@ def test_fast_parser_groups_unify_columns_and_hand_over_type_conflicts(tmp_path,
 
 def test_fast_parser_over_many_chunks_equals_exact(tmp_path, monkeypatch):
     """Every kind typed from chunked Arrow columns (one chunk per group) gives the exact frame."""
-    import imgkit._fast
+    import imgkit.io._fast
     from imgkit.demo import generate_listing
 
-    monkeypatch.setattr(imgkit._fast, "GROUP", 37)
+    monkeypatch.setattr(imgkit.io._fast, "GROUP", 37)
     images = generate_listing(400, seed=5)["images"]
     images[100]["__platform"] = "Plan 9"  # an unknown category in a middle chunk
     images[250]["__support_agent_list"] = " hss ,, ces"
@@ -585,10 +586,10 @@ def test_fast_parser_over_many_chunks_equals_exact(tmp_path, monkeypatch):
 
 def test_a_type_conflict_found_by_a_parse_thread_hands_over_to_the_exact_parser(tmp_path, monkeypatch):
     """Groups are parsed in a worker thread while the next one is joined; its error still reaches the loader."""
-    import imgkit._fast
+    import imgkit.io._fast
     from imgkit.demo import generate_listing
 
-    monkeypatch.setattr(imgkit._fast, "GROUP", 37)
+    monkeypatch.setattr(imgkit.io._fast, "GROUP", 37)
     images = generate_listing(300, seed=8)["images"]
     images[150]["min_disk"] = "abc"  # a string where the Arrow schema says integer, in group 5 of 9
     fast, exact = _both(tmp_path, images)
@@ -599,7 +600,7 @@ def test_a_type_conflict_found_by_a_parse_thread_hands_over_to_the_exact_parser(
 
 
 def test_findings_do_not_depend_on_the_number_of_typing_threads(tmp_path, monkeypatch):
-    import imgkit.load
+    import imgkit.io._fast
 
     images = [rec(id=f"i{i}", __os_bit="x64" if i % 3 == 0 else "64", __lazyloading="maybe" if i % 4 == 0 else "true",
                   created_at="yesterday" if i % 5 == 0 else "2024-01-01T00:00:00Z", name=None if i % 7 == 0 else "n")
@@ -608,7 +609,7 @@ def test_findings_do_not_depend_on_the_number_of_typing_threads(tmp_path, monkey
     p.write_text(json.dumps({"images": images}), encoding="utf-8")
     frames = []
     for workers in (1, 4):
-        monkeypatch.setattr(imgkit.load, "_TYPING_WORKERS", workers)
+        monkeypatch.setattr(imgkit.io._fast, "_TYPING_WORKERS", workers)
         frames.append(imgkit.read_images(p, errors="ignore"))
     assert frames[1].attrs["imgkit"]["parser"] == "fast"
     one, four = (imgkit.validate(df) for df in frames)
@@ -669,3 +670,11 @@ def test_json_text_column_parsed_alike_by_both_parsers(tmp_path, texts):
         expected.append(v if isinstance(v, dict) else None)
     assert fast["os_feature_list"].tolist() == expected + [None]
 
+
+
+def test_timestamp_beyond_nanosecond_range_is_untypable_not_a_crash():
+    df = imgkit.read_images([{"id": "a", "created_at": -1}, {"id": "b", "created_at": "2020-01-01T00:00:00Z"}],
+                            errors="ignore")
+    assert df["created_at"].isna().tolist() == [True, False]
+    f = imgkit.validate(df)
+    assert f.loc[f["rule"] == "untypable", ["image_id", "value"]].values.tolist() == [["a", "-1"]]

@@ -183,7 +183,7 @@ def test_plot_age_histogram(small):
 
 
 def test_plot_age_by_group_top_and_ecdf(small, many):
-    small.attrs["imgkit"]["fetched_at"] = pd.Timestamp("2026-01-01", tz="UTC")
+    small.attrs["imgkit"]["fetched_at"] = "2026-01-01T00:00:00+00:00"
     ax = imgkit.plot_age(small, by="owner", top=1, bins=5)
     assert "as of 2026-01-01 (fetched_at)" in ax.get_title()
     assert legend_texts(ax) == ["t1", "Other (2 tenants)"]

@@ -11,6 +11,7 @@ import pytest
 
 import imgkit
 from imgkit.report import build_report
+from imgkit.validate import loaded_findings
 
 XSS_NAME = "<script>alert(1)</script>"
 QUOTE_TENANT = "ten\"ant'<b>"
@@ -175,7 +176,7 @@ def test_data_strings_are_escaped(small_page):
 
 def test_findings_section_lists_rules(small, small_page):
     text = "".join(parse(small_page).text)
-    findings = small.attrs["imgkit"]["findings"]
+    findings = loaded_findings(small)
     assert len(findings) >= 1
     assert "untypable" in text and "min_disk" in text
     assert f"{len(findings):,} findings while reading" in text

@@ -72,7 +72,7 @@ def test_platform_filter(ex, demo):
     pd.testing.assert_frame_equal(ex.filtered, expected)
     n_tenants = expected["owner"].nunique()
     assert ex.count_text == f"{len(expected):,} of 5,000 images, {n_tenants} of 60 tenants"
-    assert len(expected) == 1_312 + 334
+    assert len(expected) == 1_701 + 527
     ax = ex.axes["os"]
     assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["Debian", "Ubuntu"]
     drawn = sum(p.get_width() for p in ax.patches)
@@ -240,7 +240,7 @@ def test_callback_errors_are_shown(table_tab, monkeypatch):
     monkeypatch.undo()
     ex.platforms.value = ("Debian",)
     assert ex.error.value == "" and ex.error.layout.display == "none"
-    assert ex.count_text.startswith("334 of 5,000 images")
+    assert ex.count_text.startswith("527 of 5,000 images")
 
 
 def test_close_releases_observers(demo):

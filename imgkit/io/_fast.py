@@ -4,7 +4,7 @@ A listing document ``{"images": [...]}`` is split into one raw JSON text per ima
 msgspec (no Python object per field is built), joined as NDJSON and parsed by
 ``pyarrow.json`` with an explicit schema taken from :data:`imgkit.schema.FIELDS`. The
 Arrow columns then go through the same typing functions as the exact path
-(:mod:`imgkit.load`).
+(:mod:`imgkit.io._typing`).
 
 pyarrow is strict: a value whose JSON type differs from the declared one (``"min_disk":
 "abc"``, a number in a string field), a syntax error, an unknown key that changes type or
@@ -23,6 +23,7 @@ the ``large_string`` that pandas' string dtype stores.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -30,10 +31,18 @@ from typing import Any
 import msgspec
 import numpy as np
 import orjson
+import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pj
 
-from .schema import FIELDS, Field, field_for_api
+from ..schema import FIELDS, Field, field_for_api
+from ..validate import findings_frame
+from ._frame import _build_frame, _drop_duplicates, _ids_unique
+from ._sources import Segment, _Collected, _segments
+from ._typing import _bad_positions, _Ctx, _missing_action, _type_arrow, _type_unknown_arrow
+
+#: Threads typing the columns of the fast parser's Arrow table (Arrow's kernels release the GIL).
+_TYPING_WORKERS = min(4, os.cpu_count() or 1)
 
 __all__ = ["ARROW_SCHEMA", "fast_frame"]
 
@@ -59,17 +68,6 @@ _SCALAR_OK = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean,
 
 class _Doc(msgspec.Struct):
     images: list[msgspec.Raw] | None = None
-
-
-class Segment:
-    """One input for the fast parser: the bytes of one file/page and its description."""
-
-    __slots__ = ("data", "desc", "ndjson")
-
-    def __init__(self, data: bytes, desc: str, ndjson: bool) -> None:
-        self.data = data
-        self.desc = desc
-        self.ndjson = ndjson
 
 
 def _split(seg: Segment) -> list[Any] | None:
@@ -181,3 +179,67 @@ def present_rows(raws: Sequence[Any], rows: np.ndarray, key: str) -> np.ndarray:
         if needle in raw:
             out[j] = key in orjson.loads(raw)
     return out
+
+
+class _ArrowColumns:
+    """Raw columns parsed by pyarrow (the fast path)."""
+
+    def __init__(self, table: pa.Table, raws: list[Any], texts: list[bytes]) -> None:
+        self.table = table
+        self.raws = raws
+        self.texts = texts  # the input bytes: a key that never occurs in them is absent from every row
+        self.n = table.num_rows
+        self.keys = table.schema.names
+
+    def _col(self, key: str) -> Any:
+        col = self.table.column(key)
+        return col.chunk(0) if col.num_chunks == 1 else col
+
+    def ids(self) -> Any:
+        return _ArrowItems(self._col("id")) if "id" in self.keys else [None] * self.n
+
+    def typed(self, f: Field, ctx: _Ctx) -> Any:
+        arr = self._col(f.api)
+        if f.mandatory and arr.null_count:
+            rows = _bad_positions(arr.is_null())
+            needle = orjson.dumps(f.api)
+            if any(needle in text for text in self.texts):  # some rows send it (maybe as null): look closer
+                rows = rows[~present_rows(self.raws, rows, f.api)]
+            for i in rows:
+                ctx.add(int(i), f.column, f.api, None, "mandatory", _missing_action(f))
+        return _type_arrow(f, arr, ctx)
+
+    def unknown(self, key: str) -> Any:
+        return _type_unknown_arrow(self._col(key))
+
+
+class _ArrowItems:
+    """Index an Arrow array like a list (for finding ids), converting only what is asked for."""
+
+    def __init__(self, arr: pa.Array) -> None:
+        self.arr = arr
+
+    def __getitem__(self, i: int) -> Any:
+        return self.arr[i].as_py()
+
+
+def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | None:
+    got = _segments(source)
+    if got is None:
+        return None
+    segs, collected = got
+    parsed = fast_frame(segs)
+    if parsed is None:
+        return None
+    table, raws, sources, positions = parsed
+    cols = _ArrowColumns(table, raws, [seg.data for seg in segs])
+    del segs
+    ctx = _Ctx(cols.ids(), sources, positions)
+    with ThreadPoolExecutor(1, thread_name_prefix="imgkit-ids") as pool:
+        # The raw ids are the typed ids here (a non-text id sends the load to the exact parser),
+        # so their uniqueness is checked while the columns are typed.
+        unique = pool.submit(_ids_unique, table.column("id")) if "id" in cols.keys else None
+        df, api_of = _build_frame(cols, ctx, workers=_TYPING_WORKERS)
+        df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
+    df.attrs["imgkit"] = {"unknown_keys": api_of}
+    return df, findings_frame(ctx.rows), collected

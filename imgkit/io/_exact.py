@@ -1,0 +1,68 @@
+"""The exact engine: ``orjson`` parses every record; raw columns are built in Python.
+
+It takes every source form and every value, and names each problem precisely (a JSON
+syntax error with line and column, a value of an unexpected JSON type).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..errors import SourceError
+from ..schema import Field
+from ..validate import findings_frame
+from ._frame import _build_frame, _drop_duplicates
+from ._sources import _Collected
+from ._typing import _MISSING, _Ctx, _missing_action, _type_unknown, _type_values
+
+
+class _RecordColumns:
+    """Raw columns of parsed records (the exact path)."""
+
+    def __init__(self, records: list[Mapping]) -> None:
+        self.records = records
+        self.n = len(records)
+        keys: dict[str, None] = {}
+        for rec in records:
+            for k in rec:
+                if k not in keys:
+                    keys[k] = None
+        self.keys = list(keys)
+
+    def ids(self) -> list[Any]:
+        return [rec.get("id") for rec in self.records]
+
+    def typed(self, f: Field, ctx: _Ctx) -> Any:
+        values = [rec.get(f.api, _MISSING) for rec in self.records]
+        if f.mandatory:
+            for i, v in enumerate(values):
+                if v is _MISSING:
+                    ctx.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
+        return _type_values(f, values, ctx)
+
+    def unknown(self, key: str) -> Any:
+        return _type_unknown([rec.get(key) for rec in self.records])
+
+
+def _records_frame(collected: _Collected) -> tuple[pd.DataFrame, pd.DataFrame]:
+    records: list[Any] = []
+    sources: list[str] = []
+    positions: list[int] = []
+    for chunk in collected.chunks:
+        for j, rec in enumerate(chunk.records):
+            if not isinstance(rec, Mapping):
+                raise SourceError(
+                    f"image #{j + 1} is a JSON {type(rec).__name__}, not an object", source=chunk.source
+                )
+            records.append(rec)
+        sources.extend([chunk.source] * len(chunk.records))
+        positions.extend(range(len(chunk.records)))
+    cols = _RecordColumns(records)
+    ctx = _Ctx(cols.ids(), sources, positions)
+    df, api_of = _build_frame(cols, ctx)
+    df = _drop_duplicates(df, ctx)
+    df.attrs["imgkit"] = {"unknown_keys": api_of}
+    return df, findings_frame(ctx.rows)

@@ -1,0 +1,143 @@
+"""Typed columns -> frame: assembly in schema order, unknown keys, duplicate ids, findings, metadata.
+
+Shared by both engines: each gives a *columns* object (``n``, ``keys``, ``typed(field, ctx)``,
+``unknown(key)``) to :func:`_build_frame`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import ImgkitWarning, SchemaError
+from ..schema import FIELDS, Field, api_to_column, field_for_api
+from ..validate import findings_text, frame_findings
+from ._sources import _Collected
+from ._typing import _Ctx, _missing_action, _type_values
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _build_frame(cols: Any, ctx: _Ctx, *, workers: int = 1) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Type every column; with ``workers > 1`` the columns are typed in threads.
+
+    Returns the frame and ``{column: API key}`` of the keys the schema does not know (the
+    known columns map as :func:`imgkit.column_to_api` says; nothing per frame records them).
+
+    Each column records its findings in its own child context, merged in schema order,
+    so the findings are the same whatever the number of workers.
+    """
+    n = cols.n
+    present = set(cols.keys)
+
+    def one(f: Field) -> tuple[Any, _Ctx]:
+        sub = ctx.child()
+        if f.api in present:
+            return cols.typed(f, sub), sub
+        if f.mandatory:
+            for i in range(n):
+                sub.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
+        return _type_values(f, [None] * n, sub), sub
+
+    if workers > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="imgkit-typing") as pool:
+            typed = list(pool.map(one, FIELDS))
+    else:
+        typed = [one(f) for f in FIELDS]
+    columns: dict[str, Any] = {}
+    api_of: dict[str, str] = {}
+    for f, (col, sub) in zip(FIELDS, typed):
+        columns[f.column] = col
+        ctx.rows.extend(sub.rows)
+    unknown = [k for k in cols.keys if field_for_api(k) is None]
+    for k, name in _unknown_column_names(unknown, set(columns)).items():
+        columns[name] = cols.unknown(k)
+        api_of[name] = k
+    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False), api_of
+
+
+def _ids_unique(ids: Any) -> bool:
+    """Whether the non-null values of an Arrow array of ids are all different (Arrow hashes without the GIL)."""
+    return pc.count_distinct(ids, mode="only_valid").as_py() == len(ids) - ids.null_count
+
+
+def _drop_duplicates(df: pd.DataFrame, ctx: _Ctx, *, unique: bool | None = None) -> pd.DataFrame:
+    """Keep the last occurrence of each id; record the others. `unique`: whether the ids are unique, if known."""
+    ids = df["id"]
+    if unique is None:
+        unique = _ids_unique(pa.array(ids.array))  # Arrow-backed strings: no copy
+    if unique:
+        return df
+    dup = (ids.duplicated(keep="last") & ids.notna()).to_numpy()
+    for i in np.flatnonzero(dup):
+        ctx.add(int(i), "id", "id", ids.iat[i], "duplicate_id", "dropped (a later record has the same id)")
+    return df.loc[~dup].reset_index(drop=True)
+
+
+def _unknown_column_names(unknown: list[str], known: set[str]) -> dict[str, str]:
+    """Column names for keys the schema does not know (see :func:`imgkit.schema.api_to_column`).
+
+    A key keeps its API name when stripping its underscores would collide with another
+    key; a key that is itself named like a known column (upstream Glance's free-form
+    ``os_version`` property beside IMS's ``__os_version``) gets a trailing ``_``.
+    """
+    raw = set(unknown)
+    names: dict[str, str] = {}
+    used = set(known)
+    for k in unknown:
+        others = {x.lstrip("_") or x for x in raw if x != k} | (raw - {k})
+        name = api_to_column(k, taken=frozenset(others))
+        while name in used:
+            name += "_"
+        names[k] = name
+        used.add(name)
+    return names
+
+
+def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, errors: str) -> pd.DataFrame:
+    meta = df.attrs.get("imgkit", {})
+    fetched_at = collected.meta.get("fetched_at")
+    meta.update(
+        source=collected.meta.get("endpoint") or collected.description,
+        fetched_at=pd.Timestamp(fetched_at).tz_convert("UTC").isoformat() if fetched_at else None,
+        imgkit_version=_version(),
+    )
+    for k in ("api", "filters", "files"):
+        if k in collected.meta:
+            meta[k] = collected.meta[k]
+    if collected.meta.get("endpoint"):
+        meta["snapshot"] = collected.description
+    df.attrs["imgkit"] = meta
+    rules = frame_findings(df, source=meta["source"])
+    if len(rules):
+        findings = pd.concat([findings, rules], ignore_index=True) if len(findings) else rules
+    meta["findings"] = findings_text(findings)  # JSON text: cheap to deep-copy, JSON-serialisable
+    if len(findings) and errors != "ignore":
+        summary = _summarise(findings, meta["source"])
+        if errors == "raise":
+            raise SchemaError(summary, findings=findings)
+        warnings.warn(summary, ImgkitWarning, stacklevel=3)
+    return df
+
+
+def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10, noun: str = "image",
+               frame: str = "df") -> str:
+    counts = findings.groupby("rule", observed=True).size()
+    parts = ", ".join(f"{n} {rule}" for rule, n in counts.items())
+    done = "Untypable values were set to NA; see" if (findings["rule"] == "untypable").any() else "See"
+    lines = [f"{source}: {len(findings)} validation finding(s): {parts}. {done} imgkit.validate({frame})."]
+    for r in findings.head(examples).itertuples(index=False):
+        lines.append(f"  - {noun} {r.image_id!s} ({r.source} #{r.row}) {r.field}={r.value!s}: {r.rule}, {r.action}")
+    if len(findings) > examples:
+        lines.append(f"  ... and {len(findings) - examples} more")
+    return "\n".join(lines)

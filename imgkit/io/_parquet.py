@@ -1,0 +1,85 @@
+"""Parquet: :func:`to_parquet` / :func:`read_parquet` keep every dtype and the load metadata."""
+
+from __future__ import annotations
+
+import os
+
+import orjson
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import SourceError
+from ..validate import findings_from_json, findings_text
+from ._frame import _version
+from ._typing import _LIST_DTYPE, _LIST_TYPE, _STRING, _json_text, _object_column, _pd_list
+
+__all__ = ["read_parquet", "to_parquet"]
+
+_PARQUET_KEY = b"imgkit"
+
+
+def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a typed image frame to Parquet, keeping every dtype and the load metadata.
+
+    Lists (``tags``) are stored as Parquet lists, dicts and other objects as JSON text;
+    :func:`read_parquet` restores them, the categories, and ``df.attrs["imgkit"]``
+    (source, fetched_at, findings).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> df = imgkit.read_images("data/seed_example_response.json")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     imgkit.to_parquet(df, os.path.join(d, "x.parquet"))
+    ...     back = imgkit.read_parquet(os.path.join(d, "x.parquet"))
+    >>> back.dtypes.equals(df.dtypes), back["tags"].tolist()
+    (True, [[], []])
+    """
+    import pyarrow.parquet as pq
+
+    meta = dict(df.attrs.get("imgkit") or {})
+    out = df.copy()
+    json_cols = []
+    for c in out.columns:
+        if out[c].dtype == object:
+            json_cols.append(c)
+            out[c] = [None if v is None else _json_text(v) for v in out[c]]
+    meta.setdefault("imgkit_version", _version())
+    info = {**meta, "json_columns": json_cols}  # attrs hold JSON values only (see imgkit.validate)
+    out.attrs = {}
+    table = pa.Table.from_pandas(out, preserve_index=False)
+    schema_meta = dict(table.schema.metadata or {})
+    schema_meta[_PARQUET_KEY] = orjson.dumps(info)
+    table = table.replace_schema_metadata(schema_meta)
+    pq.write_table(table, os.fspath(path))
+
+
+def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a Parquet file written by :func:`to_parquet` back into a typed image frame.
+
+    Examples
+    --------
+    See :func:`to_parquet`.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(os.fspath(path))
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise SourceError(f"cannot read Parquet file: {exc}", source=str(path)) from None
+    raw = (table.schema.metadata or {}).get(_PARQUET_KEY)
+    df = table.to_pandas()
+    for name, typ in zip(table.schema.names, table.schema.types):
+        if typ == _LIST_TYPE and df[name].dtype != _LIST_DTYPE:
+            df[name] = _pd_list(table.column(name).combine_chunks())
+        elif isinstance(df[name].dtype, pd.StringDtype) and df[name].dtype != _STRING:
+            df[name] = df[name].astype(_STRING)  # pandas < 3 restores string[python]
+    info = orjson.loads(raw) if raw else {}
+    for c in info.pop("json_columns", []):
+        df[c] = _object_column([orjson.loads(v) if isinstance(v, str) else None for v in df[c]])
+    if isinstance(info.get("findings"), list):  # files written before findings were JSON text
+        info["findings"] = findings_text(findings_from_json(info["findings"]))
+    info.pop("columns", None)  # files written before the column mapping left attrs
+    info.setdefault("source", str(path))
+    df.attrs["imgkit"] = info
+    return df
