@@ -355,10 +355,13 @@ def _restack_os_bars(ax: Axes, table: pd.DataFrame, *, level: str) -> bool:
             rect.set_x(x)
             rect.set_width(w)
             rect.set_visible(bool(w))  # an empty segment costs nothing to render
+            rect.sticky_edges.x[:] = [x] if present else []  # as barh sets them (autoscaling stops there)
         container.set_label(name if present and widths.sum() > 0 else "_" + name)
         left += widths
     ax.set_yticks(np.arange(len(table)), [_short(i) for i in table.index])
-    ax.set_xlim(0, float(left.max()) * 1.05 if left.max() > 0 else 1)
+    # the data limits of the new bars (what ax.relim() would find, without visiting every bar), autoscaled as drawn
+    ax.dataLim.intervalx = (0.0, float(left.max()))
+    ax.autoscale_view(scaley=False)
     _os_legend(ax, level)
     return True
 
