@@ -25,6 +25,13 @@ Missing values
     (``age_profile`` reports how many images were ``dated``).
 Labels
     All group and category labels are strings (``os_bit`` 64 becomes ``"64"``).
+Tenant names
+    When the frame has an ``owner_name`` column (:func:`imgkit.label_tenants`), tables
+    grouped by ``owner`` keep the ids and show the names beside them: an ``owner_name``
+    column first in :func:`age_profile` and :func:`tenant_summary`; a second index level
+    (``owner``, ``owner_name``) on the rows of :func:`os_distribution` and
+    :func:`feature_support` and on the columns of :func:`creation_timeline`. Totals rows
+    have no name (NA).
 ``as_of``
     Ages are measured at a reference time, never at the wall clock silently. The
     default (see :func:`resolve_as_of`) is the listing's ``fetched_at`` (set by a
@@ -60,6 +67,7 @@ from ._common import (
 )
 from .errors import ConfigError
 from .schema import FIELDS
+from .tenants import _named
 
 __all__ = [
     "ALL_IMAGES",
@@ -314,7 +322,7 @@ def os_distribution(
         s = table.iloc[0].rename("share" if normalize else "count")
         s.index.name = level
         return s
-    return table
+    return _named(table, df, by, how="index")
 
 
 def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: Any = None) -> pd.DataFrame:
@@ -387,7 +395,7 @@ def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: Any = None) -
         for years in _YEARS:
             older = np.bincount(gd, weights=(dd > 365 * years), minlength=ng)
             out[f"older_{years}y"] = np.where(n_dated > 0, older / np.maximum(n_dated, 1), np.nan)
-    return _stamp(out, when, source)
+    return _stamp(_named(out, df, by), when, source)
 
 
 def stale_images(
@@ -523,7 +531,7 @@ def creation_timeline(
             dtype=np.int64,
         )
     table = table.astype(np.int64)
-    return table.cumsum() if cumulative else table
+    return _named(table.cumsum() if cumulative else table, df, by, how="columns")
 
 
 def _feature_matrix(df: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
@@ -618,7 +626,7 @@ def feature_support(
         denom = np.append(np.asarray(sizes, dtype=float), float(len(df)))
         denom[denom == 0] = np.nan
         result = result.div(denom, axis=0)
-    return result
+    return _named(result, df, by, how="index")
 
 
 def _classify(s: pd.Series, mapping: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -733,7 +741,7 @@ def tenant_summary(df: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
     for col in ("oldest", "newest"):
         out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[ns, UTC]")
     out["storage_bytes"] = out["storage_bytes"].astype("Int64")
-    return _stamp(out, profile.attrs["as_of"], profile.attrs["as_of_source"])
+    return _stamp(_named(out, df, "owner"), profile.attrs["as_of"], profile.attrs["as_of_source"])
 
 
 def _as_list(values: Any) -> list[Any]:

@@ -61,6 +61,29 @@ def _load(source: str) -> pd.DataFrame:
     return df
 
 
+def _warned(func: Callable[..., Any], *args: Any) -> Any:
+    """Call `func`; imgkit warnings become one ``imgkit: warning:`` line each."""
+    import warnings
+
+    from .errors import ImgkitWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ImgkitWarning)
+        out = func(*args)
+    for w in caught:
+        print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
+    return out
+
+
+def _read_servers(source: str, volumes: str | None) -> pd.DataFrame:
+    from .servers import read_servers
+
+    for path in (source, volumes):
+        if path is not None and not Path(path).exists():
+            raise FileNotFoundError(f"{path}: no such file or directory")
+    return read_servers(source, volumes=volumes)
+
+
 def _check_output(path: str) -> Path:
     """Fail before the (possibly long) load when OUT cannot be written: a directory, a missing or read-only parent."""
     import os
@@ -244,6 +267,15 @@ def _add_report(sub: Any) -> None:
         "--tenant", action="append", default=None, metavar="ID", help="only this tenant (owner); repeatable"
     )
     p.add_argument("--top", type=int, default=10, metavar="N", help="tenants shown in the plots (default 10)")
+    p.add_argument("--tenant-names", metavar="FILE", default=None,
+                   help="a CSV file with the columns id,name: label tenants by name")
+    p.add_argument("--servers", metavar="SERVERS", default=None,
+                   help="a saved GET /v2.1/servers/detail listing (file or snapshot directory): adds the section "
+                        "'Cleanup candidates'")
+    p.add_argument("--volumes", metavar="VOLUMES", default=None,
+                   help="with --servers: a saved GET /v3/volumes/detail listing, for servers booted from a volume")
+    p.add_argument("--price-per-gb-month", type=float, default=None, metavar="X",
+                   help="with --servers: price of one GB-month of image storage, to show monthly costs")
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -253,7 +285,14 @@ def _run_report(args: argparse.Namespace) -> int:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
     as_of = _parse_as_of(args.as_of)
     _check_output(args.output)
+    if (args.volumes or args.price_per_gb_month is not None) and not args.servers:
+        raise ValueError("--volumes and --price-per-gb-month need --servers")
     df = _load(args.input)
+    if args.tenant_names:
+        from .tenants import label_tenants
+
+        df = _warned(label_tenants, df, args.tenant_names)
+    servers = _warned(_read_servers, args.servers, args.volumes) if args.servers else None
     if args.tenant:
         absent = sorted(set(args.tenant) - set(df["owner"].dropna().unique()))
         if len(absent) == len(set(args.tenant)):
@@ -261,6 +300,8 @@ def _run_report(args: argparse.Namespace) -> int:
         if absent:
             print(f"{_PROG}: warning: no images of tenant(s) {', '.join(absent)} in {args.input}", file=sys.stderr)
     kwargs: dict[str, Any] = {"as_of": as_of, "tenants": args.tenant, "top": args.top}
+    if servers is not None:
+        kwargs.update(servers=servers, price_per_gb_month=args.price_per_gb_month)
     if args.title:
         kwargs["title"] = args.title
     build_report(df, path=args.output, **kwargs)
@@ -341,6 +382,10 @@ def _add_fetch(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=None, metavar="N", help="page size")
     p.add_argument("--max-images", type=int, default=None, metavar="N", help="stop after N images")
     p.add_argument("--cloud", default=None, metavar="NAME", help="clouds.yaml entry (default: $OS_CLOUD)")
+    p.add_argument("--max-pages", type=int, default=2000, metavar="N",
+                   help="refuse to follow more than N pages (default: 2000)")
+    p.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
+                   help="fail when the whole fetch takes longer (default: no limit)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -368,6 +413,7 @@ def _run_fetch(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", ImgkitWarning)
         df = fetch_images(args.endpoint, api=args.api, filters=_parse_filters(args.filter), limit=args.limit,
                           max_images=args.max_images, cloud=args.cloud, save_to=args.output,
+                          max_pages=args.max_pages, deadline=args.deadline,
                           progress=False if args.no_progress else None)
     for w in caught:
         print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)

@@ -101,3 +101,25 @@ def explorer_server(tmp_path_factory):
 
 
 EXPLORE_AS_OF = "2026-07-01"
+
+
+@pytest.fixture(params=["fast", "exact"])
+def engine(request) -> str:
+    """Each parsing engine of :func:`imgkit.read_images` in turn (the model: geopandas' ``io/tests/test_file.py``)."""
+    return request.param
+
+
+@pytest.fixture
+def read(engine):
+    """``read_images(source, engine=engine, errors="ignore")``; a list of records reaches the fast engine as JSON bytes."""
+    import json
+
+    import imgkit
+
+    def _read(source, **kw):
+        kw.setdefault("errors", "ignore")
+        if engine == "fast" and isinstance(source, list):
+            source = json.dumps({"images": source}, ensure_ascii=False).encode()
+        return imgkit.read_images(source, engine=engine, **kw)
+
+    return _read

@@ -9,8 +9,8 @@ The one typing path of imgkit. Two parsers feed it:
 Both hand Arrow columns to :func:`_type_arrow`, which applies the schema's typing rules and
 records a finding for every value it cannot type. When the fast path meets data it cannot
 take exactly (a number where a string was declared, a mixed-type unknown key, a JSON syntax
-error), the exact path takes over and names the problem precisely. Which parser ran is in
-``df.attrs["imgkit"]["parser"]``.
+error), the exact path takes over and names the problem precisely. Which engine ran, and why, is in
+``df.attrs["imgkit"]["engine"]``.
 
 The package keeps one private module per seam, behind this small public surface:
 

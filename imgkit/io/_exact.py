@@ -16,7 +16,7 @@ from ..schema import Field
 from ..validate import findings_frame
 from ._frame import _build_frame, _drop_duplicates
 from ._sources import _Collected
-from ._typing import _MISSING, _Ctx, _missing_action, _type_unknown, _type_values
+from ._typing import _MISSING, _Ctx, _type_unknown, _type_values
 
 
 class _RecordColumns:
@@ -31,23 +31,28 @@ class _RecordColumns:
                 if k not in keys:
                     keys[k] = None
         self.keys = list(keys)
+        self._key_set = keys
+
+    def sends(self, key: str) -> bool:
+        """Whether some image carries `key`."""
+        return key in self._key_set
 
     def ids(self) -> list[Any]:
         return [rec.get("id") for rec in self.records]
 
     def typed(self, f: Field, ctx: _Ctx) -> Any:
         values = [rec.get(f.api, _MISSING) for rec in self.records]
-        if f.mandatory:
+        if ctx.requires(f):
             for i, v in enumerate(values):
                 if v is _MISSING:
-                    ctx.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
+                    ctx.missing(i, f)
         return _type_values(f, values, ctx)
 
     def unknown(self, key: str) -> Any:
         return _type_unknown([rec.get(key) for rec in self.records])
 
 
-def _records_frame(collected: _Collected) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _records_frame(collected: _Collected, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
     records: list[Any] = []
     sources: list[str] = []
     positions: list[int] = []
@@ -62,7 +67,7 @@ def _records_frame(collected: _Collected) -> tuple[pd.DataFrame, pd.DataFrame]:
         positions.extend(range(len(chunk.records)))
     cols = _RecordColumns(records)
     ctx = _Ctx(cols.ids(), sources, positions)
-    df, api_of = _build_frame(cols, ctx)
+    df, meta = _build_frame(cols, ctx, dialect=dialect)
     df = _drop_duplicates(df, ctx)
-    df.attrs["imgkit"] = {"unknown_keys": api_of}
+    df.attrs["imgkit"] = meta
     return df, findings_frame(ctx.rows)

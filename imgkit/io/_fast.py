@@ -9,7 +9,7 @@ Arrow columns then go through the same typing functions as the exact path
 pyarrow is strict: a value whose JSON type differs from the declared one (``"min_disk":
 "abc"``, a number in a string field), a syntax error, an unknown key that changes type or
 holds objects, or an unknown string key that pyarrow would read as a timestamp all make
-:func:`fast_frame` return None, and the exact path takes over. That is how the fast path
+:func:`fast_frame` return the reason, and the exact path takes over. That is how the fast path
 never mistypes: anything it cannot type exactly, it does not type.
 
 Why pyarrow, when polars parses NDJSON about twice as fast here: measured with polars 2.1
@@ -39,7 +39,7 @@ from ..schema import FIELDS, Field, field_for_api
 from ..validate import findings_frame
 from ._frame import _build_frame, _drop_duplicates, _ids_unique
 from ._sources import Segment, _Collected, _segments
-from ._typing import _bad_positions, _Ctx, _missing_action, _type_arrow, _type_unknown_arrow
+from ._typing import _bad_positions, _Ctx, _type_arrow, _type_unknown_arrow
 
 #: Threads typing the columns of the fast parser's Arrow table (Arrow's kernels release the GIL).
 _TYPING_WORKERS = min(4, os.cpu_count() or 1)
@@ -132,13 +132,13 @@ def _unknown_ok(t: pa.DataType) -> bool:
     return pa.types.is_list(t) and any(test(t.value_type) for test in _SCALAR_OK)
 
 
-def fast_frame(segments: Sequence[Segment]) -> tuple[pa.Table, list[Any], list[str], np.ndarray] | None:
+def fast_frame(segments: Sequence[Segment]) -> tuple[pa.Table, list[Any], list[str], np.ndarray] | str:
     """Parse segments column-wise.
 
     Returns ``(table, raws, sources, positions)`` -- the Arrow table of raw values (every
     known field a column, null where absent), the raw JSON text of each row (for the rare
-    presence checks), and each row's source and position in it -- or None when the exact
-    path must take over.
+    presence checks), and each row's source and position in it -- or, when the exact
+    path must take over, the reason why.
     """
     raws: list[Any] = []
     sources: list[str] = []
@@ -146,27 +146,28 @@ def fast_frame(segments: Sequence[Segment]) -> tuple[pa.Table, list[Any], list[s
     for seg in segments:
         part = _split(seg)
         if part is None:
-            return None
+            return f"{seg.desc} is not a plain listing (a {{\"images\": [...]}} document or NDJSON of images)"
         raws.extend(part)
         sources.extend([seg.desc] * len(part))
         positions.append(np.arange(len(part), dtype=np.int64))
     if not raws:
-        return None
+        return "the listing holds no images"
     try:
         tables = _parse_groups(raws)
         table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return None  # a type conflict or a syntax error: the exact path finds and names it
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        # a type conflict or a syntax error: the exact path finds and names it
+        return f"pyarrow could not parse it column-wise ({str(exc).splitlines()[0]})"
     if table.num_rows != len(raws):
-        return None
+        return "pyarrow read a different number of images"
     for name, typ in zip(table.schema.names, table.schema.types):
         f = field_for_api(name)
         if f is None:
             if not _unknown_ok(typ):
-                return None  # timestamps inferred from text, nested objects: exact path
+                return f"the unknown key {name!r} holds {typ} values"  # timestamps inferred from text, nested objects
         elif f.kind == "object" and not (pa.types.is_null(typ) or (pa.types.is_list(typ)
                                                                   and pa.types.is_null(typ.value_type))):
-            return None
+            return f"{name!r} holds {typ} values"
     return table, raws, sources, np.concatenate(positions)
 
 
@@ -190,23 +191,37 @@ class _ArrowColumns:
         self.texts = texts  # the input bytes: a key that never occurs in them is absent from every row
         self.n = table.num_rows
         self.keys = table.schema.names
+        self._underscored: bool | None = None
 
     def _col(self, key: str) -> Any:
         col = self.table.column(key)
         return col.chunk(0) if col.num_chunks == 1 else col
+
+    def sends(self, key: str) -> bool:
+        """Whether some image carries `key` (every schema field is a column of the table, null where absent)."""
+        col = self.table.column(key)
+        if col.null_count < len(col):
+            return True
+        if key.startswith("__"):  # one scan answers for every absent Huawei key of a Glance listing
+            if self._underscored is None:
+                self._underscored = any(b'"__' in text for text in self.texts)
+            if not self._underscored:
+                return False
+        needle = orjson.dumps(key)
+        return any(needle in text for text in self.texts)
 
     def ids(self) -> Any:
         return _ArrowItems(self._col("id")) if "id" in self.keys else [None] * self.n
 
     def typed(self, f: Field, ctx: _Ctx) -> Any:
         arr = self._col(f.api)
-        if f.mandatory and arr.null_count:
+        if ctx.requires(f) and arr.null_count:
             rows = _bad_positions(arr.is_null())
             needle = orjson.dumps(f.api)
             if any(needle in text for text in self.texts):  # some rows send it (maybe as null): look closer
                 rows = rows[~present_rows(self.raws, rows, f.api)]
             for i in rows:
-                ctx.add(int(i), f.column, f.api, None, "mandatory", _missing_action(f))
+                ctx.missing(int(i), f)
         return _type_arrow(f, arr, ctx)
 
     def unknown(self, key: str) -> Any:
@@ -223,14 +238,15 @@ class _ArrowItems:
         return self.arr[i].as_py()
 
 
-def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | None:
+def _fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | str:
+    """The frame, its findings and what the source said about itself; or why the exact engine must read it."""
     got = _segments(source)
     if got is None:
-        return None
+        return f"the fast engine reads JSON text (paths, directories, str, bytes), not a {type(source).__name__}"
     segs, collected = got
     parsed = fast_frame(segs)
-    if parsed is None:
-        return None
+    if isinstance(parsed, str):
+        return parsed
     table, raws, sources, positions = parsed
     cols = _ArrowColumns(table, raws, [seg.data for seg in segs])
     del segs
@@ -239,7 +255,7 @@ def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | N
         # The raw ids are the typed ids here (a non-text id sends the load to the exact parser),
         # so their uniqueness is checked while the columns are typed.
         unique = pool.submit(_ids_unique, table.column("id")) if "id" in cols.keys else None
-        df, api_of = _build_frame(cols, ctx, workers=_TYPING_WORKERS)
+        df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect)
         df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
-    df.attrs["imgkit"] = {"unknown_keys": api_of}
+    df.attrs["imgkit"] = meta
     return df, findings_frame(ctx.rows), collected

@@ -5,11 +5,12 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterable, Mapping
-from typing import IO, Literal, Union
+from typing import IO, Any, Literal, Union
 
 import pandas as pd
 
 from .._checks import check_argument
+from ..errors import ConfigError
 from ._exact import _records_frame
 from ._fast import _fast_path
 from ._frame import _finish
@@ -19,10 +20,14 @@ from ._sources import _collect, _looks_like_json_text
 __all__ = ["read_images"]
 
 Errors = Literal["warn", "raise", "ignore"]
+Dialect = Literal["auto", "ims", "glance"]
+Engine = Literal["auto", "fast", "exact"]
 Source = Union[str, bytes, bytearray, memoryview, os.PathLike, IO, Mapping, Iterable]
 
 
-def read_images(source: Source, *, errors: Errors = "warn") -> pd.DataFrame:
+def read_images(
+    source: Source, *, errors: Errors = "warn", engine: Engine = "auto", dialect: Dialect = "auto"
+) -> pd.DataFrame:
     """Read an image listing into a typed DataFrame.
 
     Parameters
@@ -42,14 +47,31 @@ def read_images(source: Source, *, errors: Errors = "warn") -> pd.DataFrame:
         the counts; ``"raise"`` raises one :class:`~imgkit.SchemaError` listing all
         findings; ``"ignore"`` only records them. In every mode the findings are in
         ``df.attrs["imgkit"]["findings"]`` and :func:`imgkit.validate` returns them.
+    engine : {"auto", "fast", "exact"}, default "auto"
+        The parser. ``"fast"`` parses JSON text (files, directories, ``str``, ``bytes``)
+        column-wise with pyarrow; ``"exact"`` parses every record with orjson and reads
+        any source. Both give the same frame and findings. ``"auto"`` takes the fast engine
+        where it can and the exact one for Python objects (dicts, lists of records);
+        ``"fast"`` raises :class:`~imgkit.ConfigError` for those. Whatever it cannot take
+        column-wise, the fast engine hands to the exact one. ``df.attrs["imgkit"]["engine"]``
+        says what ran: ``{"requested": ..., "ran": "fast" | "exact"}``, with ``"reason"``
+        when the exact engine ran although ``"fast"`` or ``"auto"`` was asked for.
+    dialect : {"auto", "ims", "glance"}, default "auto"
+        Which server's listing this is, and so which fields every image must carry
+        (:func:`imgkit.schema.mandatory_fields`): ``"ims"`` (Huawei Cloud IMS / OTC), ``"glance"``
+        (upstream OpenStack Glance, no Huawei ``__`` keys). ``"auto"`` detects it from the keys
+        (:func:`imgkit.schema.detect_dialect`); ``df.attrs["imgkit"]["dialect"]`` records it, and
+        the analyses report the Huawei-only features of a Glance listing as unknown.
 
     Returns
     -------
     pandas.DataFrame
         One row per image; every known column of :data:`imgkit.schema.FIELDS`, in
         order and with its dtype, then the unknown keys. ``df.attrs["imgkit"]`` holds
-        ``source``, ``fetched_at``, ``findings``, ``columns`` (column -> API key) and
-        ``imgkit_version``.
+        ``source``, ``fetched_at`` (ISO 8601 text), ``findings`` (JSON text: read them with
+        :func:`imgkit.validate`), ``dialect``, ``engine``, ``unknown_keys`` (column -> API key of
+        the keys the schema does not know) and ``imgkit_version`` -- JSON values only, so plain
+        ``df.to_parquet`` and pickle keep them.
 
     Raises
     ------
@@ -75,23 +97,39 @@ def read_images(source: Source, *, errors: Errors = "warn") -> pd.DataFrame:
     >>> df = imgkit.read_images([{"id": "x", "min_disk": "abc"}], errors="ignore")
     >>> df["min_disk"].isna().item(), imgkit.validate(df).query("rule == 'untypable'")["value"].tolist()
     (True, ['abc'])
+    >>> df.attrs["imgkit"]["engine"]
+    {'requested': 'auto', 'ran': 'exact', 'reason': 'the fast engine reads JSON text (paths, directories, str, bytes), not a list'}
     """
     check_argument("errors", ["warn", "raise", "ignore"], errors)
+    check_argument("engine", ["auto", "fast", "exact"], engine)
+    check_argument("dialect", ["auto", "ims", "glance"], dialect)
     if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and _looks_like_json_text(source)):
         if str(source).lower().endswith(".parquet"):
             return read_parquet(source)
+    if engine == "fast" and not _is_text_source(source):
+        raise ConfigError(f"engine='fast' reads JSON text (paths, directories, str, bytes), not a "
+                          f"{type(source).__name__}; use engine='auto' or 'exact'")
+    ran: dict[str, Any] = {"requested": engine}
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing builds millions of objects that hold no cycles; the collector only slows it
     try:
-        fast = _fast_path(source)
-        if fast is not None:
+        fast = _fast_path(source, dialect=dialect) if engine != "exact" else None
+        if fast is not None and not isinstance(fast, str):
             df, findings, collected = fast
-            df.attrs["imgkit"]["parser"] = "fast"
+            ran["ran"] = "fast"
         else:
             collected = _collect(source)
-            df, findings = _records_frame(collected)
-            df.attrs["imgkit"]["parser"] = "exact"
+            df, findings = _records_frame(collected, dialect=dialect)
+            ran["ran"] = "exact"
+            if fast is not None:
+                ran["reason"] = fast
     finally:
         if gc_was_enabled:
             gc.enable()
+    df.attrs["imgkit"]["engine"] = ran
     return _finish(df, findings, collected, errors)
+
+
+def _is_text_source(source: Any) -> bool:
+    """Whether `source` is JSON text the fast engine reads: a path, a directory, ``str`` or ``bytes``."""
+    return isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview))

@@ -29,10 +29,25 @@ class _Ctx:
         self.sources = sources
         self.positions = positions
         self.rows: list[tuple[Any, ...]] = []
+        #: API keys every record must carry (the listing's dialect), and which rows are pending (no data yet).
+        self.required: frozenset[str] = frozenset()
+        self.pending: Any = None
 
     def child(self) -> _Ctx:
         """A context for one column's typing: same rows, its own findings (so columns can be typed in threads)."""
-        return _Ctx(self.ids, self.sources, self.positions)
+        sub = _Ctx(self.ids, self.sources, self.positions)
+        sub.required, sub.pending = self.required, self.pending
+        return sub
+
+    def requires(self, f: Field) -> bool:
+        """Whether every record of this listing must carry `f` (see :func:`imgkit.schema.mandatory_fields`)."""
+        return f.api in self.required
+
+    def missing(self, i: int, f: Field) -> None:
+        """Record that row `i` lacks the required field `f` (no finding while a pending image has no data)."""
+        if f.with_data and self.pending is not None and self.pending[i]:
+            return
+        self.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
 
     def add(self, i: int, column: str, api: str, value: Any, rule: str, action: str) -> None:
         raw = None if value is None else value if isinstance(value, str) else _json_text(value)
