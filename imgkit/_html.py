@@ -20,6 +20,7 @@ import html
 import io
 import math
 import re
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -209,7 +210,10 @@ def svg_of(fig: Figure, *, close: bool = True, bbox_inches: Any = "tight") -> st
             text.set_text(truncate(text.get_text()))
     buf = io.StringIO()
     try:
-        fig.savefig(buf, format="svg", bbox_inches=bbox_inches, metadata=_SVG_METADATA)
+        with warnings.catch_warnings():
+            # text stays text: the reader's fonts draw scripts matplotlib's own font lacks (CJK names)
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+            fig.savefig(buf, format="svg", bbox_inches=bbox_inches, metadata=_SVG_METADATA)
     finally:
         if close:
             plt.close(fig)

@@ -105,7 +105,11 @@ def cleanup_section(
     listing = candidates.copy()
     listing["size"] = [_size_text(b) for b in _bytes(listing)]
     columns = [c for c in _CANDIDATE_COLUMNS if c in listing.columns]
+    if "owner_name" in columns and listing["owner_name"].notna().all():
+        columns.remove("owner")  # every tenant has its name: the 32-character id would only widen the table
     rows = listing[columns].head(max(top, 10) * 5)
+    if "created_at" in rows:
+        rows["created_at"] = rows["created_at"].dt.floor("D")  # the day (age_days says the rest)
     parts += ["<h3>Candidates (oldest first)</h3>",
               table_html(rows, index=False, total=len(candidates),
                          more="all of them: imgkit.cleanup_candidates(imgkit.image_usage(images, servers))")]

@@ -66,8 +66,13 @@ def demo():
 
 @pytest.fixture(scope="module")
 def report_file(demo, tmp_path_factory):
+    """The demo report with every section: tenant names (CJK and long ones) and the cleanup section (servers)."""
     path = tmp_path_factory.mktemp("report") / "report.html"
-    build_report(demo, path=path, as_of=AS_OF)
+    owners = demo["owner"].value_counts().index
+    names = {o: (f"财务部 第{i}组 (Finance department, team {i})" if i % 2 else f"tenant-{i}-production-workloads")
+             for i, o in enumerate(owners)}
+    labelled = imgkit.label_tenants(demo, names)
+    build_report(labelled, path=path, as_of=AS_OF, servers=imgkit.load_demo_servers(), price_per_gb_month=0.02)
     return path
 
 

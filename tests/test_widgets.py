@@ -261,7 +261,7 @@ def test_escapes_data_strings(demo):
     ex = ImageExplorer(df, as_of=AS_OF)
     ex.tabs.selected_index = 3
     assert "<script>" not in ex.table.value
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in ex.table.value
+    assert "&lt;script&gt;alert(1)&lt;/" in ex.table.value  # (long runs without spaces get <wbr> break points)
     ex.close()
 
 
