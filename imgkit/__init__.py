@@ -19,6 +19,7 @@ from .analysis import (
     stale_images,
     tenant_summary,
 )
+from .archive import Archive
 from .demo import generate_listing, load_demo, write_listing
 from .demo_servers import load_demo_servers
 from .errors import (
@@ -52,6 +53,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FIELDS",
+    "Archive",
     "ListingDiff",
     "ApiError",
     "AuthError",

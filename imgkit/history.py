@@ -775,11 +775,23 @@ def trend(history_or_sources: Any, *, by: str | None = "platform", top: int | No
     np.add.at(events, start * g + codes, 1)
     np.add.at(events, end * g + codes, -1)
     counts = np.cumsum(events.reshape(n + 1, g), axis=0)[:n]
+    categorical = by is not None and isinstance(_as_documented(h[by]).dtype, pd.CategoricalDtype)
+    return _trend_table(counts, times, labels, by=by, categorical=categorical, top=top)
+
+
+def _trend_table(
+    counts: np.ndarray, times: Any, labels: Sequence[str], *, by: str | None, categorical: bool, top: int | None
+) -> pd.DataFrame:
+    """The trend frame from its counts (snapshot times x group labels); shared with :meth:`imgkit.Archive.trend`.
+
+    Groups that never occur are left out; `categorical` groups keep their label order, others go most images
+    first (``"(missing)"`` last); `top` folds the rest into ``"Other"``.
+    """
     table = pd.DataFrame(counts, index=pd.DatetimeIndex(times, name="as_of"),
                          columns=pd.Index(labels, dtype=object))
     if by is not None and len(table):
         present = [c for c in table.columns if table[c].any()]
-        if not isinstance(_as_documented(h[by]).dtype, pd.CategoricalDtype):  # no documented order: most first
+        if not categorical:  # no documented order: most first
             totals = table.sum()
             present.sort(key=lambda c: (c == MISSING, -totals[c], str(c)))
         table = table[present]

@@ -29,6 +29,8 @@ PUBLIC = {
     "build_report",
     # what changed: diffs, history, trends
     "diff_listings", "ListingDiff", "history", "trend",
+    # snapshot archive (pandas / Dask)
+    "Archive",
     # errors
     "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
     "ImgkitWarning",
@@ -36,7 +38,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers"]
+           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers", "archive"]
 
 
 def test_public_names_are_pinned():
