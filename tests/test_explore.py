@@ -105,6 +105,17 @@ def test_explorer_in_chromium(explorer_server, offline_page, demo, tmp_path):
     assert any(u.startswith(url) for u in offline.requests)
 
 
+def test_explore_bad_input_and_port_are_one_line_errors(capsys, tmp_path):
+    from imgkit.cli import main
+
+    assert main(["explore", str(tmp_path / "nope.json")]) == 1
+    assert capsys.readouterr().err.strip() == f"imgkit: error: {tmp_path / 'nope.json'}: no such file or directory"
+    assert main(["explore", str(DEMO), "--port", "70000"]) == 1
+    assert "`port` must be between 1 and 65535, got 70000" in capsys.readouterr().err
+    assert main(["explore", str(DEMO), "--as-of", "soon"]) == 1
+    assert "--as-of: not a date/time: 'soon'" in capsys.readouterr().err
+
+
 def test_ctrl_c_stops_the_server(explorer_server):
     """Last in this module: SIGINT (Ctrl-C) stops Voila and its kernel, exit code 0, nothing left listening."""
     url, proc, log = explorer_server
