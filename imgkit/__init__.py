@@ -19,7 +19,9 @@ from .analysis import (
     stale_images,
     tenant_summary,
 )
+from .archive import Archive
 from .demo import generate_listing, load_demo, write_listing
+from .demo_servers import load_demo_servers
 from .errors import (
     ApiError,
     AuthError,
@@ -31,6 +33,7 @@ from .errors import (
     SourceError,
 )
 from .fetch import fetch_images
+from .history import ListingDiff, diff_listings, history, trend
 from .io import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
@@ -42,12 +45,16 @@ from .plotting import (
 from .report import build_report
 from .schema import FIELDS, api_to_column, column_to_api, describe_columns
 from .servers import read_servers
+from .cleanup import cleanup_candidates, image_usage, storage_cost
+from .tenants import label_tenants
 from .validate import validate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FIELDS",
+    "Archive",
+    "ListingDiff",
     "ApiError",
     "AuthError",
     "ConfigError",
@@ -75,13 +82,21 @@ __all__ = [
     "api_to_column",
     "column_to_api",
     "describe_columns",
+    "diff_listings",
     "fetch_images",
     "generate_listing",
+    "history",
     "load_demo",
+    "load_demo_servers",
     "read_images",
     "read_parquet",
     "read_servers",
+    "image_usage",
+    "cleanup_candidates",
+    "storage_cost",
+    "label_tenants",
     "to_parquet",
+    "trend",
     "validate",
     "write_listing",
 ]

@@ -51,6 +51,39 @@ def _find_config(basename: str, override_var: str) -> Path | None:
     return None
 
 
+#: ``auth`` keys read as the text written: YAML would turn ``password: 0123`` into 83 and ``yes`` into True.
+_TEXT_KEYS = frozenset({
+    "password", "token", "username", "user_id", "project_id", "project_name", "tenant_id", "tenant_name",
+    "user_domain_id", "user_domain_name", "project_domain_id", "project_domain_name", "domain_id", "domain_name",
+    "default_domain_id", "default_domain_name", "auth_url", "application_credential_id",
+    "application_credential_secret", "application_credential_name", "passcode"})
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a plain scalar under one of :data:`_TEXT_KEYS` stays the text written."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        for key_node, value_node in node.value:
+            if (isinstance(key_node, yaml.ScalarNode) and key_node.value in _TEXT_KEYS
+                    and isinstance(value_node, yaml.ScalarNode) and value_node.tag != "tag:yaml.org,2002:binary"):
+                mapping[key_node.value] = value_node.value
+        return mapping
+
+
+def _text_values(entry: Mapping[str, Any], name: str) -> None:
+    """ConfigError when an identity value of `entry`'s ``auth`` is not text (a JSON number or boolean)."""
+    auth = entry.get("auth") or {}
+    if not isinstance(auth, Mapping):
+        raise ConfigError(f"cloud {name!r}: auth must be a mapping")
+    for key in sorted(_TEXT_KEYS & set(auth)):
+        value = auth[key]
+        if value is not None and not isinstance(value, str):
+            kind = "a number" if isinstance(value, (int, float)) and not isinstance(value, bool) else \
+                type(value).__name__
+            raise ConfigError(f"cloud {name!r}: auth.{key} must be text, got {kind}; quote it")
+
+
 def _read_config(path: Path) -> dict[str, Any]:
     """The parsed file; a ConfigError that gives the position of a syntax error, never the text there.
 
@@ -60,7 +93,7 @@ def _read_config(path: Path) -> dict[str, Any]:
     problem = None
     try:
         text = path.read_bytes()
-        doc = orjson.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        doc = orjson.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_Loader)  # noqa: S506
     except OSError as exc:
         problem = exc.strerror or type(exc).__name__
     except orjson.JSONDecodeError as exc:
@@ -102,6 +135,7 @@ def load_cloud(name: str) -> dict[str, Any]:
         entry = _merge(entry, (_read_config(secure).get("clouds") or {}).get(name) or {})
     if not isinstance(entry, dict):
         raise ConfigError(f"cloud {name!r} in {path} is not a mapping")
+    _text_values(entry, name)
     return entry
 
 
@@ -134,6 +168,9 @@ class StaticToken:
     def headers(self) -> dict[str, str]:
         return {"X-Auth-Token": self._token.reveal()}
 
+    def secrets(self) -> list[str]:
+        return [self._token.reveal()]
+
     def refresh(self) -> None:  # pragma: no cover - can_refresh is False
         raise AuthError("the token was rejected and cannot be renewed", status=401)
 
@@ -159,6 +196,7 @@ class KeystonePassword:
         self._password = _Secret(auth["password"])
         self._params = {k: v for k, v in auth.items() if k not in ("password", "auth_url", "token")}
         self._token: _Secret | None = None
+        self._issued: list[_Secret] = []  # every token Keystone gave, for scrubbing server text
         self.catalog: list[dict[str, Any]] = []
         self.transport = transport  # set by fetch once the Transport exists
         self.renewals = 0
@@ -166,6 +204,9 @@ class KeystonePassword:
     def __repr__(self) -> str:
         who = self._params.get("username") or self._params.get("user_id")
         return f"KeystonePassword(auth_url={redact_url(self.auth_url)!r}, user={who!r}, password=<hidden>)"
+
+    def secrets(self) -> list[str]:
+        return [self._password.reveal()] + [t.reveal() for t in self._issued]
 
     def _body(self) -> dict[str, Any]:
         p = self._params
@@ -205,11 +246,10 @@ class KeystonePassword:
             failed = exc
         if failed is not None:
             # Raised here, outside the except block, so the original (whose message may echo
-            # the request, e.g. a schema validation error) is not chained; the password is
-            # scrubbed from the message in case the server quoted it.
+            # the request, e.g. a schema validation error) is not chained; the transport has
+            # scrubbed the password from the message in case the server quoted it.
             what = "refused the credentials" if isinstance(failed, AuthError) else "authentication failed"
-            message = failed.message.replace(self._password.reveal(), "***")
-            raise AuthError(f"Keystone {what}: {message}", status=failed.status, code=failed.code,
+            raise AuthError(f"Keystone {what}: {failed.message}", status=failed.status, code=failed.code,
                             request_id=failed.request_id, url=failed.url, method="POST")
         token = resp.headers.get("X-Subject-Token")
         if not token:
@@ -217,6 +257,7 @@ class KeystonePassword:
                             url=redact_url(url), method="POST")
         try:
             self._token = header_token(token, "X-Subject-Token from Keystone")
+            self._issued.append(self._token)
         except ConfigError as exc:
             problem: str | None = str(exc)
         else:

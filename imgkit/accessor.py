@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, plotting
+from . import analysis, cleanup, plotting, tenants
 
 __all__ = ["ImgkitAccessor"]
 
@@ -34,7 +34,8 @@ class ImgkitAccessor:
     Methods: ``resolve_as_of``, ``os_distribution``, ``age_profile``,
     ``stale_images``, ``creation_timeline``, ``feature_support``,
     ``tenant_summary``, ``filter_images``, ``plot_os_distribution``, ``plot_age``,
-    ``plot_creation_timeline``, ``plot_feature_support`` -- each the function of the
+    ``plot_creation_timeline``, ``plot_feature_support``, ``image_usage``,
+    ``cleanup_candidates``, ``storage_cost``, ``label_tenants`` -- each the function of the
     same name applied to the frame, with the same keyword-only options.
 
     Raises
@@ -101,6 +102,10 @@ _METHODS: tuple[Callable[..., Any], ...] = (
     plotting.plot_age,
     plotting.plot_creation_timeline,
     plotting.plot_feature_support,
+    cleanup.image_usage,
+    cleanup.cleanup_candidates,
+    cleanup.storage_cost,
+    tenants.label_tenants,
 )
 
 for _func in _METHODS:

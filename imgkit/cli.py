@@ -1,4 +1,5 @@
-"""The ``imgkit`` command line: ``imgkit report``, ``imgkit summary``, ``imgkit export``, ``imgkit fetch``.
+"""The ``imgkit`` command line: ``imgkit report``, ``imgkit summary``, ``imgkit export``, ``imgkit fetch``,
+``imgkit archive``.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function that registers its
 parser with :func:`_subcommand` (which adds ``INPUT`` unless ``input=False``,
@@ -31,13 +32,21 @@ _PROG = "imgkit"
 
 
 def _subcommand(
-    sub: Any, name: str, func: Callable[[argparse.Namespace], int], *, help: str, description: str, input: bool = True
+    sub: Any,
+    name: str,
+    func: Callable[[argparse.Namespace], int],
+    *,
+    help: str,
+    description: str,
+    input: bool | str = True,
 ) -> argparse.ArgumentParser:
-    """Register subcommand `name` with ``--debug`` (and the INPUT argument unless `input` is False)."""
+    """Register subcommand `name` with ``--debug`` (and the INPUT argument unless `input` is False;
+    ``input="optional"`` makes it optional)."""
     p = sub.add_parser(name, help=help, description=description)
     if input:
         p.add_argument(
-            "input", metavar="INPUT", help="a listing file (.json[.gz], .jsonl[.gz], .parquet) or snapshot directory"
+            "input", metavar="INPUT", nargs="?" if input == "optional" else None,
+            help="a listing file (.json[.gz], .jsonl[.gz], .parquet) or snapshot directory",
         )
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     p.set_defaults(func=func)
@@ -59,6 +68,29 @@ def _load(source: str) -> pd.DataFrame:
     for w in caught:
         print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
     return df
+
+
+def _warned(func: Callable[..., Any], *args: Any) -> Any:
+    """Call `func`; imgkit warnings become one ``imgkit: warning:`` line each."""
+    import warnings
+
+    from .errors import ImgkitWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ImgkitWarning)
+        out = func(*args)
+    for w in caught:
+        print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
+    return out
+
+
+def _read_servers(source: str, volumes: str | None) -> pd.DataFrame:
+    from .servers import read_servers
+
+    for path in (source, volumes):
+        if path is not None and not Path(path).exists():
+            raise FileNotFoundError(f"{path}: no such file or directory")
+    return read_servers(source, volumes=volumes)
 
 
 def _check_output(path: str) -> Path:
@@ -235,8 +267,12 @@ def _add_report(sub: Any) -> None:
         "report",
         _run_report,
         help="build a self-contained HTML report",
-        description="Build ONE self-contained HTML report (no external requests, no scripts) from INPUT.",
+        description="Build ONE self-contained HTML report (no external requests, no scripts) from INPUT, "
+        "or from the latest snapshot of an archive (--archive ROOT).",
+        input="optional",
     )
+    p.add_argument("--archive", metavar="ROOT", default=None,
+                   help="report the latest snapshot of this archive (a directory or fsspec URL) instead of INPUT")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the HTML file to write")
     p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
     p.add_argument("--title", default=None, help="report title")
@@ -244,6 +280,15 @@ def _add_report(sub: Any) -> None:
         "--tenant", action="append", default=None, metavar="ID", help="only this tenant (owner); repeatable"
     )
     p.add_argument("--top", type=int, default=10, metavar="N", help="tenants shown in the plots (default 10)")
+    p.add_argument("--tenant-names", metavar="FILE", default=None,
+                   help="a CSV file with the columns id,name: label tenants by name")
+    p.add_argument("--servers", metavar="SERVERS", default=None,
+                   help="a saved GET /v2.1/servers/detail listing (file or snapshot directory): adds the section "
+                        "'Cleanup candidates'")
+    p.add_argument("--volumes", metavar="VOLUMES", default=None,
+                   help="with --servers: a saved GET /v3/volumes/detail listing, for servers booted from a volume")
+    p.add_argument("--price-per-gb-month", type=float, default=None, metavar="X",
+                   help="with --servers: price of one GB-month of image storage, to show monthly costs")
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -252,8 +297,25 @@ def _run_report(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
     as_of = _parse_as_of(args.as_of)
+    if (args.input is None) == (args.archive is None):
+        raise ValueError("give INPUT or --archive ROOT (one of them)")
     _check_output(args.output)
-    df = _load(args.input)
+    if (args.volumes or args.price_per_gb_month is not None) and not args.servers:
+        raise ValueError("--volumes and --price-per-gb-month need --servers")
+    if args.archive is not None:
+        from .archive import Archive
+
+        df = Archive(args.archive).load(snapshot_at="latest")
+        if not len(df) and df.attrs["imgkit"]["fetched_at"] is None:
+            raise ValueError(f"{args.archive}: the archive has no snapshot")
+        args.input = args.archive
+    else:
+        df = _load(args.input)
+    if args.tenant_names:
+        from .tenants import label_tenants
+
+        df = _warned(label_tenants, df, args.tenant_names)
+    servers = _warned(_read_servers, args.servers, args.volumes) if args.servers else None
     if args.tenant:
         absent = sorted(set(args.tenant) - set(df["owner"].dropna().unique()))
         if len(absent) == len(set(args.tenant)):
@@ -261,6 +323,8 @@ def _run_report(args: argparse.Namespace) -> int:
         if absent:
             print(f"{_PROG}: warning: no images of tenant(s) {', '.join(absent)} in {args.input}", file=sys.stderr)
     kwargs: dict[str, Any] = {"as_of": as_of, "tenants": args.tenant, "top": args.top}
+    if servers is not None:
+        kwargs.update(servers=servers, price_per_gb_month=args.price_per_gb_month)
     if args.title:
         kwargs["title"] = args.title
     build_report(df, path=args.output, **kwargs)
@@ -280,6 +344,56 @@ def _parse_as_of(value: str | None) -> Any:
     if ts is pd.NaT:
         raise ValueError(f"--as-of: not a date/time: {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+# ----------------------------------------------------------------------------- archive
+
+
+def _add_archive(sub: Any) -> None:
+    p = sub.add_parser(
+        "archive",
+        help="add snapshots to a Parquet archive, list them",
+        description="A snapshot archive: one Parquet file per snapshot under ROOT/snapshot_date=YYYY-MM-DD/ "
+        "(ROOT: a directory or an fsspec URL such as s3://bucket/images).",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    add = _subcommand(actions, "add", _run_archive_add, help="store one snapshot (replaces the same day's)",
+                      description="Store the listing INPUT as one snapshot of the archive ROOT; adding the same "
+                      "day (and cloud and region) again replaces it.")
+    add.add_argument("--root", required=True, metavar="ROOT", help="the archive (a directory or fsspec URL)")
+    add.add_argument("--snapshot-at", metavar="TIME", default=None,
+                     help="when the listing was taken (default: its fetched_at)")
+    add.add_argument("--cloud", default=None, metavar="NAME", help="partition by cloud (every snapshot then must)")
+    add.add_argument("--region", default=None, metavar="NAME", help="partition by region (every snapshot then must)")
+    ls = _subcommand(actions, "list", _run_archive_list, help="list the snapshots",
+                     description="Print the snapshots of the archive ROOT, oldest first.", input=False)
+    ls.add_argument("--root", required=True, metavar="ROOT", help="the archive (a directory or fsspec URL)")
+
+
+def _run_archive_add(args: argparse.Namespace) -> int:
+    from .archive import Archive
+
+    df = _load(args.input)
+    archive = Archive(args.root)
+    archive.add(df, snapshot_at=args.snapshot_at, cloud=args.cloud, region=args.region)
+    print(f"added {len(df):,} images to {args.root}", file=sys.stderr)
+    return 0
+
+
+def _run_archive_list(args: argparse.Namespace) -> int:
+    from .archive import Archive
+
+    snaps = Archive(args.root).snapshots()
+    if not len(snaps):
+        print(f"no snapshots in {args.root}")
+        return 0
+    if snaps["cloud"].isna().all() and snaps["region"].isna().all():
+        snaps = snaps.drop(columns=["cloud", "region"])
+    print(snaps.to_string(index=False))
+    print(f"{len(snaps)} snapshot(s), {int(snaps['images'].sum()):,} image rows, "
+          f"{int(snaps['bytes_on_disk'].sum()):,} bytes")
+    return 0
 
 
 # ----------------------------------------------------------------------------- fetch
@@ -310,6 +424,10 @@ def _add_fetch(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=None, metavar="N", help="page size")
     p.add_argument("--max-images", type=int, default=None, metavar="N", help="stop after N images")
     p.add_argument("--cloud", default=None, metavar="NAME", help="clouds.yaml entry (default: $OS_CLOUD)")
+    p.add_argument("--max-pages", type=int, default=2000, metavar="N",
+                   help="refuse to follow more than N pages (default: 2000)")
+    p.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
+                   help="fail when the whole fetch takes longer (default: no limit)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -337,6 +455,7 @@ def _run_fetch(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", ImgkitWarning)
         df = fetch_images(args.endpoint, api=args.api, filters=_parse_filters(args.filter), limit=args.limit,
                           max_images=args.max_images, cloud=args.cloud, save_to=args.output,
+                          max_pages=args.max_pages, deadline=args.deadline,
                           progress=False if args.no_progress else None)
     for w in caught:
         print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
@@ -349,7 +468,7 @@ def _run_fetch(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- main
 
 #: One registration function per subcommand, in the order ``--help`` lists them.
-_COMMANDS: list[Callable[[Any], None]] = [_add_report, _add_summary, _add_export, _add_fetch]
+_COMMANDS: list[Callable[[Any], None]] = [_add_report, _add_summary, _add_export, _add_fetch, _add_archive]
 
 
 def _parser() -> argparse.ArgumentParser:

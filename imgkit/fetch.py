@@ -20,6 +20,7 @@ Which API?
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import sys
@@ -35,8 +36,8 @@ import requests
 
 from . import _auth
 from ._checks import check_argument
-from ._http import RetryPolicy, Transport, origin, redact_url
-from .errors import ApiError, ConfigError, PaginationError
+from ._http import RetryPolicy, Transport, origin, redact_url, unsafe_reason
+from .errors import ApiError, ConfigError, ImgkitError, PaginationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -66,16 +67,26 @@ def _endpoint_root(endpoint: str) -> str:
     """Validate `endpoint` and return it without credentials, query, trailing ``/`` or ``/v2``."""
     if not isinstance(endpoint, str) or not endpoint.strip():
         raise ConfigError(f"`endpoint` must be an http(s) URL, got {endpoint!r}")
+    endpoint = endpoint.strip()
+    problem = unsafe_reason(endpoint)
+    if problem is not None:
+        raise ConfigError(f"`endpoint` must be an http(s) URL such as https://ims.ap-southeast-1.myhuaweicloud.com: "
+                          f"{problem}")
     try:
-        parts = urlsplit(endpoint.strip())
-        origin(endpoint.strip())  # a bad port or IPv6 literal raises here
+        parts = urlsplit(endpoint)
         shown = redact_url(endpoint)
-    except ValueError as exc:  # the message names the bad part only ("Port out of range 0-65535")
+        scheme_ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        scheme_ok = False
+    if not scheme_ok:
+        raise ConfigError(f"`endpoint` must be an http(s) URL such as https://ims.ap-southeast-1.myhuaweicloud.com, "
+                          f"got {redact_url(endpoint)!r}")
+    try:
+        # user info (https://user:pw@host) is dropped, never sent; what is left must be unambiguous
+        origin(shown)
+    except ValueError as exc:  # the message names the bad part only ("port 99999 is out of range")
         raise ConfigError(f"`endpoint` must be an http(s) URL such as https://ims.ap-southeast-1.myhuaweicloud.com: "
                           f"{exc}") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"`endpoint` must be an http(s) URL such as https://ims.ap-southeast-1.myhuaweicloud.com, "
-                          f"got {shown!r}")
     path = parts.path.rstrip("/")
     for suffix in ("/v2/images", "/v2/cloudimages", "/v2"):
         if path.endswith(suffix):
@@ -115,8 +126,11 @@ def _with_limit(url: str, limit: int) -> str:
 def _resolve_next(root: str, current: str, link: Any, number: int) -> str:
     """Absolute URL of a ``next`` link; PaginationError for another host/scheme or a bad value."""
     if not isinstance(link, str) or not link.strip():
-        raise PaginationError(f"page {number}: `next` is not a link: {link!r}")
+        raise PaginationError(f"page {number}: `next` is not a link: {str(link)[:100]!r}")
     link = link.strip()
+    problem = unsafe_reason(link)
+    if problem is not None:
+        raise PaginationError(f"page {number}: refusing to follow `next` {link[:100]!r}: {problem}")
     try:
         parts = urlsplit(link)
         if parts.scheme or parts.netloc:
@@ -129,7 +143,8 @@ def _resolve_next(root: str, current: str, link: Any, number: int) -> str:
             target = urljoin(current, link)
         target_origin = origin(target)
     except ValueError as exc:
-        raise PaginationError(f"page {number}: `next` is not a usable link ({exc}): {link[:100]!r}") from None
+        raise PaginationError(f"page {number}: refusing to follow `next` {link[:100]!r}: it is not a usable link "
+                              f"({exc})") from None
     if target_origin != origin(root):
         raise PaginationError(
             f"page {number}: refusing to follow `next` to {redact_url(target).split('?')[0]!r}: it is not on the "
@@ -146,6 +161,7 @@ def _iter_pages(
     query: list[tuple[str, str]],
     limit: int | None,
     max_images: int | None,
+    max_pages: int,
 ) -> Iterator[_Page]:
     """Yield raw pages until the listing ends or `max_images` images were yielded."""
     url = f"{root}/v2/{api}"
@@ -167,6 +183,9 @@ def _iter_pages(
     number = 0
     while True:
         number += 1
+        if number > max_pages:
+            raise PaginationError(f"page {number}: the listing has more than {max_pages} pages ({total} images so "
+                                  f"far); pass a larger max_pages= (or a larger limit=) if that is expected")
         key = url + "?" + urlencode(params or [])
         if key in seen_urls:
             raise PaginationError(f"page {number}: the server sent the same page link twice ({redact_url(key)}): "
@@ -284,6 +303,8 @@ def fetch_images(
     timeout: float | tuple[float, float] = (10.0, 120.0),
     retries: int = 5,
     verify: bool | str | None = None,
+    max_pages: int = 2000,
+    deadline: float | None = None,
 ) -> pd.DataFrame:
     """Fetch the image listing of an IMS / Glance v2 endpoint as the typed frame.
 
@@ -332,12 +353,19 @@ def fetch_images(
     errors : {"warn", "raise", "ignore"}, default "warn"
         Passed to :func:`imgkit.read_images`.
     timeout : float or (connect, read), default (10, 120)
-        Seconds, for every request; besides, each response must arrive within
-        10 minutes in all (a server dripping bytes cannot hang the fetch).
+        Seconds, for every request; besides, each request must be done within
+        10 minutes in all -- connect, status line, headers and body -- or it fails
+        without a retry (a server dripping bytes cannot hang the fetch).
     retries : int, default 5
         Retries per request for 429/502/503/504, connection errors and unreadable bodies.
     verify : bool or str, optional
         TLS verification (on by default) or a CA bundle path.
+    max_pages : int, default 2000
+        Refuse to follow more pages than this (``PaginationError``): 2 million images
+        at Glance's 1,000 per page.  A broken or hostile server cannot keep a fetch going.
+    deadline : float, optional
+        Seconds the whole fetch may take, retries and waits included; an ``ApiError``
+        when it passes (no wait is started that would end past it).  Default: no limit.
 
     Returns
     -------
@@ -375,6 +403,9 @@ def fetch_images(
             raise ConfigError(f"`{name}` must be a positive integer or None, got {value!r}")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ConfigError(f"`retries` must be a non-negative integer, got {retries!r}")
+    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
+        raise ConfigError(f"`max_pages` must be a positive integer, got {max_pages!r}")
+    _check_deadline(deadline)
     root = _endpoint_root(endpoint) if endpoint is not None else None
     query = _query(filters)
     auth, settings = _auth.resolve(token, cloud)
@@ -382,8 +413,9 @@ def fetch_images(
         verify = _auth.verify_setting(settings)
     from . import __version__
 
-    transport = Transport(session, auth=auth, policy=RetryPolicy(retries=retries, timeout=timeout), verify=verify,
-                          user_agent=f"imgkit/{__version__}")
+    policy = RetryPolicy(retries=retries, timeout=timeout, fetch_deadline=deadline,
+                         until=None if deadline is None else time.monotonic() + deadline)
+    transport = Transport(session, auth=auth, policy=policy, verify=verify, user_agent=f"imgkit/{__version__}")
     if auth is not None and hasattr(auth, "transport"):
         auth.transport = transport
     snapshot = _prepare_snapshot(save_to) if save_to is not None else None
@@ -403,7 +435,7 @@ def fetch_images(
         fetched_at = _utc_now_iso()
         pages = _collect(
             _iter_pages(transport, root, api=api, query=query, limit=limit or _DEFAULT_LIMIT[api],
-                        max_images=max_images),
+                        max_images=max_images, max_pages=max_pages),
             desc=api, total=max_images, progress=_interactive() if progress is None else bool(progress),
             snapshot_dir=snapshot[1] if snapshot else None,
         )
@@ -423,6 +455,9 @@ def fetch_images(
             (snapshot[1] / SNAPSHOT_META).write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
             _commit_snapshot(*snapshot)
             snapshot = None
+    except ImgkitError as exc:
+        transport.clean_exception(exc)  # no trace of the password or token in anything the server sent
+        raise
     finally:
         transport.close()
         if snapshot is not None and snapshot[1].exists():
@@ -431,6 +466,14 @@ def fetch_images(
     if max_images is not None and n_images > max_images:
         docs = _cap(docs, max_images)
     return _typed(docs, meta, errors=errors)
+
+
+def _check_deadline(deadline: Any) -> None:
+    """ConfigError unless `deadline` is None or a positive, finite number of seconds."""
+    ok = deadline is None or (isinstance(deadline, (int, float)) and not isinstance(deadline, bool)
+                              and math.isfinite(deadline) and deadline > 0)
+    if not ok:
+        raise ConfigError(f"`deadline` must be a positive number of seconds or None, got {deadline!r}")
 
 
 def _grouped(query: Sequence[tuple[str, str]]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from .analysis import (
     resolve_as_of,
 )
 from .schema import FIELDS
+from .tenants import _ids, display_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -190,6 +191,13 @@ def _short(label: Any, width: int = _MAX_LABEL) -> str:
     return text if len(text) <= width or text.startswith(OTHER + " (") else text[: width - 1] + "\u2026"
 
 
+def _labels(df: pd.DataFrame, labels: Iterable[Any], by: str | None) -> list[str]:
+    """Group labels as drawn: tenant names where the frame has ``owner_name`` (see imgkit.tenants), else shortened."""
+    if by == "owner" and "owner_name" in df.columns:
+        return display_labels(df, labels)
+    return [_short(x) for x in labels]
+
+
 def _empty(ax: Axes, title: str, xlabel: str = "", ylabel: str = "", note: str = "no images") -> Axes:
     ax.set_title(title)
     ax.set_xlabel(xlabel)
@@ -283,6 +291,7 @@ def plot_os_distribution(
     title = "OS distribution" + (f" by {by}" if by else "")
     xlabel = "share of images" if normalize else "images"
     table = os_distribution(df, by=by, level=level)
+    table.index = _ids(table.index)
     if by is None:
         table = table.to_frame(ALL_IMAGES).T
     table = table.loc[:, table.sum(axis=0) > 0]
@@ -301,7 +310,7 @@ def plot_os_distribution(
         widths = table[label].to_numpy(dtype=float)
         ax.barh(y, widths, left=left, color=colors[str(label)], label=str(label), **kwargs)
         left += widths
-    ax.set_yticks(y, [_short(i) for i in table.index])
+    ax.set_yticks(y, _labels(df, table.index, by))
     ax.set_ylim(len(table) - 0.5, -0.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(by or "")
@@ -389,7 +398,7 @@ def plot_age(
         series.append(years[np.isin(g, rest)])
         names.append(f"{OTHER} ({len(rest)} {_group_noun(by)})")
     colors = list(group_colors(names, by=by).values())
-    names = [_short(name) for name in names]
+    names = _labels(df, names, by)
     if kind == "hist":
         ax.hist(series, bins=bins, stacked=True, label=names, color=colors, **kwargs)
     else:
@@ -458,12 +467,13 @@ def plot_creation_timeline(
     title = ("Images in the catalogue" if cumulative else "Images created") + (f" by {by}" if by else "")
     ylabel = "images" if cumulative else f"images created per period ({freq})"
     table = creation_timeline(df, freq=freq, by=by, cumulative=cumulative)
+    table.columns = _ids(table.columns)
     ax = _new_ax(ax, width=9.0)
     if table.empty or table.to_numpy().sum() == 0:
         return _empty(ax, title, "created_at", ylabel)
     table = _fold_rows(table.T, top, by).T  # groups are columns: fold them like plot_age's series
     colors = list(group_colors(table.columns, by=by).values())
-    names = [_short(c) for c in table.columns]
+    names = _labels(df, table.columns, by)
     x = table.index.tz_convert(None)
     x = x.append(pd.DatetimeIndex([x[-1] + pd.tseries.frequencies.to_offset(freq)]))
     values = table.to_numpy(dtype=float)
@@ -530,6 +540,7 @@ def plot_feature_support(
     top = _check_positive("top", top)
     title = "Feature support" + (f" by {by}" if by else "")
     counts = feature_support(df, by=by, features=features, normalize=False)
+    counts.index = _ids(counts.index)
     labels = feature_labels()
     groups, total = counts.iloc[:-1], counts.iloc[[-1]]
     n_rows = min(len(groups), top + 1) + 1
@@ -550,7 +561,7 @@ def plot_feature_support(
             ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize="x-small",
                     color="white" if v > 0.6 else "black")  # fmt: skip
     ax.set_xticks(range(values.shape[1]), [labels[c] for c in shares.columns], rotation=45, ha="right")
-    ax.set_yticks(range(values.shape[0]), [_short(i) for i in shares.index])
+    ax.set_yticks(range(values.shape[0]), _labels(df, shares.index, by))
     ax.axhline(values.shape[0] - 1.5, color="white", linewidth=2)
     ax.set_title(title)
     ax.set_ylabel(by or "")

@@ -165,6 +165,7 @@ def _summary_section(df: pd.DataFrame, tenants: pd.DataFrame, profile: pd.DataFr
 
 
 _TENANT_COLUMNS = {
+    "owner_name": "tenant name",
     "images": "images",
     "public": "public",
     "private": "private",
@@ -228,7 +229,7 @@ def _os_section(df: pd.DataFrame, top: int) -> str:
     )
 
 
-_STALE_COLUMNS = ("id", "name", "owner", "platform", "os_version", "visibility", "imagetype", "created_at")
+_STALE_COLUMNS = ("id", "name", "owner", "owner_name", "platform", "os_version", "visibility", "imagetype", "created_at")
 
 
 def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
@@ -369,6 +370,12 @@ def _dictionary_section(df: pd.DataFrame) -> str:
     return _section("dictionary", "Data dictionary", *parts)
 
 
+def _cleanup(df: pd.DataFrame, servers: pd.DataFrame, when: Any, price: float | None, top: int) -> str:
+    from .report_cleanup import cleanup_section
+
+    return cleanup_section(df, servers, as_of=when, price_per_gb_month=price, top=top)
+
+
 def _provenance_section(items: Sequence[tuple[str, Any]]) -> str:
     return _section("provenance", "Built from", _dl(items))
 
@@ -384,6 +391,8 @@ def build_report(
     as_of: Any = None,
     tenants: Sequence[str] | None = None,
     top: int = 10,
+    servers: pd.DataFrame | None = None,
+    price_per_gb_month: float | None = None,
 ) -> str:
     """Build the self-contained HTML report of an image listing.
 
@@ -408,6 +417,15 @@ def build_report(
         Only these tenants (``owner`` values).
     top : int, default 10
         Tenants shown in the per-tenant plots (the rest are folded).
+    servers : pandas.DataFrame, optional
+        A servers frame (:func:`imgkit.read_servers`): adds the section "Cleanup
+        candidates" (images in use, :func:`imgkit.cleanup_candidates` with its
+        defaults, storage by tenant).
+    price_per_gb_month : float, optional
+        With `servers`: the section also shows monthly costs (:func:`imgkit.storage_cost`).
+
+    Tenants are labelled by name where `df` has an ``owner_name`` column
+    (:func:`imgkit.label_tenants`).
 
     Returns
     -------
@@ -458,6 +476,7 @@ def build_report(
         ("os", "OS distribution", _os_section(df, top)),
         ("age", "Age", _age_section(df, when, top)),
         ("features", "Features", _feature_section(df, top)),
+        *([("cleanup", "Cleanup", _cleanup(df, servers, when, price_per_gb_month, top))] if servers is not None else []),
         ("findings", "Findings", _findings_section(findings)),
         ("dictionary", "Data dictionary", _dictionary_section(df)),
     ]

@@ -47,22 +47,36 @@ with another column keeps its API name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
+    "DIALECTS",
     "FIELDS",
     "SERVER_FIELDS",
     "KINDS",
+    "PENDING_STATUSES",
     "Field",
     "api_to_column",
     "column_to_api",
     "describe_columns",
+    "detect_dialect",
     "field_for_api",
     "field_for_column",
+    "mandatory_fields",
 ]
+
+#: The listing dialects: what each server sends, and so which fields a record must carry.
+DIALECTS: dict[str, str] = {
+    "ims": "Huawei Cloud IMS / Open Telekom Cloud (GET /v2/images or /v2/cloudimages): Huawei's __ keys",
+    "glance": "upstream OpenStack Glance v2 (GET /v2/images): no Huawei keys",
+}
+
+#: Statuses of an image without data yet: ``size`` and ``checksum`` are legitimately absent or null.
+PENDING_STATUSES: tuple[str, ...] = ("queued", "saving", "uploading", "importing")
 
 #: The kinds a field can have, with the pandas dtype each produces.
 KINDS: dict[str, str] = {
@@ -92,8 +106,12 @@ class Field:
         One of :data:`KINDS`.
     values : tuple of str
         Documented values of an ``enum`` (the categories, in this order).
-    mandatory : bool
-        The seed page's "Mandatory" column: a record without it is a finding.
+    mandatory_in : tuple of str
+        The dialects (:data:`DIALECTS`) whose records must carry the key: a record of a
+        listing of that dialect without it is a finding (rule ``mandatory``).
+    with_data : bool
+        Mandatory only once the image has data: absent is no finding while the image's
+        ``status`` is one of :data:`PENDING_STATUSES` (``size``, ``checksum``).
     description : str
         One line for the data dictionary.
     json_type : str
@@ -106,15 +124,26 @@ class Field:
     column: str
     kind: str
     values: tuple[str, ...]
-    mandatory: bool
+    mandatory_in: tuple[str, ...]
     description: str
     json_type: str
     valid_range: tuple[int, int] | None = None
+    with_data: bool = False
 
     @property
     def dtype(self) -> str:
         """The pandas dtype name this field is loaded as."""
         return KINDS[self.kind]
+
+    @property
+    def mandatory(self) -> bool:
+        """Whether some dialect requires the field (see :attr:`mandatory_in`)."""
+        return bool(self.mandatory_in)
+
+    @property
+    def ims_only(self) -> bool:
+        """A Huawei IMS extension (``__`` keys, ``virtual_env_type``): unknown, not absent, in a Glance listing."""
+        return self.api.startswith("__") or self.api == "virtual_env_type"
 
 
 # --------------------------------------------------------------------------------------
@@ -122,8 +151,8 @@ class Field:
 # JSON type as returned | valid range | description.  Order = column order of frames.
 # Sources: the seed page, ../reference/ims-api.md (Huawei IMS, OTC, Glance, SDK models).
 # --------------------------------------------------------------------------------------
-_M, _O = True, False
-_TABLE: tuple[tuple[str, str, str, bool, str, tuple[int, int] | None, str], ...] = (
+_M, _I, _D, _O = "ims glance", "ims", "ims glance +data", ""
+_TABLE: tuple[tuple[str, str, str, str, str, tuple[int, int] | None, str], ...] = (
     # identity
     ("id", "text", "", _M, "string", None, "Image ID (UUID)."),
     ("name", "text", "", _M, "string", None, "Image name (1-128 characters, may be non-ASCII)."),
@@ -142,10 +171,10 @@ _TABLE: tuple[tuple[str, str, str, bool, str, tuple[int, int] | None, str], ...]
     ("min_ram", "int", "", _M, "integer", (0, 2**31 - 1), "Minimum memory (MB) to run the image; 0 = no minimum."),
     ("min_disk", "int", "", _M, "integer", (0, 1024),
      "Minimum disk (GB) to run the image; IMS documents 1-1024, Glance uses 0 for 'no minimum'."),
-    ("size", "int", "", _M, "integer or null", (0, 2**63 - 1),
+    ("size", "int", "", _D, "integer or null", (0, 2**63 - 1),
      "Size in bytes (Glance); IMS documents it as unused. May exceed int32."),
     ("virtual_size", "int", "", _O, "integer or null", (0, 2**63 - 1), "Virtual size in bytes; usually null."),
-    ("checksum", "text", "", _M, "string or null", None, "MD5 of the image data (meaningless on IMS)."),
+    ("checksum", "text", "", _D, "string or null", None, "MD5 of the image data (meaningless on IMS)."),
     ("__image_size", "int", "", _O, "string (int)", (0, 2**63 - 1), "Size of the image file in bytes (__image_size)."),
     # time
     ("created_at", "datetime", "", _O, "string (ISO 8601)", None, "When the image was created (UTC)."),
@@ -166,13 +195,15 @@ _TABLE: tuple[tuple[str, str, str, bool, str, tuple[int, int] | None, str], ...]
     ("__os_bit", "int", "", _O, "string (int)", (32, 64), "OS word size: 32 or 64."),
     ("__imagetype", "enum", "gold|private|shared|market", _O, "string", None,
      "Image type: gold = public, private, shared (in or out), market."),
-    ("virtual_env_type", "enum", "FusionCompute|Ironic|DataImage|IsoImage", _M, "string", None,
+    ("virtual_env_type", "enum", "FusionCompute|Ironic|DataImage|IsoImage", _I, "string", None,
      "Where the image is used: FusionCompute = ECS, Ironic = BMS, DataImage = data disk, IsoImage = ISO."),
-    ("hw_firmware_type", "enum", "bios|uefi", _M, "string", None, "Boot mode: bios or uefi."),
+    ("hw_firmware_type", "enum", "bios|uefi", _O, "string", None,
+     "Boot mode: bios or uefi (the seed page says mandatory; real market images go without)."),
     ("hw_vif_multiqueue_enabled", "bool", "", _O, "string bool", None, "Whether NIC multi-queue is enabled."),
     # Huawei lifecycle and provenance
     ("__isregistered", "bool", "", _O, "string bool", None, "Whether the image is registered."),
-    ("__lazyloading", "bool", "", _M, "string bool", None, "Whether the image supports lazy loading."),
+    ("__lazyloading", "bool", "", _O, "string bool", None,
+     "Whether the image supports lazy loading (the seed page says mandatory; pre-2018 images go without)."),
     ("__image_source_type", "enum", "uds|swift", _O, "string", None, "Backend storage type."),
     ("__description", "text", "", _O, "string", None, "Free-text description (up to 1024 characters)."),
     ("__originalimagename", "text", "", _O, "string", None, "Parent image ID."),
@@ -208,8 +239,9 @@ _TABLE: tuple[tuple[str, str, str, bool, str, tuple[int, int] | None, str], ...]
     ("__support_kvm_hi1822_hisriov", "flag", "", _O, "string bool or absent", None, "Supports Hi1822 SR-IOV NICs."),
     ("__support_kvm_hi1822_hivirtionet", "flag", "", _O, "string bool or absent", None,
      "Supports Hi1822 virtio NICs."),
-    ("__support_fc_inject", "flag", "", _M, "string bool or absent", None,
-     "INVERTED: True means password/key injection with Cloud-Init is NOT supported (raw flag kept)."),
+    ("__support_fc_inject", "flag", "", _O, "string bool or absent", None,
+     "INVERTED: True means password/key injection with Cloud-Init is NOT supported (raw flag kept). The seed page "
+     "says mandatory; like every flag, absent means False."),
     ("__support_xen_gpu_type", "enum", "M60_vGPU", _O, "string or absent", None, "GPU type supported on Xen."),
     ("__support_kvm_gpu_type", "enum", "M60|V100_vGPU|P2V_V100|P100|V100", _O, "string or absent", None,
      "GPU type supported on KVM."),
@@ -240,15 +272,42 @@ FIELDS: tuple[Field, ...] = tuple(
         column=_strip(api),
         kind=kind,
         values=tuple(values.split("|")) if values else (),
-        mandatory=mandatory,
+        mandatory_in=tuple(d for d in mandatory.split() if d in DIALECTS),
         description=description,
         json_type=json_type,
         valid_range=valid_range,
+        with_data="+data" in mandatory.split(),
     )
     for api, kind, values, mandatory, json_type, valid_range, description in _TABLE
 )
 
 _BY_API: dict[str, Field] = {f.api: f for f in FIELDS}
+_MANDATORY: dict[str, frozenset[str]] = {d: frozenset(f.api for f in FIELDS if d in f.mandatory_in) for d in DIALECTS}
+
+
+def detect_dialect(keys: Iterable[str], *, sends: Callable[[str], bool] | None = None) -> str:
+    """The dialect of a listing from the keys its images carry: ``"ims"`` when any is a Huawei extension.
+
+    `sends`, when given, says whether a key of `keys` really occurs (asked only for Huawei keys).
+
+    Examples
+    --------
+    >>> detect_dialect(["id", "name", "__os_version"]), detect_dialect(["id", "name", "os_hash_algo"])
+    ('ims', 'glance')
+    """
+    huawei = (k for k in keys if k.startswith("__") or k == "virtual_env_type")
+    return "ims" if any(sends is None or sends(k) for k in huawei) else "glance"
+
+
+def mandatory_fields(dialect: str) -> frozenset[str]:
+    """The API keys every image of a listing of `dialect` must carry.
+
+    Examples
+    --------
+    >>> sorted(mandatory_fields("ims") - mandatory_fields("glance"))
+    ['virtual_env_type']
+    """
+    return _MANDATORY[dialect]
 _BY_COLUMN: dict[str, Field] = {f.column: f for f in FIELDS}
 assert len(_BY_API) == len(FIELDS) == len(_BY_COLUMN), "duplicate field or column in the schema table"
 assert all(f.kind in KINDS for f in FIELDS)
@@ -322,7 +381,8 @@ def describe_columns(table: str = "images") -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by ``column``, with ``api_name``, ``kind``, ``dtype``,
-        ``json_type``, ``mandatory``, ``values`` (documented values, ``|``-joined),
+        ``json_type``, ``mandatory`` (the dialects that require the field, e.g. ``"ims, glance"``;
+        ``"(once the image has data)"`` for ``size`` and ``checksum``), ``values`` (documented values, ``|``-joined),
         ``valid_range`` and ``description``.
 
     Examples
@@ -333,8 +393,8 @@ def describe_columns(table: str = "images") -> pd.DataFrame:
     ['__os_version', 'string']
     >>> d.loc["support_xen", "kind"]
     'flag'
-    >>> int(d["mandatory"].sum())
-    21
+    >>> d["mandatory"].value_counts().to_dict()
+    {'': 58, 'ims, glance': 15, 'ims, glance (once the image has data)': 2, 'ims': 1}
     >>> imgkit.describe_columns("servers").loc["image_id", "api_name"]
     'image.id'
     """
@@ -351,7 +411,7 @@ def describe_columns(table: str = "images") -> pd.DataFrame:
             "kind": f.kind,
             "dtype": f.dtype,
             "json_type": f.json_type,
-            "mandatory": f.mandatory,
+            "mandatory": ", ".join(f.mandatory_in) + (" (once the image has data)" if f.with_data else ""),
             "values": "|".join(f.values),
             "valid_range": "" if f.valid_range is None else f"{f.valid_range[0]}-{f.valid_range[1]}",
             "description": f.description,
@@ -370,8 +430,8 @@ def describe_columns(table: str = "images") -> pd.DataFrame:
 # computes while reading. Sources: Nova api-ref (servers-details-resp.json v2.1-v2.100,
 # parameters.yaml), Huawei ECS "Querying Details About ECSs (Native OpenStack API)".
 # --------------------------------------------------------------------------------------
-_SERVER_TABLE: tuple[tuple[str, str, str, str, bool, str, str], ...] = (
-    # column, api path, kind, documented values, mandatory, JSON type, description
+_SERVER_TABLE: tuple[tuple[str, str, str, str, str, str, str], ...] = (
+    # column, api path, kind, documented values, mandatory (_M: every server carries it), JSON type, description
     ("id", "id", "text", "", _M, "string", "Server ID (UUID)."),
     ("name", "name", "text", "", _M, "string", "Server name."),
     ("status", "status", "enum",
@@ -402,8 +462,8 @@ _SERVER_TABLE: tuple[tuple[str, str, str, str, bool, str, str], ...] = (
 
 #: The servers schema (:func:`imgkit.read_servers`), one :class:`Field` per column, in frame column order.
 SERVER_FIELDS: tuple[Field, ...] = tuple(
-    Field(api=api, column=column, kind=kind, values=tuple(values.split("|")) if values else (), mandatory=mandatory,
-          description=description, json_type=json_type)
+    Field(api=api, column=column, kind=kind, values=tuple(values.split("|")) if values else (),
+          mandatory_in=("nova",) if mandatory else (), description=description, json_type=json_type)
     for column, api, kind, values, mandatory, json_type, description in _SERVER_TABLE
 )
 assert len({f.column for f in SERVER_FIELDS}) == len(SERVER_FIELDS), "duplicate column in the servers table"

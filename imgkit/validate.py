@@ -177,7 +177,7 @@ def validate(df: pd.DataFrame) -> pd.DataFrame:
     ...     errors="ignore")
     >>> f = imgkit.validate(df)
     >>> f["rule"].value_counts().loc[["mandatory", "range", "coexistence"]].tolist()
-    [19, 1, 1]
+    [16, 1, 1]
     >>> print(f.loc[f["rule"] != "mandatory", ["image_id", "column", "value", "rule"]].to_string(index=False))
     image_id           column                                       value        rule
            a         min_disk                                        2000       range

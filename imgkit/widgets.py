@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
+from .tenants import _names_for
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
@@ -47,7 +49,7 @@ _GROUPINGS = (
     ("OS type", "os_type"),
 )
 
-_TABLE_COLUMNS = ("name", "owner", "platform", "os_version", "status", "visibility", "imagetype", "created_at")
+_TABLE_COLUMNS = ("name", "owner", "owner_name", "platform", "os_version", "status", "visibility", "imagetype", "created_at")
 
 _TABS = ("OS distribution", "Age", "Feature support", "Images")
 
@@ -140,7 +142,10 @@ class ImageExplorer:
 
         owners = df["owner"].value_counts(dropna=True)
         self._tenant_total = int(len(owners))
-        self._tenant_labels = {str(k): f"{k} ({n:,})" for k, n in owners.items()}
+        names = dict(zip(map(str, owners.index), _names_for(df, owners.index)))  # owner_name, when labelled
+        self._tenant_labels = {str(k): (f"{names[str(k)]} · {k} ({n:,})" if isinstance(names[str(k)], str)
+                                        else f"{k} ({n:,})") for k, n in owners.items()}
+        self._tenant_text = {k: f"{k} {v if isinstance(v, str) else ''}".lower() for k, v in names.items()}
         self._chosen_tenants: set[str] = set()
 
         # ---- controls
@@ -251,7 +256,7 @@ class ImageExplorer:
 
     def _tenant_options(self, query: str) -> list[tuple[str, str]]:
         q = query.strip().lower()
-        return [(label, key) for key, label in self._tenant_labels.items() if q in key.lower()]
+        return [(label, key) for key, label in self._tenant_labels.items() if q in self._tenant_text[key]]
 
     @staticmethod
     def _feature_options() -> list[tuple[str, str]]:

@@ -14,7 +14,8 @@ PUBLIC = {
     "read_images", "read_parquet", "to_parquet", "validate", "describe_columns", "api_to_column", "column_to_api",
     "FIELDS",
     # servers, usage, cleanup
-    "read_servers",
+    "read_servers", "image_usage", "cleanup_candidates", "storage_cost", "label_tenants",
+    "load_demo_servers",
     # fetch
     "fetch_images",
     # demo data
@@ -26,6 +27,10 @@ PUBLIC = {
     "plot_os_distribution", "plot_age", "plot_creation_timeline", "plot_feature_support", "platform_colors",
     # report
     "build_report",
+    # what changed: diffs, history, trends
+    "diff_listings", "ListingDiff", "history", "trend",
+    # snapshot archive (pandas / Dask)
+    "Archive",
     # errors
     "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
     "ImgkitWarning",
@@ -33,7 +38,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "servers"]
+           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers", "archive"]
 
 
 def test_public_names_are_pinned():

@@ -19,7 +19,7 @@ import requests
 
 import imgkit
 from imgkit.errors import PaginationError
-from imgkit.schema import FIELDS, field_for_api
+from imgkit.schema import FIELDS, field_for_api, mandatory_fields
 from imgkit.validate import loaded_findings
 from glance_server import GLANCE_VERSION, GlanceServer, GlanceUnavailable, ensure_glance, headers
 
@@ -189,15 +189,17 @@ def test_page_sizes_give_identical_frames(fetched):
     pd.testing.assert_frame_equal(fetched[25], fetched[1000])
 
 
-def test_findings_only_for_images_without_data(fetched, catalog):
-    findings = loaded_findings(fetched[100])
+def test_no_false_alarms_on_a_real_glance(fetched, catalog):
+    df = fetched[100]
+    findings = loaded_findings(df)
+    assert df.attrs["imgkit"]["dialect"] == "ims"  # the catalog's images carry Huawei keys
+    required = mandatory_fields("ims")
     expected = {(image_id, f.column) for image_id, v in catalog["live"].items() for f in FIELDS
-                if f.mandatory and f.api not in GLANCE_SENDS and f.api not in v}
-    # __lazyloading/__support_fc_inject were left out of some; a queued image's size/checksum are
-    # null, not absent, so they are no finding
-    assert {c for _, c in expected} == {"lazyloading", "support_fc_inject"}
-    assert set(zip(findings["image_id"], findings["column"])) == expected
-    assert set(findings["rule"].astype(str)) == {"mandatory"}
+                if f.api in required and f.api not in GLANCE_SENDS and f.api not in v}
+    # __lazyloading/__support_fc_inject, left out of some images, are optional in practice; a queued
+    # image's size/checksum are null, not absent: no finding on this real server's listing
+    assert expected == set()
+    assert findings.empty
 
 
 def test_filters_and_sort_on_real_glance(glance, catalog):

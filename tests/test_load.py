@@ -92,17 +92,16 @@ def test_sample_01_upstream_glance_page(read):
     assert df["os_hash_algo"].tolist() == ["sha512", "sha512"]
     assert df["min_disk"].tolist() == [0, 0]
     assert df["platform"].isna().all()
-    # Huawei-only mandatory fields are absent in upstream Glance: recorded, per image
-    f = imgkit.validate(df)
-    assert sorted(f.loc[f["image_id"] == df["id"][0], "column"]) == [
-        "hw_firmware_type", "lazyloading", "support_fc_inject", "virtual_env_type"]
-    assert (f["rule"] == "mandatory").all()
+    # a plain Glance listing is checked against Glance's mandatory fields: Huawei-only ones are not "missing"
+    assert df.attrs["imgkit"]["dialect"] == "glance" and imgkit.validate(df).empty
 
 
-def test_sample_01_warns_once_with_counts():
-    with pytest.warns(imgkit.ImgkitWarning, match=r"8 validation finding\(s\): 8 mandatory\. See imgkit") as rec_:
-        imgkit.read_images(SAMPLES / "01_glance_apiref_images_list_response.json")
+def test_sample_01_as_ims_listing_names_the_missing_huawei_field():
+    with pytest.warns(imgkit.ImgkitWarning, match=r"2 validation finding\(s\): 2 mandatory\. See imgkit") as rec_:
+        df = imgkit.read_images(SAMPLES / "01_glance_apiref_images_list_response.json", dialect="ims")
     assert len(rec_) == 1 and "set to NA" not in str(rec_[0].message)
+    assert imgkit.validate(df)["column"].tolist() == ["virtual_env_type", "virtual_env_type"]
+    assert df.attrs["imgkit"]["dialect"] == "ims"
 
 
 def test_sample_02a_single_image_with_tags(read):
@@ -119,9 +118,8 @@ def test_sample_02c_queued_nulls(read):
     assert df["size"].iat[0] is pd.NA and df["checksum"].iat[0] is pd.NA
     assert df["os_hash_value"].iat[0] is pd.NA
     assert df["locations"].iat[0] == []
-    # a null value is not a missing field: only the 4 Huawei-only mandatory fields are findings
-    assert set(imgkit.validate(df)["column"]) == {"virtual_env_type", "lazyloading", "hw_firmware_type",
-                                                  "support_fc_inject"}
+    # a null value is not a missing field, and a Glance listing needs no Huawei field
+    assert imgkit.validate(df).empty
 
 
 def test_sample_03_native_page_with_next(read):
@@ -511,7 +509,7 @@ def test_fast_parser_gives_the_exact_frame(tmp_path, pretty):
             __os_feature_list='{"nic_hotplug": "true"}', __support_agent_list="hss, ces", extra_int=1, extra_list=["p"]),
         rec(id="b", __platform="Foo OS", __isregistered="FALSE", checksum=NULL, size=NULL, extra_int=NULL,
             created_at="2020-01-01T01:00:00+01:00", __image_size="", __quick_start="False"),
-        rec(id="c", name="镜像", checksum=NULL, protected=True, deleted_at=NULL, hw_firmware_type=None),  # absent
+        rec(id="c", name="镜像", checksum=NULL, protected=True, deleted_at=NULL, virtual_env_type=None),  # absent
         rec(id="a", name="later a"),  # duplicate id
     ]
     fast, exact = _both(tmp_path, records, pretty=pretty)
@@ -519,9 +517,9 @@ def test_fast_parser_gives_the_exact_frame(tmp_path, pretty):
     pd.testing.assert_frame_equal(fast, exact)
     fe, ee = imgkit.validate(fast), imgkit.validate(exact)
     pd.testing.assert_frame_equal(fe.drop(columns="source"), ee.drop(columns="source"))
-    # null checksum is not a missing field; an absent hw_firmware_type is
+    # null checksum is not a missing field; an absent virtual_env_type is
     assert fe[["image_id", "column", "rule"]].values.tolist() == [
-        ["c", "hw_firmware_type", "mandatory"], ["a", "id", "duplicate_id"]]
+        ["c", "virtual_env_type", "mandatory"], ["a", "id", "duplicate_id"]]
 
 
 @pytest.mark.parametrize(

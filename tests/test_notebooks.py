@@ -11,7 +11,8 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 #: Calls whose results depend on the reference time: each must pass as_of= explicitly.
-AGE_CALLS = ("age_profile", "stale_images", "tenant_summary", "plot_age", "ImageExplorer", "build_report")
+AGE_CALLS = ("age_profile", "stale_images", "tenant_summary", "plot_age", "ImageExplorer", "build_report",
+             "cleanup_candidates")
 
 
 def _code(path: Path) -> list[str]:
@@ -32,7 +33,7 @@ def _calls(source: str, name: str) -> list[str]:
 
 
 def test_there_are_notebooks():
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07", "09"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

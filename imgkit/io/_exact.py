@@ -31,6 +31,11 @@ class _RecordColumns:
                 if k not in keys:
                     keys[k] = None
         self.keys = list(keys)
+        self._key_set = keys
+
+    def sends(self, key: str) -> bool:
+        """Whether some image carries `key`."""
+        return key in self._key_set
 
     def ids(self) -> list[Any]:
         return [rec.get("id") for rec in self.records]
@@ -42,7 +47,7 @@ class _RecordColumns:
         return _type_unknown([rec.get(key) for rec in self.records])
 
 
-def _records_frame(collected: _Collected) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _records_frame(collected: _Collected, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
     records: list[Any] = []
     sources: list[str] = []
     positions: list[int] = []
@@ -57,7 +62,7 @@ def _records_frame(collected: _Collected) -> tuple[pd.DataFrame, pd.DataFrame]:
         positions.extend(range(len(chunk.records)))
     cols = _RecordColumns(records)
     ctx = _Ctx(cols.ids(), sources, positions)
-    df, api_of = _build_frame(cols, ctx)
+    df, meta = _build_frame(cols, ctx, dialect=dialect)
     df = _drop_duplicates(df, ctx)
-    df.attrs["imgkit"] = {"unknown_keys": api_of}
+    df.attrs["imgkit"] = meta
     return df, findings_frame(ctx.rows)

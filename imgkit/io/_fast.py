@@ -427,8 +427,8 @@ def _absent(raws: Sequence[Any], parts: list[pa.ChunkedArray], key: str) -> np.n
 
 
 def _exact_values(segs: Sequence[Segment], docs: list[bool], raws: Sequence[Any], keys: Sequence[str]
-                  ) -> dict[str, list[Any]]:
-    """The values of `keys` in every image, as the exact engine reads them (absent: ``_MISSING``).
+                  ) -> dict[str, tuple[list[Any]]]:
+    """The values of `keys` in every image, as the exact engine reads them (absent: ``_MISSING``; in a 1-tuple).
 
     msgspec decodes only those keys and skips the rest of each image without building it.
     """
@@ -444,7 +444,7 @@ def _exact_values(segs: Sequence[Segment], docs: list[bool], raws: Sequence[Any]
         rows = [dec.decode(r) for r in raws]
     out = {}
     for n, key in zip(names, keys):
-        out[key] = [_MISSING if v is msgspec.UNSET else v for v in map(operator.attrgetter(n), rows)]
+        out[key] = ([_MISSING if v is msgspec.UNSET else v for v in map(operator.attrgetter(n), rows)],)
     return out
 
 
@@ -495,19 +495,11 @@ def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
     exact: dict[str, Any] = {}
     for key in plan.exact:
         f = field_for_api(key)
-        if f is not None and f.kind in _PART_KINDS:
-            parts = _arrow_parts(tables, plan, key)
-            if parts is not None:
-                exact[key] = (parts, _absent(raws, parts, key) if f.mandatory else None)
-                continue
-        values = _arrow_values(tables, plan, key)
-        if values is not None:
-            f = field_for_api(key)
-            if f is not None and f.mandatory:  # null or absent? look at the raw images where it is null
-                rows = np.array([i for i, v in enumerate(values) if v is None], dtype=np.int64)
-                for i in rows[~present_rows(raws, rows, key)]:
-                    values[i] = _MISSING
-            exact[key] = values
+        got = _arrow_parts(tables, plan, key) if f is not None and f.kind in _PART_KINDS else None
+        if got is None:
+            got = _arrow_values(tables, plan, key)  # JSON null and absent both None: see _ArrowColumns.typed
+        if got is not None:
+            exact[key] = got
     del tables
     rest = [k for k in plan.exact if k not in exact]
     if rest:
@@ -536,33 +528,67 @@ class _ArrowColumns:
         self.texts = texts  # the input bytes: a key that never occurs in them is absent from every row
         self.n = len(parsed.raws)
         self.keys = parsed.keys
+        self._underscored: bool | None = None
 
     def _col(self, key: str) -> Any:
         col = self.table.column(key)
         return col.chunk(0) if col.num_chunks == 1 else col
 
+    def sends(self, key: str) -> bool:
+        """Whether some image carries `key` (every schema field is a column of the table, null where absent)."""
+        if key in self.exact:
+            return True
+        col = self.table.column(key)
+        if col.null_count < len(col):
+            return True
+        if key.startswith("__"):  # one scan answers for every absent Huawei key of a Glance listing
+            if self._underscored is None:
+                self._underscored = any(b'"__' in text for text in self.texts)
+            if not self._underscored:
+                return False
+        needle = orjson.dumps(key)
+        return any(needle in text for text in self.texts)
+
     def ids(self) -> Any:
         if "id" in self.exact:
-            return [None if v is _MISSING else v for v in self.exact["id"]]
+            got = self.exact["id"]
+            return [None if v is _MISSING else v for v in (got[0] if isinstance(got, tuple) else got)]
         return _ArrowItems(self._col("id")) if "id" in self.keys else [None] * self.n
 
     def typed(self, f: Field, ctx: _Ctx) -> Any:
         if f.api in self.exact:
             got = self.exact[f.api]
-            return _type_parts(f, *got, ctx) if isinstance(got, tuple) else _exact_typed(f, got, ctx)
+            if isinstance(got, tuple):  # _exact_values: absent is _MISSING already
+                return _exact_typed(f, got[0], ctx)
+            if isinstance(got[0], pa.ChunkedArray):
+                return _type_parts(f, got, _absent(self.raws, got, f.api) if ctx.requires(f) else None, ctx)
+            if ctx.requires(f):  # null or absent? look at the raw images where it is null
+                rows = np.array([i for i, v in enumerate(got) if v is None], dtype=np.int64)
+                got = list(got)
+                for i in rows[~present_rows(self.raws, rows, f.api)]:
+                    got[i] = _MISSING
+            return _exact_typed(f, got, ctx)
         arr = self._col(f.api)
-        if f.mandatory and arr.null_count:
+        if ctx.requires(f) and arr.null_count:
             rows = _bad_positions(arr.is_null())
             needle = orjson.dumps(f.api)
             if any(needle in text for text in self.texts):  # some rows send it (maybe as null): look closer
                 rows = rows[~present_rows(self.raws, rows, f.api)]
             for i in rows:
-                ctx.add(int(i), f.column, f.api, None, "mandatory", _missing_action(f))
+                ctx.missing(int(i), f)
         return _type_arrow(f, arr, ctx)
 
     def unknown(self, key: str) -> Any:
         if key in self.exact:
-            return _type_unknown(self.exact[key])
+            got = self.exact[key]
+            if isinstance(got, tuple):
+                return _type_unknown(got[0])
+            if isinstance(got[0], pa.ChunkedArray):  # a known field's parts, asked for its raw values
+                values = got[0].to_pylist()
+                for part in got[1:]:
+                    values = [a if a is not None else b for a, b in zip(values, part.to_pylist())]
+                return _type_unknown(values)
+            return _type_unknown(got)
         return _type_unknown_arrow(self._col(key))
 
 
@@ -576,7 +602,7 @@ class _ArrowItems:
         return self.arr[i].as_py()
 
 
-def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | str:
+def _fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | str:
     """The frame, its findings and what the source said about itself; or why the exact engine must read it."""
     got = _segments(source)
     if got is None:
@@ -592,9 +618,9 @@ def _fast_path(source: Any) -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | s
         # Text ids read by pyarrow are the typed ids, so their uniqueness is checked while the columns are typed.
         arrow_ids = "id" in cols.keys and "id" not in cols.exact
         unique = pool.submit(_ids_unique, parsed.table.column("id")) if arrow_ids else None
-        df, api_of = _build_frame(cols, ctx, workers=_TYPING_WORKERS)
+        df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect)
         df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
-    df.attrs["imgkit"] = {"unknown_keys": api_of}
+    df.attrs["imgkit"] = meta
     if parsed.why:
         df.attrs["imgkit"]["exact_columns"] = parsed.why
     return df, findings_frame(ctx.rows), collected

@@ -16,10 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ImgkitWarning, SchemaError
-from ..schema import FIELDS, Field, api_to_column, field_for_api
+from ..schema import FIELDS, PENDING_STATUSES, Field, api_to_column, detect_dialect, field_for_api, mandatory_fields
 from ..validate import findings_text, frame_findings
 from ._sources import _Collected
-from ._typing import _Ctx, _missing_action, _type_values
+from ._typing import _Ctx, _type_values
 
 
 def _version() -> str:
@@ -28,25 +28,31 @@ def _version() -> str:
     return __version__
 
 
-def _build_frame(cols: Any, ctx: _Ctx, *, workers: int = 1) -> tuple[pd.DataFrame, dict[str, str]]:
+def _build_frame(cols: Any, ctx: _Ctx, *, workers: int = 1, dialect: str = "auto") -> tuple[pd.DataFrame, dict]:
     """Type every column; with ``workers > 1`` the columns are typed in threads.
 
-    Returns the frame and ``{column: API key}`` of the keys the schema does not know (the
-    known columns map as :func:`imgkit.column_to_api` says; nothing per frame records them).
+    Returns the frame and its ``attrs["imgkit"]`` so far: ``dialect`` (`dialect`, or the one
+    detected from the keys when ``"auto"``) and ``unknown_keys``, ``{column: API key}`` of the
+    keys the schema does not know (known columns map as :func:`imgkit.column_to_api` says).
+    Mandatory fields are those of the dialect (:func:`imgkit.schema.mandatory_fields`).
 
     Each column records its findings in its own child context, merged in schema order,
     so the findings are the same whatever the number of workers.
     """
     n = cols.n
     present = set(cols.keys)
+    if dialect == "auto":
+        dialect = detect_dialect(cols.keys, sends=cols.sends)
+    ctx.required = mandatory_fields(dialect)
+    ctx.pending = _pending_rows(cols) if "status" in present else None
 
     def one(f: Field) -> tuple[Any, _Ctx]:
         sub = ctx.child()
         if f.api in present:
             return cols.typed(f, sub), sub
-        if f.mandatory:
+        if sub.requires(f):
             for i in range(n):
-                sub.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
+                sub.missing(i, f)
         return _type_values(f, [None] * n, sub), sub
 
     if workers > 1:
@@ -63,7 +69,13 @@ def _build_frame(cols: Any, ctx: _Ctx, *, workers: int = 1) -> tuple[pd.DataFram
     for k, name in _unknown_column_names(unknown, set(columns)).items():
         columns[name] = cols.unknown(k)
         api_of[name] = k
-    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False), api_of
+    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False), {"dialect": dialect, "unknown_keys": api_of}
+
+
+def _pending_rows(cols: Any) -> np.ndarray:
+    """Which rows are images without data yet (``status`` queued, saving, uploading, importing)."""
+    status = pd.Series(cols.unknown("status"), copy=False)  # the raw values, whatever their JSON type
+    return status.isin(PENDING_STATUSES).to_numpy(dtype=bool)
 
 
 def _ids_unique(ids: Any) -> bool:

@@ -20,11 +20,14 @@ from ._sources import _collect, _looks_like_json_text
 __all__ = ["read_images"]
 
 Errors = Literal["warn", "raise", "ignore"]
+Dialect = Literal["auto", "ims", "glance"]
 Engine = Literal["auto", "fast", "exact"]
 Source = Union[str, bytes, bytearray, memoryview, os.PathLike, IO, Mapping, Iterable]
 
 
-def read_images(source: Source, *, errors: Errors = "warn", engine: Engine = "auto") -> pd.DataFrame:
+def read_images(
+    source: Source, *, errors: Errors = "warn", engine: Engine = "auto", dialect: Dialect = "auto"
+) -> pd.DataFrame:
     """Read an image listing into a typed DataFrame.
 
     Parameters
@@ -53,14 +56,22 @@ def read_images(source: Source, *, errors: Errors = "warn", engine: Engine = "au
         column-wise, the fast engine hands to the exact one. ``df.attrs["imgkit"]["engine"]``
         says what ran: ``{"requested": ..., "ran": "fast" | "exact"}``, with ``"reason"``
         when the exact engine ran although ``"fast"`` or ``"auto"`` was asked for.
+    dialect : {"auto", "ims", "glance"}, default "auto"
+        Which server's listing this is, and so which fields every image must carry
+        (:func:`imgkit.schema.mandatory_fields`): ``"ims"`` (Huawei Cloud IMS / OTC), ``"glance"``
+        (upstream OpenStack Glance, no Huawei ``__`` keys). ``"auto"`` detects it from the keys
+        (:func:`imgkit.schema.detect_dialect`); ``df.attrs["imgkit"]["dialect"]`` records it, and
+        the analyses report the Huawei-only features of a Glance listing as unknown.
 
     Returns
     -------
     pandas.DataFrame
         One row per image; every known column of :data:`imgkit.schema.FIELDS`, in
         order and with its dtype, then the unknown keys. ``df.attrs["imgkit"]`` holds
-        ``source``, ``fetched_at``, ``findings``, ``columns`` (column -> API key),
-        ``engine`` and ``imgkit_version``.
+        ``source``, ``fetched_at`` (ISO 8601 text), ``findings`` (JSON text: read them with
+        :func:`imgkit.validate`), ``dialect``, ``engine``, ``unknown_keys`` (column -> API key of
+        the keys the schema does not know) and ``imgkit_version`` -- JSON values only, so plain
+        ``df.to_parquet`` and pickle keep them.
 
     Raises
     ------
@@ -91,6 +102,7 @@ def read_images(source: Source, *, errors: Errors = "warn", engine: Engine = "au
     """
     check_argument("errors", ["warn", "raise", "ignore"], errors)
     check_argument("engine", ["auto", "fast", "exact"], engine)
+    check_argument("dialect", ["auto", "ims", "glance"], dialect)
     if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and _looks_like_json_text(source)):
         if str(source).lower().endswith(".parquet"):
             return read_parquet(source)
@@ -101,7 +113,7 @@ def read_images(source: Source, *, errors: Errors = "warn", engine: Engine = "au
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing builds millions of objects that hold no cycles; the collector only slows it
     try:
-        fast = _fast_path(source) if engine != "exact" else None
+        fast = _fast_path(source, dialect=dialect) if engine != "exact" else None
         if fast is not None and not isinstance(fast, str):
             df, findings, collected = fast
             ran["ran"] = "fast"
@@ -110,7 +122,7 @@ def read_images(source: Source, *, errors: Errors = "warn", engine: Engine = "au
                 ran["exact_columns"] = exact_columns
         else:
             collected = _collect(source)
-            df, findings = _records_frame(collected)
+            df, findings = _records_frame(collected, dialect=dialect)
             ran["ran"] = "exact"
             if fast is not None:
                 ran["reason"] = fast

@@ -29,10 +29,25 @@ class _Ctx:
         self.sources = sources
         self.positions = positions
         self.rows: list[tuple[Any, ...]] = []
+        #: API keys every record must carry (the listing's dialect), and which rows are pending (no data yet).
+        self.required: frozenset[str] = frozenset()
+        self.pending: Any = None
 
     def child(self) -> _Ctx:
         """A context for one column's typing: same rows, its own findings (so columns can be typed in threads)."""
-        return _Ctx(self.ids, self.sources, self.positions)
+        sub = _Ctx(self.ids, self.sources, self.positions)
+        sub.required, sub.pending = self.required, self.pending
+        return sub
+
+    def requires(self, f: Field) -> bool:
+        """Whether every record of this listing must carry `f` (see :func:`imgkit.schema.mandatory_fields`)."""
+        return f.api in self.required
+
+    def missing(self, i: int, f: Field) -> None:
+        """Record that row `i` lacks the required field `f` (no finding while a pending image has no data)."""
+        if f.with_data and self.pending is not None and self.pending[i]:
+            return
+        self.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
 
     def add(self, i: int, column: str, api: str, value: Any, rule: str, action: str) -> None:
         raw = None if value is None else value if isinstance(value, str) else _json_text(value)
@@ -379,11 +394,11 @@ def _missing_action(f: Field) -> str:
 
 
 def _exact_typed(f: Field, values: list[Any], ctx: _Ctx) -> Any:
-    """A known field from raw Python values (``_MISSING`` where absent), missing mandatory values recorded."""
-    if f.mandatory:
+    """A known field from raw Python values (``_MISSING`` where absent), missing required values recorded."""
+    if ctx.requires(f):
         for i, v in enumerate(values):
             if v is _MISSING:
-                ctx.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
+                ctx.missing(i, f)
     return _type_values(f, values, ctx)
 
 
@@ -395,13 +410,13 @@ def _type_parts(f: Field, parts: list[Any], absent: np.ndarray | None, ctx: _Ctx
     """:func:`_exact_typed` of a column that pyarrow read split by JSON kind.
 
     `parts`: aligned Arrow arrays of JSON strings, bools and integers, at most one value per
-    row among them; `absent`: the rows without the key (None when not needed). The values
+    row among them; `absent`: the rows without the key (None when the listing does not require it). The values
     mixed as :func:`_arrow_from_values` mixes them (bools as ``true``/``false``, integers
     in decimal), so the result and the findings are those of the exact engine.
     """
-    if f.mandatory and absent is not None:
+    if absent is not None:
         for i in np.flatnonzero(absent):
-            ctx.add(int(i), f.column, f.api, None, "mandatory", _missing_action(f))
+            ctx.missing(int(i), f)
     used = [p for p in parts if p.null_count < len(p)]
     if len(used) == 1:
         return _type_arrow(f, used[0], ctx)
