@@ -46,7 +46,7 @@ def _subcommand(
     if input:
         p.add_argument(
             "input", metavar="INPUT", nargs="?" if input == "optional" else None,
-            help="a listing file (.json[.gz], .jsonl[.gz], .parquet) or snapshot directory",
+            help="a listing file (.json[.gz], .jsonl[.gz], .parquet), a snapshot directory, or - for standard input",
         )
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     p.set_defaults(func=func)
@@ -54,20 +54,36 @@ def _subcommand(
 
 
 def _load(source: str) -> pd.DataFrame:
-    """Read INPUT (anything :func:`imgkit.read_images` accepts); loader warnings become one line each."""
+    """Read INPUT (anything :func:`imgkit.read_images` accepts, ``-`` for standard input); loader warnings
+    become one line each. A missing file, a symlink loop, a FIFO: the loader's SourceError says which."""
     import warnings
 
-    if not Path(source).exists():
-        raise FileNotFoundError(f"{source}: no such file or directory")
-    from .errors import ImgkitWarning
+    from .errors import ImgkitWarning, SourceError
     from .io import read_images
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImgkitWarning)
-        df = read_images(source)
+        try:
+            df = read_images(sys.stdin.buffer if source == "-" else source)
+        except ImgkitError:
+            raise  # names the source already
+        except Exception as exc:  # a loader bug: the error line still names the file (--debug: the chain)
+            name = "<stdin>" if source == "-" else source
+            raise SourceError(f"unexpected {type(exc).__name__}: {exc}", source=name) from exc
     for w in caught:
-        print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
+        print(f"{_PROG}: warning: {_one_line(w.message, '<stdin>' if source == '-' else source)}", file=sys.stderr)
     return df
+
+
+def _printable(text: str) -> str:
+    r"""`text` with newlines and other control characters escaped (``page\n1.json``): one line, no terminal tricks.
+
+    Examples
+    --------
+    >>> print(_printable("page\n1.json"))
+    page\n1.json
+    """
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _warned(func: Callable[..., Any], *args: Any) -> Any:
@@ -143,7 +159,7 @@ def _summary_text(df: pd.DataFrame) -> str:
 
     meta = df.attrs.get("imgkit") or {}
     n = len(df)
-    lines = [f"source:    {meta.get('source', '?')}"]
+    lines = [f"source:    {_printable(str(meta.get('source', '?')))}"]
     lines.append(f"images:    {n:,}")
     lines.append(f"tenants:   {df['owner'].nunique(dropna=True):,}")
     if n and df["created_at"].notna().any():
@@ -597,12 +613,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | Warning, source: str | None = None) -> str:
+    """The first line of an error or warning message, naming `source` (the INPUT) when it does not already.
+
+    File names in it (the error's own ``source``, INPUT) are escaped first, so a name holding a
+    newline neither splits the line nor hides what follows.
+    """
     text = str(exc) or type(exc).__name__
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     if isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)) and exc.filename:
-        first = f"{exc.filename}: {exc.strerror or first}"
-    return first
+        text = f"{exc.filename}: {exc.strerror or text}"
+    for name in (getattr(exc, "source", None), source):
+        if isinstance(name, str) and name and name in text:
+            text = text.replace(name, _printable(name))
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return _printable(first)
 
 
 def _silence_stdout() -> None:
@@ -657,16 +681,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ImgkitError, OSError, ValueError) as exc:
         if args.debug:
             raise
-        print(f"{_PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"{_PROG}: error: {_one_line(exc, _input_name(args))}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug, not bad input: still one line unless --debug
         if args.debug:
             raise
         print(
-            f"{_PROG}: error: unexpected {type(exc).__name__}: {_one_line(exc)} (run with --debug for the traceback)",
+            f"{_PROG}: error: unexpected {type(exc).__name__}: {_one_line(exc, _input_name(args))} "
+            "(run with --debug for the traceback)",
             file=sys.stderr,
         )
         return 1
+
+
+def _input_name(args: argparse.Namespace) -> str | None:
+    """How an error line names INPUT (``<stdin>`` for ``-``)."""
+    name = getattr(args, "input", None)
+    return "<stdin>" if name == "-" else name
 
 
 if __name__ == "__main__":  # pragma: no cover

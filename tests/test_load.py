@@ -720,6 +720,6 @@ def test_type_variation_stays_local_and_gives_the_exact_engines_frame(tmp_path, 
     pd.testing.assert_frame_equal(fast, exact)
     pd.testing.assert_frame_equal(imgkit.validate(fast), imgkit.validate(exact))
     assert fast["whole_image"].value_counts().to_dict() == exact["whole_image"].value_counts().to_dict()
-    assert fast["hw_qemu_guest_agent"].dtype == object  # "yes"/"no" and JSON bools: kept as they came
+    assert fast["hw_qemu_guest_agent"].dtype == "string"  # "yes"/"no" and JSON bools: kept, as JSON text
     found = imgkit.validate(fast).query("rule == 'untypable'")
     assert found[["image_id", "column", "value"]].values.tolist() == [[images[10]["id"], "min_ram", "1.5"]]

@@ -499,14 +499,9 @@ def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
         return "the listing holds no images"  # the exact engine gives the empty typed frame
     plan = _Plan()
     try:
-<<<<<<< HEAD
-        tables = _parse_groups(raws)
-        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+        tables = _parse_groups(raws, plan)
     except _NotAnObject:
         return "an image is not a JSON object"
-=======
-        tables = _parse_groups(raws, plan)
->>>>>>> main
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
         # a syntax error, or a type conflict inside nested values: the exact path finds and names it
         return f"pyarrow could not parse it column-wise ({str(exc).splitlines()[0]})"
@@ -632,27 +627,15 @@ def _fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.
     parsed = fast_frame(segs)
     if isinstance(parsed, str):
         return parsed
-<<<<<<< HEAD
-    table, raws, sources, positions = parsed
-    cols = _ArrowColumns(table, raws, [seg.data for seg in segs])
-    repaired = any(seg.repaired for seg in segs)
-=======
     cols = _ArrowColumns(parsed, [seg.data for seg in segs])
->>>>>>> main
+    repaired = any(seg.repaired for seg in segs)
     del segs
     ctx = _Ctx(cols.ids(), parsed.sources, parsed.positions)
     with ThreadPoolExecutor(1, thread_name_prefix="imgkit-ids") as pool:
-<<<<<<< HEAD
-        # The raw ids are the typed ids here (a non-text id sends the load to the exact parser),
-        # so their uniqueness is checked while the columns are typed.
-        unique = pool.submit(_ids_unique, table.column("id")) if "id" in cols.keys else None
-        df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect, repaired=repaired)
-=======
         # Text ids read by pyarrow are the typed ids, so their uniqueness is checked while the columns are typed.
         arrow_ids = "id" in cols.keys and "id" not in cols.exact
         unique = pool.submit(_ids_unique, parsed.table.column("id")) if arrow_ids else None
-        df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect)
->>>>>>> main
+        df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect, repaired=repaired)
         df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
     df.attrs["imgkit"] = meta
     if parsed.why:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import os
 import stat
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -360,9 +359,6 @@ def _collect(source: Any) -> _Collected:
         return _Collected(_read_path(path), description=str(path))
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _Collected(_parse_bytes(bytes(source), "<bytes>"), description="<bytes>")
-    if source is sys.stdin or source is getattr(sys.stdin, "buffer", None):
-        data = sys.stdin.buffer.read()
-        return _Collected(_parse_bytes(data, "<stdin>"), description="<stdin>")
     if hasattr(source, "read"):
         desc = _describe(source)
         data = source.read()
