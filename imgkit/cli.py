@@ -202,14 +202,15 @@ def _add_export(sub: Any) -> None:
         sub,
         "export",
         _run_export,
-        help="write a listing as Parquet or CSV",
+        help="write a listing as Parquet, CSV or Excel",
         description=(
             "Write INPUT as a typed table. .parquet keeps every dtype and the findings (imgkit.read_images reads "
-            "it back); .csv writes list/dict columns as JSON text and neutralises text cells starting with =, +, "
-            "-, @, tab or CR (spreadsheet formula injection) with a leading apostrophe."
+            "it back); .csv and .xlsx write list/dict columns as JSON text and neutralise text cells starting with "
+            "=, +, -, @, tab or CR (spreadsheet formula injection) with a leading apostrophe; .xlsx writes times "
+            "as UTC without a zone (Excel has none), and says so in their column headers."
         ),
     )
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet or out.csv")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet, out.csv or out.xlsx")
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -243,6 +244,11 @@ def _to_safe_csv(df: pd.DataFrame, path: str | Path) -> None:
     ``-``, ``@``, a tab or a carriage return gets a leading apostrophe. Column
     names (unknown API keys come from the data too) are neutralised the same way.
     """
+    _safe_table(df).to_csv(path, index=False)
+
+
+def _safe_table(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with every text-like cell made safe for a spreadsheet (see :func:`_to_safe_csv`)."""
     import pandas as pd
     from pandas.api import types
 
@@ -254,18 +260,53 @@ def _to_safe_csv(df: pd.DataFrame, path: str | Path) -> None:
         else:
             out[col] = pd.Series([_csv_cell(v) for v in s.tolist()], index=df.index, dtype=object)
     out.columns = [_csv_header(c) for c in df.columns]
-    out.to_csv(path, index=False)
+    return out
+
+
+def _to_safe_xlsx(df: pd.DataFrame, path: str | Path) -> None:
+    """Write `df` as an Excel workbook that is safe to open (openpyxl).
+
+    As :func:`_to_safe_csv` (JSON text for lists and dicts, formula-like text behind an
+    apostrophe), and: times become naive UTC, their headers say ``(UTC)``; nullable
+    numbers and booleans become plain cells (empty when NA); characters Excel cannot store
+    (control characters) are written escaped (``\\x00``).
+    """
+    import pandas as pd
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from pandas.api import types
+
+    out = _safe_table(df)
+    names = []
+    for col, orig in zip(out.columns, df.columns):
+        s = out[col]
+        if types.is_datetime64_any_dtype(s.dtype):
+            if getattr(s.dtype, "tz", None) is not None:
+                s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+            out[col] = s
+            names.append(f"{col} (UTC)")
+            continue
+        if s.dtype == object:
+            out[col] = s.map(lambda v: ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), v)
+                             if isinstance(v, str) else v)
+        elif isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
+            out[col] = s.astype(object).where(s.notna(), None)
+        names.append(ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), str(col)))
+    out.columns = names
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        out.to_excel(writer, index=False, sheet_name="images")
 
 
 def _run_export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     suffix = out.suffix.lower()
-    if suffix not in (".parquet", ".csv"):
-        raise ValueError(f"{args.output}: output must end in .parquet or .csv")
+    if suffix not in (".parquet", ".csv", ".xlsx"):
+        raise ValueError(f"{args.output}: output must end in .parquet, .csv or .xlsx")
     _check_output(args.output)
     df = _load(args.input)
     if suffix == ".csv":
         _to_safe_csv(df, out)
+    elif suffix == ".xlsx":
+        _to_safe_xlsx(df, out)
     else:
         from .io import to_parquet
 

@@ -111,7 +111,7 @@ def test_export_parquet_keeps_dtypes(listing, tmp_path):
     ("argv", "message"),
     [
         (["summary", "missing.json"], "imgkit: error: missing.json: no such file or directory"),
-        (["export", "{SEED}", "-o", "x.xlsx"], "imgkit: error: x.xlsx: output must end in .parquet or .csv"),
+        (["export", "{SEED}", "-o", "x.txt"], "imgkit: error: x.txt: output must end in .parquet, .csv or .xlsx"),
         (["report", "{SEED}", "-o", "r.html", "--as-of", "soon"], "imgkit: error: --as-of: not a date/time: 'soon'"),
         (["report", "{SEED}", "-o", "r.html", "--top", "0"], "imgkit: error: --top must be a positive integer, got 0"),
         (["summary", "{BAD}"], "imgkit: error: "),

@@ -111,3 +111,30 @@ def test_export_xlsx_error_names_input_when_the_loader_fails(tmp_path, capsys):
     p.write_bytes(b'{"images": [null]}')
     assert main(["export", str(p), "-o", str(tmp_path / "x.parquet")]) == 1
     assert _err(capsys) == [f"imgkit: error: {p}: image #1 is null, not an object"]
+
+
+def test_export_xlsx(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    page = orjson.loads(SEED.read_bytes())
+    page["images"][0].update(name='=HYPERLINK("http://x","y")', tags=["env=prod"], __description="a\x00b")
+    p = tmp_path / "in.json"
+    p.write_bytes(orjson.dumps(page))
+    out = tmp_path / "images.xlsx"
+    assert main(["export", str(p), "-o", str(out)]) == 0
+    ws = load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, [c.value for c in r])) for r in ws.iter_rows(min_row=2)]
+    assert len(rows) == 2 and "created_at (UTC)" in header and "created_at" not in header
+    first = rows[0]
+    assert first["created_at (UTC)"] == pd_naive("2018-09-06T14:03:27Z")
+    assert first["name"] == "'=HYPERLINK(\"http://x\",\"y\")" and first["tags"] == '["env=prod"]'
+    assert first["description"] == "a\\x00b" and first["min_disk"] == 100 and first["support_xen"] is False
+    assert rows[1]["image_size"] is None or isinstance(rows[1]["image_size"], int)
+    assert capsys.readouterr().err == f"wrote 2 images to {out}\n"
+
+
+def pd_naive(text: str):
+    import pandas as pd
+
+    return pd.Timestamp(text).tz_convert("UTC").tz_localize(None).to_pydatetime()

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SourceError
-from ..schema import Field, field_for_api
+from ..schema import FIELDS, Field, field_for_api
 from ..validate import findings_frame
 from ._frame import _build_frame, _drop_duplicates
 from ._sources import _Collected
@@ -51,6 +51,31 @@ _JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a
                list: "an array"}
 
 
+#: Columns named unlike their API key: all of them in a record means a typed frame's own record.
+_RENAMED = {f.column: f for f in FIELDS if f.column != f.api}
+
+
+def _frame_records(rec: Mapping) -> bool:
+    """Whether `rec` is a row of an imgkit frame (``df.to_dict("records")``, ``df.to_json(orient="records")``)."""
+    return all(c in rec for c in _RENAMED) and not any(f.api in rec for f in _RENAMED.values())
+
+
+def _from_frame_record(rec: Mapping) -> dict:
+    """A frame's own row back as an API record: API keys; NA, NaT and NaN as null; a Huawei-only field that is
+    null, empty or a False flag left out (as the API would), so the listing's dialect comes back too."""
+    out = {}
+    for k, v in rec.items():
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+            v = None
+        elif hasattr(v, "tolist") and not isinstance(v, (str, bytes)):  # numpy scalars and arrays
+            v = v.tolist()
+        f = _RENAMED.get(k) or field_for_api(k)
+        if f is not None and f.ims_only and (v is None or v == [] or (f.kind == "flag" and v is False)):
+            continue
+        out[f.api if f is not None else k] = v
+    return out
+
+
 def _records_frame(collected: _Collected, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
     records: list[Any] = []
     sources: list[str] = []
@@ -65,6 +90,8 @@ def _records_frame(collected: _Collected, *, dialect: str = "auto") -> tuple[pd.
             records.append(rec)
         sources.extend([chunk.source] * len(chunk.records))
         positions.extend(range(len(chunk.records)))
+    if records and _frame_records(records[0]):
+        records = [_from_frame_record(r) for r in records]
     cols = _RecordColumns(records)
     ctx = _Ctx(cols.ids(), sources, positions)
     df, meta = _build_frame(cols, ctx, dialect=dialect, repaired=any(c.repaired for c in collected.chunks))

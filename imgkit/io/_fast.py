@@ -39,6 +39,7 @@ import pyarrow.json as pj
 
 from ..schema import FIELDS, Field, field_for_api
 from ..validate import findings_frame
+from ._exact import _RENAMED
 from ._frame import _build_frame, _drop_duplicates, _ids_unique
 from ._sources import Segment, _Collected, _from_document, _loads, _segments
 from ._typing import (
@@ -508,6 +509,8 @@ def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
     if sum(t.num_rows for t in tables) != len(raws):
         return "pyarrow read a different number of images"
     table, keys = _combine(tables, plan)
+    if _RENAMED.keys() <= set(keys):  # (every schema key is a column here, so only the column names tell)
+        return "these are a typed frame's own records (imgkit column names)"
     exact: dict[str, Any] = {}
     for key in plan.exact:
         f = field_for_api(key)
