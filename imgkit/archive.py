@@ -318,6 +318,7 @@ class Archive:
         self.root = str(root)
         self._fs, self._path = fsspec.core.url_to_fs(self.root, **(storage_options or {}))
         self._path = self._path.rstrip("/") or "/"
+        self._cached: tuple[Any, list[dict[str, Any]]] | None = None  # the footers, while the files are unchanged
 
     def __repr__(self) -> str:
         return f"Archive({self.root!r})"
@@ -427,7 +428,8 @@ class Archive:
                 keys[k] = unquote(v)
             else:
                 if "snapshot_date" in keys:
-                    out.append({"path": path, "size": int(info.get("size") or 0), **keys})
+                    version = [info.get(k) for k in ("ino", "mtime", "LastModified", "ETag", "etag") if info.get(k)]
+                    out.append({"path": path, "size": int(info.get("size") or 0), "version": str(version), **keys})
         return out
 
     def _levels(self) -> tuple[str, ...] | None:
@@ -437,9 +439,16 @@ class Archive:
         return tuple(k for k in _LEVELS if k in files[0])
 
     def _catalogue(self) -> list[dict[str, Any]]:
-        """The files with their footers' snapshot time, row count, schema, categories; oldest first."""
+        """The files with their footers' snapshot time, row count, schema, categories; oldest first.
+
+        Kept while the listing shows the same files (path, size and modification time or ETag).
+        """
+        files = self._files()
+        key = tuple((f["path"], f["size"], f["version"]) for f in files)
+        if self._cached is not None and self._cached[0] == key:  # nothing changed since the last look
+            return self._cached[1]
         out = []
-        for f in self._files():
+        for f in files:
             with self._fs.open(f["path"], "rb") as fh:
                 md = pq.ParquetFile(fh).metadata
             raw = (md.metadata or {}).get(_META_KEY)
@@ -450,6 +459,7 @@ class Archive:
             out.append({**f, **info, "images": md.num_rows, "row_group_rows": groups,
                         "schema": md.schema.to_arrow_schema()})
         out.sort(key=lambda r: (pd.Timestamp(r["snapshot_at"]), *(r.get(k) or "" for k in _LEVELS)))
+        self._cached = (key, out)
         return out
 
     def snapshots(self) -> pd.DataFrame:

@@ -36,7 +36,7 @@ LIST = pd.ArrowDtype(pa.list_(pa.string()))
 def client():
     """One real local cluster for the session: worker processes on 127.0.0.1."""
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
         memory_limit="1GiB",
     ) as cluster, distributed.Client(cluster) as c:
         yield c
@@ -483,3 +483,13 @@ def test_trend_values_and_errors(year, client):
         year.trend(by="tags")
     with pytest.raises(imgkit.ConfigError, match="column 'tags' holds lists"):
         year.trend(by="tags", engine="pandas")
+
+
+def test_a_replaced_snapshot_is_seen_by_the_same_archive_object(tmp_path):
+    archive = Archive(tmp_path / "a")
+    df = _listing(5)
+    archive.add(df, snapshot_at="2026-01-01T06:00:00Z")
+    assert archive.snapshots()["snapshot_at"].tolist() == [pd.Timestamp("2026-01-01T06:00Z")]
+    archive.add(df, snapshot_at="2026-01-01T07:00:00Z")  # same size on disk, another time in the footer
+    assert archive.snapshots()["snapshot_at"].tolist() == [pd.Timestamp("2026-01-01T07:00Z")]
+    assert Archive(tmp_path / "a").load()["snapshot_at"].iloc[0] == pd.Timestamp("2026-01-01T07:00Z")
