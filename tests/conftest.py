@@ -44,6 +44,8 @@ def read(engine):
         kw.setdefault("errors", "ignore")
         if engine == "fast" and isinstance(source, list):
             source = json.dumps({"images": source}, ensure_ascii=False).encode()
-        return imgkit.read_images(source, engine=engine, **kw)
+        df = imgkit.read_images(source, engine=engine, **kw)
+        assert df.attrs["imgkit"]["engine"]["ran"] == engine, df.attrs["imgkit"]["engine"]
+        return df
 
     return _read
