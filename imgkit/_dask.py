@@ -25,6 +25,15 @@ def require_dask(what: str) -> None:
         raise ImportError(f"{what} needs Dask, which is not installed: {_INSTALL}") from exc
 
 
+def available() -> bool:
+    """Whether dask.dataframe can be imported."""
+    try:
+        import dask.dataframe  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def is_dask(df: Any) -> bool:
     """Whether `df` is a Dask DataFrame (without importing Dask when it is not loaded)."""
     import sys

@@ -159,9 +159,16 @@ class _Plan:
 
     def frame(self, table: pa.Table, columns: Sequence[str], piece: dict[str, Any]) -> pd.DataFrame:
         n = table.num_rows
-        listing = [c for c in columns if c not in SNAPSHOT_COLUMNS]
-        arrays = []
-        for c in listing:
+        out: dict[str, Any] = {}
+        plain = []  # columns pyarrow converts in one go
+        for c in columns:
+            if c == "snapshot_at":
+                out[c] = pd.Series(pd.Timestamp(piece["snapshot_at"]), index=pd.RangeIndex(n),
+                                   dtype="datetime64[ns, UTC]").array
+                continue
+            if c in _LEVELS:
+                out[c] = pd.array([piece.get(c)] * n, dtype=_STRING)
+                continue
             typ = self.types[c]
             if c in table.column_names:
                 arr = table.column(c)
@@ -169,26 +176,21 @@ class _Plan:
                     arr = arr.cast(typ)
             else:
                 arr = pa.chunked_array([pa.nulls(n, typ)], typ)
-            arrays.append(arr)
-        if listing:
-            df = pa.table(arrays, names=listing).to_pandas(types_mapper=_TO_PANDAS.get, ignore_metadata=True)
-        else:
-            df = pd.DataFrame(index=pd.RangeIndex(n))
-        for c in listing:
             if c in self.categories:
-                s = df[c] if isinstance(df[c].dtype, pd.CategoricalDtype) else df[c].astype("category")
-                df[c] = s.cat.set_categories(self.categories[c])
+                out[c] = _categorical(arr, pd.CategoricalDtype(self.categories[c]))
             elif c in self.json_columns:
                 values = np.empty(n, dtype=object)
-                values[:] = [_json_value(v) for v in table.column(c).to_pylist()] if c in table.column_names \
-                    else [None] * n
-                df[c] = values
-        for c in columns:
-            if c == "snapshot_at":
-                df[c] = pd.Series(pd.Timestamp(piece["snapshot_at"]), index=df.index, dtype="datetime64[ns, UTC]")
-            elif c in _LEVELS:
-                df[c] = pd.Series(piece.get(c), index=df.index, dtype=_STRING)
-        return df[list(columns)]
+                values[:] = [_json_value(v) for v in arr.to_pylist()]
+                out[c] = values
+            else:
+                out[c] = None
+                plain.append((c, arr))
+        if plain:
+            converted = pa.table([a for _, a in plain], names=[c for c, _ in plain]).to_pandas(
+                types_mapper=_TO_PANDAS.get, ignore_metadata=True)
+            for c, _ in plain:
+                out[c] = converted[c].array
+        return pd.DataFrame(out, index=pd.RangeIndex(n), columns=list(columns))
 
     def empty(self, columns: Sequence[str]) -> pd.DataFrame:
         table = pa.table([pa.array([], self.types[c]) for c in columns if c not in SNAPSHOT_COLUMNS],
@@ -198,6 +200,17 @@ class _Plan:
     @property
     def all_columns(self) -> list[str]:
         return [*self.columns, "snapshot_at", *self.levels]
+
+
+def _categorical(arr: pa.ChunkedArray, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """A dictionary column as a Categorical of `dtype` (whose categories hold every value of the column)."""
+    parts = []
+    for chunk in arr.chunks:
+        lookup = np.append(dtype.categories.get_indexer(pd.Index(chunk.dictionary.to_pylist(), dtype=object)), -1)
+        idx = chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+        parts.append(lookup[idx])  # a null index (-1) picks the trailing -1
+    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 class _ReadPiece:
@@ -639,6 +652,7 @@ class Archive:
         by: str | None = "platform",
         engine: Literal["pandas", "dask"] = "dask",
         top: int | None = None,
+        filters: Any = None,
     ) -> pd.DataFrame:
         """Images per snapshot and group: the frame :func:`imgkit.trend` gives for these snapshots.
 
@@ -651,6 +665,8 @@ class Archive:
             per snapshot, reading only `by`; ``"pandas"`` reads `by` of every snapshot into this process.
         top : int, optional
             Keep the `top` groups with the most images and fold the rest into ``"Other"``.
+        filters : list, optional
+            Count only these rows, as in :meth:`load` (``[("owner", "in", ["t1", "t2"])]``).
 
         Returns
         -------
@@ -683,8 +699,9 @@ class Archive:
         if engine == "dask":
             from ._dask import aggregate
 
-            return aggregate(_trend_core, self.load(columns=columns, engine="dask"), ["snapshot_at", by], **options)
-        return _trend_core(self.load(columns=columns), None, **options)
+            ddf = self.load(columns=columns, filters=filters, engine="dask")
+            return aggregate(_trend_core, ddf, ["snapshot_at", by], **options)
+        return _trend_core(self.load(columns=columns, filters=filters), None, **options)
 
 
 def _trend_core(
