@@ -148,10 +148,11 @@ def image_usage(images: pd.DataFrame, servers: pd.DataFrame) -> pd.DataFrame:
     out["servers_using"] = pd.array(joined["servers_using"].fillna(0).to_numpy(dtype=np.int64), dtype="Int64")
     out["in_use"] = pd.array(out["servers_using"].to_numpy(dtype=np.int64) > 0, dtype="boolean")
     out["last_server_created"] = pd.to_datetime(joined["last_server_created"].to_numpy(), utc=True).as_unit("ns")
-    listed = pd.MultiIndex.from_frame(left) if keys else pd.Index(left["image_id"])
-    used_keys = pd.MultiIndex.from_frame(used.loc[known, keys + ["image_id"]]) if keys else pd.Index(
-        used.loc[known, "image_id"])
-    unknown_image = int((~used_keys.isin(listed)).sum())
+    # servers whose image is not in the listing: the used keys (few) looked up among the listed ones
+    listed = pd.MultiIndex.from_frame(left.astype(object)) if keys else pd.Index(left["image_id"].astype(object))
+    used_keys = agg.index if keys else pd.Index(agg.index.astype(object))
+    missing = ~np.asarray(used_keys.isin(listed), dtype=bool)
+    unknown_image = int(agg["servers_using"].to_numpy()[missing].sum())
     unresolved = int(((~known) & _bfv(live)).sum())
     out.attrs["usage"] = {"servers": int(len(live)), "servers_with_unknown_image": unknown_image,
                           "boot_from_volume_unresolved": unresolved, "matched_on": keys + ["image_id"]}
@@ -267,16 +268,17 @@ def cleanup_candidates(
     when, source = resolve_as_of(df, as_of)
     frame = image_usage(df, servers) if servers is not None else df.copy()
     names = frame["name"] if "name" in frame.columns else pd.Series(pd.NA, index=frame.index)
-    fam_names = [family(n) for n in names] if family is not None else [MISSING if pd.isna(n) else str(n) for n in names]
-    frame["family"] = pd.array(fam_names, dtype="string")
+    codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=False)  # each distinct name once
+    fam_of = [family(n) if family is not None else (MISSING if pd.isna(n) else str(n)) for n in uniques]
+    frame["family"] = pd.array(np.asarray(fam_of, dtype=object)[codes] if len(codes) else [], dtype="string")
     owners = frame["owner"].astype("string").fillna(MISSING) if "owner" in frame.columns else pd.Series(
         MISSING, index=frame.index, dtype="string")
     days = _age_days(frame["created_at"], when)
     frame["age_days"] = pd.array(np.where(np.isnan(days), 0, np.floor(days)).astype(np.int64), dtype="Int64")
     frame.loc[np.isnan(days), "age_days"] = pd.NA
     # rank within family, newest first (undated images rank last)
-    order = pd.DataFrame({"owner": owners.to_numpy(), "family": frame["family"].to_numpy(),
-                          "created": frame["created_at"].to_numpy()})  # positional: any index of `df` works
+    order = pd.DataFrame({"owner": owners.reset_index(drop=True), "family": frame["family"].reset_index(drop=True),
+                          "created": frame["created_at"].reset_index(drop=True)})  # positional: any index works
     rank = (order.sort_values("created", ascending=False, na_position="last", kind="stable")
             .groupby(["owner", "family"], sort=False, dropna=False).cumcount())
     frame["family_rank"] = rank.sort_index().to_numpy() + 1
@@ -289,7 +291,7 @@ def cleanup_candidates(
     mask = ~exempt & ~in_use & old_enough & beyond_newest
     out = frame[mask].copy()
     reasons = []
-    for age, fam in zip(out["age_days"], out["family"]):
+    for age, fam in zip(out["age_days"].tolist(), out["family"].tolist()):
         parts = ["unused" if usage_known else "usage unknown"]
         parts.append("age unknown" if age is pd.NA else f"{int(age)} days old")
         if keep:
