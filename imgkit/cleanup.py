@@ -49,6 +49,7 @@ import pandas as pd
 from ._common import ALL_IMAGES, ALL_TENANTS, MISSING, _age_days, _check_by, _groups, _require
 from .analysis import resolve_as_of
 from .errors import ConfigError, ImgkitWarning
+from .tenants import _names_for
 
 __all__ = ["cleanup_candidates", "image_family", "image_usage", "storage_cost"]
 
@@ -374,21 +375,24 @@ def storage_cost(
     _check_by(df, by)
     price = float(price_per_gb_month)
 
-    def table(frame: pd.DataFrame, codes: np.ndarray, n: int) -> pd.DataFrame:
-        b = _bytes(frame)
-        gb = np.bincount(codes, weights=b.fillna(0).to_numpy(dtype=float), minlength=n) / GB
+    sizes = _bytes(df)
+    known = sizes.notna().to_numpy()
+    nbytes = sizes.fillna(0).to_numpy(dtype=float)
+
+    def table(rows: np.ndarray, codes: np.ndarray, n: int) -> pd.DataFrame:
+        gb = np.bincount(codes, weights=nbytes[rows], minlength=n) / GB
         return pd.DataFrame({"images": np.bincount(codes, minlength=n).astype(np.int64), "gb": gb,
                              "cost": gb * price,
-                             "unsized": np.bincount(codes, weights=b.isna().to_numpy(dtype=float),
-                                                    minlength=n).astype(np.int64)})
+                             "unsized": np.bincount(codes, weights=~known[rows], minlength=n).astype(np.int64)})
 
     g, labels, _ = _groups(df, by)
-    out = table(df, g, len(labels))
+    everything = np.ones(len(df), dtype=bool)
+    out = table(everything, g, len(labels))
     out.index = pd.Index(labels, name=by)
     if candidates is not None:
         _require(candidates, ["id"])
-        mask = df["id"].isin(candidates["id"]).to_numpy()
-        c = table(df[mask], g[mask], len(labels))
+        mask = np.asarray(pd.Index(df["id"].astype(object)).isin(candidates["id"].astype(object)), dtype=bool)
+        c = table(mask, g[mask], len(labels))
         out["candidates"] = c["images"].to_numpy()
         out["candidate_gb"] = c["gb"].to_numpy()
         out["candidate_cost"] = c["cost"].to_numpy()
@@ -398,8 +402,6 @@ def storage_cost(
         total.index = pd.Index([ALL_TENANTS if by == "owner" else ALL_IMAGES], name=by)
         out = pd.concat([out, total])
     if by == "owner" and "owner_name" in df.columns:
-        from .tenants import _names_for
-
         out.insert(0, "owner_name", pd.array(_names_for(df, out.index), dtype="string"))
     out.attrs["price_per_gb_month"] = price
     return out
