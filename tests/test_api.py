@@ -19,7 +19,7 @@ PUBLIC = {
     # fetch
     "fetch_images",
     # demo data
-    "load_demo", "generate_listing", "write_listing",
+    "load_demo", "generate_listing", "write_listing", "evolve_listing",
     # analysis
     "os_distribution", "age_profile", "stale_images", "creation_timeline", "feature_support", "tenant_summary",
     "filter_images", "resolve_as_of", "feature_labels",
@@ -28,7 +28,9 @@ PUBLIC = {
     # report
     "build_report",
     # what changed: diffs, history, trends
-    "diff_listings", "ListingDiff", "history", "trend",
+    "diff_listings", "ListingDiff", "history", "trend", "plot_trend", "plot_diff_summary",
+    # snapshot archive (pandas / Dask)
+    "Archive",
     # errors
     "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
     "ImgkitWarning",
@@ -36,7 +38,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers"]
+           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers", "archive"]
 
 
 def test_public_names_are_pinned():
