@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._common import ALL_IMAGES, ALL_TENANTS, MISSING, _age_days, _check_by, _groups, _require
+from ._common import ALL_IMAGES, ALL_TENANTS, MISSING, _age_days, _check_by, _groups, _ns, _require
 from .analysis import resolve_as_of
 from .errors import ConfigError, ImgkitWarning
 from .tenants import _names_for
@@ -267,45 +267,54 @@ def cleanup_candidates(
     if family is not None and not callable(family):
         raise ConfigError(f"`family` must be a function of the image name or None, got {family!r}")
     when, source = resolve_as_of(df, as_of)
-    frame = image_usage(df, servers) if servers is not None else df.copy()
+    frame = image_usage(df, servers) if servers is not None else df
+    n = len(frame)
     names = frame["name"] if "name" in frame.columns else pd.Series(pd.NA, index=frame.index)
-    codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=False)  # each distinct name once
-    fam_of = [family(n) if family is not None else (MISSING if pd.isna(n) else str(n)) for n in uniques]
-    frame["family"] = pd.array(np.asarray(fam_of, dtype=object)[codes] if len(codes) else [], dtype="string")
-    owners = frame["owner"].astype("string").fillna(MISSING) if "owner" in frame.columns else pd.Series(
-        MISSING, index=frame.index, dtype="string")
+    name_codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=False)  # each distinct name once
+    fam_of = [family(x) if family is not None else (MISSING if pd.isna(x) else str(x)) for x in uniques]
+    fam_codes, fam_uniques = pd.factorize(np.asarray(fam_of, dtype=object)) if fam_of else (np.array([], int), [])
+    fam = np.asarray(fam_uniques, dtype=object)[fam_codes[name_codes]] if n else np.array([], dtype=object)
+    owner_codes = (pd.factorize(frame["owner"].astype(object), use_na_sentinel=False)[0] if "owner" in frame.columns
+                   else np.zeros(n, dtype=np.int64))
     days = _age_days(frame["created_at"], when)
-    frame["age_days"] = pd.array(np.where(np.isnan(days), 0, np.floor(days)).astype(np.int64), dtype="Int64")
-    frame.loc[np.isnan(days), "age_days"] = pd.NA
-    # rank within family, newest first (undated images rank last)
-    order = pd.DataFrame({"owner": owners.reset_index(drop=True), "family": frame["family"].reset_index(drop=True),
-                          "created": frame["created_at"].reset_index(drop=True)})  # positional: any index works
-    rank = (order.sort_values("created", ascending=False, na_position="last", kind="stable")
-            .groupby(["owner", "family"], sort=False, dropna=False).cumcount())
-    frame["family_rank"] = rank.sort_index().to_numpy() + 1
-    exempt = _exempt(frame)
+    # rank within family (owner + family name), newest first, undated last, ties in frame order
+    key = owner_codes.astype(np.int64) * (len(fam_uniques) + 1) + (fam_codes[name_codes] if n else 0)
+    i8, na = _ns(frame["created_at"])
+    newest_first = np.where(na, np.iinfo(np.int64).max, -np.where(na, 0, i8))
+    order = np.lexsort((np.arange(n), newest_first, key))
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]) if n else np.array([], dtype=np.intp)
+    first = np.repeat(starts, np.diff(np.r_[starts, n]))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - first + 1
+    exempt = _exempt(frame).to_numpy(dtype=bool)
     usage_known = "in_use" in frame.columns
-    in_use = frame["in_use"].fillna(True).astype(bool) if usage_known else pd.Series(False, index=frame.index)
-    old_enough = (pd.Series(days > delta / pd.Timedelta(days=1), index=frame.index) if delta is not None
-                  else pd.Series(True, index=frame.index))
-    beyond_newest = frame["family_rank"] > keep
+    in_use = frame["in_use"].fillna(True).to_numpy(dtype=bool) if usage_known else np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        old_enough = days > delta / pd.Timedelta(days=1) if delta is not None else np.ones(n, dtype=bool)
+    beyond_newest = rank > keep
     mask = ~exempt & ~in_use & old_enough & beyond_newest
-    out = frame[mask].copy()
-    reasons = []
-    for age, fam in zip(out["age_days"].tolist(), out["family"].tolist()):
-        parts = ["unused" if usage_known else "usage unknown"]
-        parts.append("age unknown" if age is pd.NA else f"{int(age)} days old")
-        if keep:
-            parts.append(f"not among the newest {keep} of its family {fam!r}")
-        reasons.append(", ".join(parts))
-    out["reason"] = pd.array(reasons, dtype="string")
-    out = out.drop(columns="family_rank").sort_values("age_days", ascending=False, na_position="last", kind="stable")
+    rows = np.flatnonzero(mask)
+    age = days[rows]
+    rows = rows[np.argsort(np.where(np.isnan(age), np.inf, -age), kind="stable")]  # oldest first, undated last
+    out = frame.take(rows)
+    age = days[rows]
+    dated = ~np.isnan(age)
+    out["family"] = pd.array(fam[rows], dtype="string")
+    out["age_days"] = pd.array(np.floor(np.where(dated, age, 0)).astype(np.int64), dtype="Int64")
+    out.loc[~dated, "age_days"] = pd.NA
+    used_text = "unused" if usage_known else "usage unknown"
+    family_text = f", not among the newest {keep} of its family " if keep else ""
+    out["reason"] = pd.array(
+        [f"{used_text}, {f'{int(a)} days old' if d else 'age unknown'}" + (f"{family_text}{f!r}" if keep else "")
+         for a, d, f in zip(np.floor(np.where(dated, age, 0)).tolist(), dated.tolist(), fam[rows].tolist())],
+        dtype="string")
     out.attrs["as_of"] = when
     out.attrs["as_of_source"] = source
     out.attrs["cleanup"] = {
         "older_than": None if delta is None else str(older_than), "keep_newest": keep,
         "usage": "servers" if servers is not None else "in_use column" if usage_known else "unknown",
-        "images": int(len(frame)), "exempt": int(exempt.sum()), "in_use": int((~exempt & in_use).sum()),
+        "images": int(n), "exempt": int(exempt.sum()), "in_use": int((~exempt & in_use).sum()),
         "too_young": int((~exempt & ~in_use & ~old_enough).sum()),
         "newest_of_family": int((~exempt & ~in_use & old_enough & ~beyond_newest).sum()),
         "candidates": int(mask.sum()),
