@@ -31,7 +31,7 @@ from .errors import (
     SchemaError,
     SourceError,
 )
-from .fetch import fetch_images
+from .fetch import fetch_images, fetch_servers
 from .history import ListingDiff, diff_listings, history, trend
 from .io import read_images, read_parquet, to_parquet
 from .plotting import (
@@ -82,6 +82,7 @@ __all__ = [
     "describe_columns",
     "diff_listings",
     "fetch_images",
+    "fetch_servers",
     "generate_listing",
     "history",
     "load_demo",
