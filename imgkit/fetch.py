@@ -792,7 +792,8 @@ def combine(parts: Sequence[tuple[str | None, str | None, pd.DataFrame]], *,
         first.pop(key, None)
     out.attrs = {"imgkit": first}
     if failures and errors != "ignore":
-        names = ", ".join("/".join(str(x[k]) for k in ("cloud", "region") if x.get(k)) or "?" for x in failures)
+        names = "; ".join(f"{'/'.join(str(x[k]) for k in ('cloud', 'region') if x.get(k)) or '?'}: "
+                          f"{str(x.get('message'))[:200]}" for x in failures)
         warnings.warn(f"{len(failures)} of {len(failures) + len(parts)} fetches failed ({names}); the frame holds "
                       f"the others; see df.attrs['imgkit']['failures']", ImgkitWarning, stacklevel=3)
     return out

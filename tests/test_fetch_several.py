@@ -224,7 +224,7 @@ def test_a_failing_region_leaves_the_others_with_one_warning(httpserver, no_slee
         return Response(b'{"error": {"message": "region is down"}}', status=500, content_type="application/json")
 
     regions = _two_regions(httpserver, Listing(IMAGES[:5]), down)
-    with pytest.warns(ImgkitWarning, match=r"1 of 2 fetches failed \(r2\)") as caught:
+    with pytest.warns(ImgkitWarning, match=r"1 of 2 fetches failed \(r2: HTTP 500: region is down") as caught:
         df = fetch_images(None, regions=regions, token=TOKEN, progress=False)
     assert len(caught) == 1
     assert df["region"].tolist() == ["r1"] * 5 and list(df["region"].cat.categories) == ["r1"]
@@ -433,6 +433,31 @@ def test_region_names_are_looked_up_in_the_catalog(httpserver, monkeypatch):
     df = fetch_images(None, regions=["r1", "r3"], progress=False)
     assert df["region"].tolist() == ["r1"] * 2 + ["r3"] * 3
     assert [p["source"] for p in df.attrs["imgkit"]["parts"]] == [httpserver.url_for("/r1"), httpserver.url_for("/r3")]
-    with pytest.warns(ImgkitWarning, match=r"1 of 2 fetches failed \(nowhere\)"):
+    with pytest.warns(ImgkitWarning, match=r"1 of 2 fetches failed \(nowhere: cannot choose the image endpoint"):
         df = fetch_images(None, regions=["r1", "nowhere"], progress=False)
     assert "no public 'image' endpoint in region 'nowhere'" in df.attrs["imgkit"]["failures"][0]["message"]
+
+
+def test_cli_fetch_regions_and_servers(httpserver, tmp_path, capsys):
+    from imgkit.cli import main
+
+    def down(request):
+        return Response(b"down", status=500)
+
+    regions = _two_regions(httpserver, Listing(IMAGES[:4]), down)
+    out = tmp_path / "all"
+    rc = main(["fetch", "-o", str(out), "--region", f"r1={regions['r1']}", "--region", f"r2={regions['r2']}",
+               "--no-progress", "--deadline", "30"])
+    err = capsys.readouterr().err
+    assert rc == 0
+    assert "imgkit: warning: 1 of 2 fetches failed (r2: HTTP 500: down" in err
+    assert err.strip().endswith(f"fetched 4 images (r1 4) -> {out}")
+    assert imgkit.read_images(out)["region"].tolist() == ["r1"] * 4
+    assert main(["fetch", "-o", str(tmp_path / "x"), "--region", "r1", "--region", "r2=http://h"]) == 1
+    assert "--region takes either NAME" in capsys.readouterr().err
+
+    httpserver.expect_request("/v2.1/servers/detail").respond_with_handler(NovaReplay(SERVERS[:3]))
+    assert main(["fetch", httpserver.url_for("/"), "-o", str(tmp_path / "srv"), "--servers", "--no-progress"]) == 0
+    assert capsys.readouterr().err == (f"fetched 3 servers in 1 page(s) from {httpserver.url_for('/v2.1')} -> "
+                                       f"{tmp_path / 'srv'}\n")
+    assert imgkit.read_servers(tmp_path / "srv")["id"].tolist() == [s["id"] for s in SERVERS[:3]]
