@@ -19,7 +19,8 @@ from .analysis import (
     stale_images,
     tenant_summary,
 )
-from .demo import generate_listing, load_demo, write_listing
+from .archive import Archive
+from .demo import evolve_listing, generate_listing, load_demo, write_listing
 from .demo_servers import load_demo_servers
 from .errors import (
     ApiError,
@@ -32,7 +33,7 @@ from .errors import (
     SourceError,
 )
 from .fetch import fetch_images, fetch_servers
-from .history import ListingDiff, diff_listings, history, trend
+from .history import ListingDiff, diff_listings, history, plot_diff_summary, plot_trend, trend
 from .io import read_images, read_parquet, to_parquet
 from .plotting import (
     platform_colors,
@@ -52,6 +53,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FIELDS",
+    "Archive",
     "ListingDiff",
     "ApiError",
     "AuthError",
@@ -72,8 +74,10 @@ __all__ = [
     "platform_colors",
     "plot_age",
     "plot_creation_timeline",
+    "plot_diff_summary",
     "plot_feature_support",
     "plot_os_distribution",
+    "plot_trend",
     "resolve_as_of",
     "stale_images",
     "tenant_summary",
@@ -81,6 +85,7 @@ __all__ = [
     "column_to_api",
     "describe_columns",
     "diff_listings",
+    "evolve_listing",
     "fetch_images",
     "fetch_servers",
     "generate_listing",

@@ -40,11 +40,22 @@ def _check_by(df: pd.DataFrame, by: str | None, name: str = "by") -> None:
         raise ConfigError(f"`{name}` must be None or a column of the frame, got {by!r}")
 
 
-def _codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
+def _bincount(x: np.ndarray, n: int, w: np.ndarray | None = None) -> np.ndarray:
+    """Counts of 0..n-1 in `x` (int64), each occurrence weighted by `w` when given."""
+    return np.bincount(x, minlength=n) if w is None else np.bincount(x, weights=w, minlength=n).astype(np.int64)
+
+
+def _total(df: pd.DataFrame, w: np.ndarray | None) -> int:
+    """Images in `df`: its rows, or the sum of the row weights."""
+    return len(df) if w is None else int(w.sum())
+
+
+def _codes(s: pd.Series, w: np.ndarray | None = None) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Integer codes (no -1), string labels and counts of a column, in display order.
 
     Categorical: category order (all categories kept). Integer kinds: by value.
     Anything else: by count, largest first, ties by label. NA -> MISSING, last.
+    `w`: row weights (each row stands for that many images), as the Dask path gives.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy().astype(np.intp, copy=True)
@@ -65,7 +76,7 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
     has_na = bool(na.any())
     if has_na:
         codes[na] = n
-    counts = np.bincount(codes, minlength=n + has_na)
+    counts = _bincount(codes, n + has_na, w)
     if order is not None and n:
         if order == "value":
             perm = np.argsort(values, kind="stable")
@@ -83,11 +94,11 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
     return codes, labels, counts
 
 
-def _groups(df: pd.DataFrame, by: str | None) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Group codes, labels and sizes; only groups that occur (codes re-numbered)."""
+def _groups(df: pd.DataFrame, by: str | None, w: np.ndarray | None = None) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Group codes, labels and sizes (weighted by `w` when given); only groups that occur (codes re-numbered)."""
     if by is None:
-        return np.zeros(len(df), dtype=np.intp), [ALL_IMAGES], np.array([len(df)])
-    codes, labels, counts = _codes(df[by])
+        return np.zeros(len(df), dtype=np.intp), [ALL_IMAGES], np.array([_total(df, w)])
+    codes, labels, counts = _codes(df[by], w)
     present = counts > 0
     if present.all():
         return codes, labels, counts

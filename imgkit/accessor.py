@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, cleanup, plotting, tenants
+from . import analysis, cleanup, demo, history, plotting, tenants
 
 __all__ = ["ImgkitAccessor"]
 
@@ -35,8 +35,10 @@ class ImgkitAccessor:
     ``stale_images``, ``creation_timeline``, ``feature_support``,
     ``tenant_summary``, ``filter_images``, ``plot_os_distribution``, ``plot_age``,
     ``plot_creation_timeline``, ``plot_feature_support``, ``image_usage``,
-    ``cleanup_candidates``, ``storage_cost``, ``label_tenants`` -- each the function of the
-    same name applied to the frame, with the same keyword-only options.
+    ``cleanup_candidates``, ``storage_cost``, ``label_tenants``, ``diff_listings`` (the
+    frame is the old listing: ``df.imgkit.diff_listings(new)``), ``trend`` and
+    ``plot_trend`` (on a :func:`imgkit.history` frame), ``evolve_listing`` -- each the
+    function of the same name applied to the frame, with the same options.
 
     Raises
     ------
@@ -106,6 +108,10 @@ _METHODS: tuple[Callable[..., Any], ...] = (
     cleanup.cleanup_candidates,
     cleanup.storage_cost,
     tenants.label_tenants,
+    history.diff_listings,
+    history.trend,
+    history.plot_trend,
+    demo.evolve_listing,
 )
 
 for _func in _METHODS:

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _dask
 from ._checks import check_argument
 from ._common import (
     ALL_IMAGES,
@@ -57,6 +58,7 @@ from ._common import (
     MISSING,
     OTHER,
     _age_days,
+    _bincount,
     _check_by,
     _check_positive,
     _codes,
@@ -64,6 +66,7 @@ from ._common import (
     _groups,
     _ns,
     _require,
+    _total,
 )
 from .errors import ConfigError
 from .schema import FIELDS
@@ -178,8 +181,8 @@ def _as_documented(s: pd.Series) -> pd.Series:
                      index=s.index, name=s.name)
 
 
-def _crosstab(g: np.ndarray, ng: int, c: np.ndarray, nc: int) -> np.ndarray:
-    return np.bincount(g * nc + c, minlength=ng * nc).reshape(ng, nc)
+def _crosstab(g: np.ndarray, ng: int, c: np.ndarray, nc: int, w: np.ndarray | None = None) -> np.ndarray:
+    return _bincount(g * nc + c, ng * nc, w).reshape(ng, nc)
 
 
 def _index(labels: Sequence[str], name: str | None) -> pd.Index:
@@ -235,11 +238,11 @@ def resolve_as_of(df: pd.DataFrame, as_of: Any = None) -> tuple[pd.Timestamp, st
     """
     if as_of is not None:
         return _utc(as_of), "argument"
-    meta = df.attrs.get("imgkit")
+    meta = getattr(df, "attrs", {}).get("imgkit")  # a Dask frame has no attrs
     fetched = meta.get("fetched_at") if isinstance(meta, dict) else None
     if fetched is not None and not pd.isna(fetched):
         return _utc(fetched), "fetched_at"
-    latest = df["updated_at"].max() if "updated_at" in df.columns and len(df) else pd.NaT
+    latest = _dask.computed(df["updated_at"].max()) if "updated_at" in df.columns and len(df) else pd.NaT
     return (pd.NaT if pd.isna(latest) else _utc(latest)), "latest updated_at"
 
 
@@ -307,10 +310,18 @@ def os_distribution(
     check_argument("level", _LEVELS, level)
     _require(df, [level])
     _check_by(df, by)
-    g, glabels, _ = _groups(df, by)
-    c, clabels, _ = _codes(_as_documented(df[level]))
+    if _dask.is_dask(df):
+        return _dask.aggregate(_os_distribution, df, [by, level], by=by, level=level, normalize=normalize, top=top)
+    return _os_distribution(df, None, by=by, level=level, normalize=normalize, top=top)
+
+
+def _os_distribution(
+    df: pd.DataFrame, w: np.ndarray | None, *, by: str | None, level: str, normalize: bool, top: int | None
+) -> pd.Series | pd.DataFrame:
+    g, glabels, _ = _groups(df, by, w)
+    c, clabels, _ = _codes(_as_documented(df[level]), w)
     table = pd.DataFrame(
-        _crosstab(g, len(glabels), c, len(clabels)),
+        _crosstab(g, len(glabels), c, len(clabels), w),
         index=_index(glabels, by),
         columns=_index(clabels, level),
     )
@@ -367,15 +378,55 @@ def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: Any = None) -
     _require(df, ["created_at"])
     _check_by(df, by)
     when, source = resolve_as_of(df, as_of)
-    g, glabels, sizes = _groups(df, by)
+    if _dask.is_dask(df):
+        return _dask.aggregate(_age_profile, df, [by, "created_at"], by=by, when=when, source=source)
+    return _age_profile(df, None, by=by, when=when, source=source)
+
+
+def _weighted_quantiles(g: np.ndarray, x: np.ndarray, w: np.ndarray, ng: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, the median and the 0.9 quantile of `x` where each value occurs `w` times.
+
+    Exactly pandas' ``groupby().median()`` / ``.quantile(0.9)`` (linear interpolation) of the expanded values,
+    without expanding them.
+    """
+    order = np.lexsort((x, g))
+    g, x, w = g[order], x[order], w[order]
+    cum = np.cumsum(w)
+    n = _bincount(g, ng, w)
+    base = np.concatenate([[0], np.cumsum(n)[:-1]]) if ng else np.zeros(0, dtype=np.int64)
+
+    def at(rank: np.ndarray) -> np.ndarray:  # the value of 0-based rank `rank` within each group
+        pos = np.searchsorted(cum, base + rank, side="right")
+        return x[np.minimum(pos, len(x) - 1)] if len(x) else np.full(ng, np.nan)
+
+    with np.errstate(invalid="ignore"):
+        even = (n // 2) * 2 == n
+        median = np.where(even, (at(n // 2) + at(np.maximum(n // 2 - 1, 0))) / 2, at(n // 2))
+        q = 0.9 * (n - 1).astype(np.float64)
+        idx = np.maximum(q, 0).astype(np.int64)
+        frac = q % 1
+        lo = at(idx)
+        p90 = np.where(frac == 0.0, lo, lo + (at(idx + 1) - lo) * frac)
+    empty = n == 0
+    return np.where(empty, np.nan, median), np.where(empty, np.nan, p90)
+
+
+def _age_profile(
+    df: pd.DataFrame, w: np.ndarray | None, *, by: str | None, when: pd.Timestamp, source: str
+) -> pd.DataFrame:
+    g, glabels, sizes = _groups(df, by, w)
     ng = len(glabels)
     days = _age_days(df["created_at"], when)
     dated = ~np.isnan(days)
     gd, dd = g[dated], days[dated]
-    n_dated = np.bincount(gd, minlength=ng)
-    ages = pd.Series(dd).groupby(gd)
-    median = ages.median().reindex(range(ng)).to_numpy()
-    p90 = ages.quantile(0.9).reindex(range(ng)).to_numpy()
+    wd = None if w is None else w[dated]
+    n_dated = _bincount(gd, ng, wd)
+    if wd is None:
+        ages = pd.Series(dd).groupby(gd)
+        median = ages.median().reindex(range(ng)).to_numpy()
+        p90 = ages.quantile(0.9).reindex(range(ng)).to_numpy()
+    else:
+        median, p90 = _weighted_quantiles(gd, dd, wd, ng)
     created = df["created_at"].reset_index(drop=True)[dated]
     by_group = created.groupby(gd)
     out = pd.DataFrame(
@@ -393,7 +444,7 @@ def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: Any = None) -
         out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[ns, UTC]")
     with np.errstate(invalid="ignore", divide="ignore"):
         for years in _YEARS:
-            older = np.bincount(gd, weights=(dd > 365 * years), minlength=ng)
+            older = np.bincount(gd, weights=(dd > 365 * years) * (1 if wd is None else wd), minlength=ng)
             out[f"older_{years}y"] = np.where(n_dated > 0, older / np.maximum(n_dated, 1), np.nan)
     return _stamp(_named(out, df, by), when, source)
 
@@ -499,10 +550,20 @@ def creation_timeline(
         offset = pd.tseries.frequencies.to_offset(freq)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"`freq` must be a pandas frequency such as 'MS', got {freq!r}") from exc
-    g, glabels, _ = _groups(df, by)
+    if _dask.is_dask(df):
+        return _dask.aggregate(_creation_timeline, df, [by, "created_at"], by=by, offset=offset, freq=freq,
+                               cumulative=cumulative)
+    return _creation_timeline(df, None, by=by, offset=offset, freq=freq, cumulative=cumulative)
+
+
+def _creation_timeline(
+    df: pd.DataFrame, w: np.ndarray | None, *, by: str | None, offset: Any, freq: str, cumulative: bool
+) -> pd.DataFrame:
+    g, glabels, _ = _groups(df, by, w)
     i8, na = _ns(df["created_at"])
     dated = ~na
     i8, g = i8[dated], g[dated]
+    w = None if w is None else w[dated]
     if len(i8):
         first, last = pd.Timestamp(i8.min(), tz="UTC"), pd.Timestamp(i8.max(), tz="UTC")
         if isinstance(offset, pd.offsets.Tick):
@@ -517,7 +578,7 @@ def creation_timeline(
             start = offset.rollback(first.normalize())
         edges = pd.date_range(start, last, freq=offset, unit="ns")
         bins = np.searchsorted(edges.asi8, i8, side="right") - 1
-        counts = _crosstab(bins, len(edges), g, len(glabels))
+        counts = _crosstab(bins, len(edges), g, len(glabels), w)
         present = counts.sum(axis=0) > 0
         table = pd.DataFrame(
             counts[:, present],
@@ -612,18 +673,29 @@ def feature_support(
     _check_by(df, by)
     names = _check_features(features)
     _require(df, _feature_sources(names))
-    g, glabels, sizes = _groups(df, by) if by is not None else (np.zeros(len(df), dtype=np.intp), [], np.array([]))
+    if _dask.is_dask(df):
+        return _dask.aggregate(_feature_support, df, [by, *_feature_sources(names)], by=by, names=names,
+                               normalize=normalize)
+    return _feature_support(df, None, by=by, names=names, normalize=normalize)
+
+
+def _feature_support(
+    df: pd.DataFrame, w: np.ndarray | None, *, by: str | None, names: list[str], normalize: bool
+) -> pd.DataFrame:
+    g, glabels, sizes = _groups(df, by, w) if by is not None else (np.zeros(len(df), dtype=np.intp), [], np.array([]))
     matrix = _feature_matrix(df, names)
     ng = len(glabels)
     counts = np.empty((ng + 1, len(names)), dtype=np.int64)
     for j in range(len(names)):
-        counts[:ng, j] = np.bincount(g[matrix[:, j]], minlength=ng)[:ng] if ng else []
-        counts[ng, j] = int(matrix[:, j].sum())
+        sel = matrix[:, j]
+        ws = None if w is None else w[sel]
+        counts[:ng, j] = _bincount(g[sel], ng, ws)[:ng] if ng else []
+        counts[ng, j] = int(sel.sum()) if ws is None else int(ws.sum())
     total_label = ALL_TENANTS if by == "owner" else ALL_IMAGES
     index = _index([*glabels, total_label], by)
     result = pd.DataFrame(counts, index=index, columns=pd.Index(names, dtype=object, name="feature"))
     if normalize:
-        denom = np.append(np.asarray(sizes, dtype=float), float(len(df)))
+        denom = np.append(np.asarray(sizes, dtype=float), float(_total(df, w)))
         denom[denom == 0] = np.nan
         result = result.div(denom, axis=0)
     return _named(result, df, by, how="index")
@@ -710,17 +782,27 @@ def tenant_summary(df: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
     >>> ts["storage_bytes"].tolist()
     [30, <NA>]
     """
-    _require(df, ["owner", "platform", "created_at", "image_size", "imagetype", "visibility"])
-    g, glabels, sizes = _groups(df, "owner")
+    columns = ["owner", "platform", "created_at", "image_size", "imagetype", "visibility"]
+    _require(df, columns)
+    when, source = resolve_as_of(df, as_of)
+    if _dask.is_dask(df):
+        return _dask.aggregate(_tenant_summary, df, columns, when=when, source=source)
+    return _tenant_summary(df, None, when=when, source=source)
+
+
+def _tenant_summary(df: pd.DataFrame, w: np.ndarray | None, *, when: pd.Timestamp, source: str) -> pd.DataFrame:
+    g, glabels, sizes = _groups(df, "owner", w)
     ng = len(glabels)
     cls = _image_class(df)
     keep = cls >= 0
-    classes = _crosstab(g[keep], ng, cls[keep], 4)
+    classes = _crosstab(g[keep], ng, cls[keep], 4, None if w is None else w[keep])
     pc, plabels, _ = _codes(df["platform"])
-    per_platform = _crosstab(g, ng, pc, len(plabels))
+    per_platform = _crosstab(g, ng, pc, len(plabels), w)
     real = np.array([lab != MISSING for lab in plabels], dtype=bool)
-    profile = age_profile(df, by="owner", as_of=as_of)
+    profile = _age_profile(df, w, by="owner", when=when, source=source)
     size = df["image_size"].reset_index(drop=True)
+    if w is not None:
+        size = size * w
     storage = size.groupby(g).sum(min_count=1).reindex(range(ng)).astype("Int64")
     out = pd.DataFrame(
         {

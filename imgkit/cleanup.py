@@ -275,10 +275,11 @@ def cleanup_candidates(
     frame["age_days"] = pd.array(np.where(np.isnan(days), 0, np.floor(days)).astype(np.int64), dtype="Int64")
     frame.loc[np.isnan(days), "age_days"] = pd.NA
     # rank within family, newest first (undated images rank last)
-    order = pd.DataFrame({"owner": owners, "family": frame["family"], "created": frame["created_at"]})
+    order = pd.DataFrame({"owner": owners.to_numpy(), "family": frame["family"].to_numpy(),
+                          "created": frame["created_at"].to_numpy()})  # positional: any index of `df` works
     rank = (order.sort_values("created", ascending=False, na_position="last", kind="stable")
-            .groupby(["owner", "family"], sort=False).cumcount())
-    frame["family_rank"] = rank.reindex(frame.index).to_numpy() + 1
+            .groupby(["owner", "family"], sort=False, dropna=False).cumcount())
+    frame["family_rank"] = rank.sort_index().to_numpy() + 1
     exempt = _exempt(frame)
     usage_known = "in_use" in frame.columns
     in_use = frame["in_use"].fillna(True).astype(bool) if usage_known else pd.Series(False, index=frame.index)

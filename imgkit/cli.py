@@ -1,4 +1,4 @@
-"""The ``imgkit`` command line: ``imgkit report``, ``imgkit summary``, ``imgkit export``, ``imgkit fetch``.
+"""The ``imgkit`` command line: ``imgkit report``, ``summary``, ``export``, ``fetch``, ``archive``, ``diff``.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function that registers its
 parser with :func:`_subcommand` (which adds ``INPUT`` unless ``input=False``,
@@ -31,13 +31,21 @@ _PROG = "imgkit"
 
 
 def _subcommand(
-    sub: Any, name: str, func: Callable[[argparse.Namespace], int], *, help: str, description: str, input: bool = True
+    sub: Any,
+    name: str,
+    func: Callable[[argparse.Namespace], int],
+    *,
+    help: str,
+    description: str,
+    input: bool | str = True,
 ) -> argparse.ArgumentParser:
-    """Register subcommand `name` with ``--debug`` (and the INPUT argument unless `input` is False)."""
+    """Register subcommand `name` with ``--debug`` (and the INPUT argument unless `input` is False;
+    ``input="optional"`` makes it optional)."""
     p = sub.add_parser(name, help=help, description=description)
     if input:
         p.add_argument(
-            "input", metavar="INPUT", help="a listing file (.json[.gz], .jsonl[.gz], .parquet) or snapshot directory"
+            "input", metavar="INPUT", nargs="?" if input == "optional" else None,
+            help="a listing file (.json[.gz], .jsonl[.gz], .parquet) or snapshot directory",
         )
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     p.set_defaults(func=func)
@@ -258,8 +266,12 @@ def _add_report(sub: Any) -> None:
         "report",
         _run_report,
         help="build a self-contained HTML report",
-        description="Build ONE self-contained HTML report (no external requests, no scripts) from INPUT.",
+        description="Build ONE self-contained HTML report (no external requests, no scripts) from INPUT, "
+        "or from the latest snapshot of an archive (--archive ROOT).",
+        input="optional",
     )
+    p.add_argument("--archive", metavar="ROOT", default=None,
+                   help="report the latest snapshot of this archive (a directory or fsspec URL) instead of INPUT")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the HTML file to write")
     p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
     p.add_argument("--title", default=None, help="report title")
@@ -267,6 +279,10 @@ def _add_report(sub: Any) -> None:
         "--tenant", action="append", default=None, metavar="ID", help="only this tenant (owner); repeatable"
     )
     p.add_argument("--top", type=int, default=10, metavar="N", help="tenants shown in the plots (default 10)")
+    p.add_argument("--baseline", metavar="OLD", default=None,
+                   help="an earlier listing: adds the section 'Changes since <its as_of>'")
+    p.add_argument("--history", metavar="DIR", default=None,
+                   help="a folder of snapshot folders (or .parquet snapshots): adds trend plots")
     p.add_argument("--tenant-names", metavar="FILE", default=None,
                    help="a CSV file with the columns id,name: label tenants by name")
     p.add_argument("--servers", metavar="SERVERS", default=None,
@@ -284,10 +300,20 @@ def _run_report(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
     as_of = _parse_as_of(args.as_of)
+    if (args.input is None) == (args.archive is None):
+        raise ValueError("give INPUT or --archive ROOT (one of them)")
     _check_output(args.output)
     if (args.volumes or args.price_per_gb_month is not None) and not args.servers:
         raise ValueError("--volumes and --price-per-gb-month need --servers")
-    df = _load(args.input)
+    if args.archive is not None:
+        from .archive import Archive
+
+        df = Archive(args.archive).load(snapshot_at="latest")
+        if not len(df) and df.attrs["imgkit"]["fetched_at"] is None:
+            raise ValueError(f"{args.archive}: the archive has no snapshot")
+        args.input = args.archive
+    else:
+        df = _load(args.input)
     if args.tenant_names:
         from .tenants import label_tenants
 
@@ -300,6 +326,12 @@ def _run_report(args: argparse.Namespace) -> int:
         if absent:
             print(f"{_PROG}: warning: no images of tenant(s) {', '.join(absent)} in {args.input}", file=sys.stderr)
     kwargs: dict[str, Any] = {"as_of": as_of, "tenants": args.tenant, "top": args.top}
+    if args.baseline:
+        kwargs["baseline"] = _load(args.baseline)
+    if args.history:
+        if not Path(args.history).is_dir():
+            raise FileNotFoundError(f"{args.history}: --history needs a folder of snapshots")
+        kwargs["history"] = args.history
     if servers is not None:
         kwargs.update(servers=servers, price_per_gb_month=args.price_per_gb_month)
     if args.title:
@@ -321,6 +353,124 @@ def _parse_as_of(value: str | None) -> Any:
     if ts is pd.NaT:
         raise ValueError(f"--as-of: not a date/time: {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+# ----------------------------------------------------------------------------- diff
+
+
+def _add_diff(sub: Any) -> None:
+    p = _subcommand(
+        sub,
+        "diff",
+        _run_diff,
+        input=False,
+        help="what changed between two listings",
+        description=(
+            "Compare OLD and NEW (files or snapshot directories; images matched on id): print the images added, "
+            "removed and changed per tenant, and with -o write the changes as .html (a self-contained page), .csv "
+            "or .parquet (one row per added/removed image and per changed value)."
+        ),
+    )
+    p.add_argument("old", metavar="OLD", help="the earlier listing")
+    p.add_argument("new", metavar="NEW", help="the later listing")
+    p.add_argument("-o", "--output", default=None, metavar="OUT", help="diff.html, diff.csv or diff.parquet")
+    p.add_argument("--ignore", action="append", default=[], metavar="COLUMN",
+                   help="leave a column out of the comparison, e.g. updated_at; repeatable")
+    p.add_argument("--top", type=int, default=20, metavar="N", help="tenants printed (default 20)")
+
+
+def _diff_text(diff: Any, top: int) -> str:
+    """The per-tenant summary ``imgkit diff`` prints."""
+    from .report import _bytes
+
+    table = diff.summary.copy()
+    table["storage_bytes_delta"] = [("+" if v > 0 else "") + _bytes(v) for v in table["storage_bytes_delta"]]
+    table = table.rename(columns={"storage_bytes_delta": "storage"})
+    body = table.drop(index="All tenants")
+    shown = body[(body[["added", "removed", "changed"]].sum(axis=1) > 0)].head(top)
+    rest = len(body) - len(shown)
+    lines = [repr(diff), ""]
+    text = table.loc[list(shown.index) + ["All tenants"]].to_string()
+    lines += text.splitlines()
+    if rest:
+        lines.append(f"({rest:,} more tenant(s) not shown: unchanged or beyond --top {top})")
+    return "\n".join(lines)
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from .history import diff_listings
+
+    if args.top < 1:
+        raise ValueError(f"--top must be a positive integer, got {args.top}")
+    out = None
+    if args.output:
+        out = _check_output(args.output)
+        if out.suffix.lower() not in (".html", ".csv", ".parquet"):
+            raise ValueError(f"{args.output}: output must end in .html, .csv or .parquet")
+    diff = diff_listings(_load(args.old), _load(args.new), ignore=args.ignore)
+    print(_diff_text(diff, args.top))
+    if out is not None:
+        suffix = out.suffix.lower()
+        if suffix == ".html":
+            from ._history_report import diff_page
+
+            out.write_text(diff_page(diff), encoding="utf-8")
+        elif suffix == ".csv":
+            _to_safe_csv(diff.to_frame(), out)
+        else:
+            diff.to_frame().to_parquet(out, index=False)
+        print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+# ----------------------------------------------------------------------------- archive
+
+
+def _add_archive(sub: Any) -> None:
+    p = sub.add_parser(
+        "archive",
+        help="add snapshots to a Parquet archive, list them",
+        description="A snapshot archive: one Parquet file per snapshot under ROOT/snapshot_date=YYYY-MM-DD/ "
+        "(ROOT: a directory or an fsspec URL such as s3://bucket/images).",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    add = _subcommand(actions, "add", _run_archive_add, help="store one snapshot (replaces the same day's)",
+                      description="Store the listing INPUT as one snapshot of the archive ROOT; adding the same "
+                      "day (and cloud and region) again replaces it.")
+    add.add_argument("--root", required=True, metavar="ROOT", help="the archive (a directory or fsspec URL)")
+    add.add_argument("--snapshot-at", metavar="TIME", default=None,
+                     help="when the listing was taken (default: its fetched_at)")
+    add.add_argument("--cloud", default=None, metavar="NAME", help="partition by cloud (every snapshot then must)")
+    add.add_argument("--region", default=None, metavar="NAME", help="partition by region (every snapshot then must)")
+    ls = _subcommand(actions, "list", _run_archive_list, help="list the snapshots",
+                     description="Print the snapshots of the archive ROOT, oldest first.", input=False)
+    ls.add_argument("--root", required=True, metavar="ROOT", help="the archive (a directory or fsspec URL)")
+
+
+def _run_archive_add(args: argparse.Namespace) -> int:
+    from .archive import Archive
+
+    df = _load(args.input)
+    archive = Archive(args.root)
+    archive.add(df, snapshot_at=args.snapshot_at, cloud=args.cloud, region=args.region)
+    print(f"added {len(df):,} images to {args.root}", file=sys.stderr)
+    return 0
+
+
+def _run_archive_list(args: argparse.Namespace) -> int:
+    from .archive import Archive
+
+    snaps = Archive(args.root).snapshots()
+    if not len(snaps):
+        print(f"no snapshots in {args.root}")
+        return 0
+    if snaps["cloud"].isna().all() and snaps["region"].isna().all():
+        snaps = snaps.drop(columns=["cloud", "region"])
+    print(snaps.to_string(index=False))
+    print(f"{len(snaps)} snapshot(s), {int(snaps['images'].sum()):,} image rows, "
+          f"{int(snaps['bytes_on_disk'].sum()):,} bytes")
+    return 0
 
 
 # ----------------------------------------------------------------------------- fetch
@@ -432,7 +582,8 @@ def _regions(items: list[str] | None) -> list[str] | dict[str, str] | None:
 # ----------------------------------------------------------------------------- main
 
 #: One registration function per subcommand, in the order ``--help`` lists them.
-_COMMANDS: list[Callable[[Any], None]] = [_add_report, _add_summary, _add_export, _add_fetch]
+_COMMANDS: list[Callable[[Any], None]] = [_add_report, _add_summary, _add_export, _add_fetch, _add_archive,
+                                          _add_diff]
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -42,7 +42,8 @@ from .errors import ConfigError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["BLOCK", "DEMO_PARAMS", "generate_listing", "load_demo", "tenant_profiles", "write_listing"]
+__all__ = ["BLOCK", "DEMO_PARAMS", "demo_snapshots", "evolve_listing", "generate_listing", "load_demo",
+           "tenant_profiles", "write_listing"]
 
 #: Images per generation block (the unit of prefix stability).
 BLOCK = 5000
@@ -818,6 +819,201 @@ def load_demo(*, errors: str = "warn") -> pd.DataFrame:
 
 
 _DEMO_CACHE: dict[tuple[str, str, int | None], pd.DataFrame] = {}  # one typed frame; callers get copies
+
+
+# --------------------------------------------------------------------------------------
+# a series of snapshots: the listing some days later
+# --------------------------------------------------------------------------------------
+#: Per-day rates of :func:`evolve_listing`, as shares of the listing's images.
+_EVOLVE_RATES = {"new": 0.0022, "delete": 0.0012, "visibility": 0.0002, "tags": 0.0004, "touch": 0.0015}
+#: Platforms tenants migrate away from (CentOS reached its end of life) and where their new images go.
+_MIGRATION = {"CentOS": (("Huawei Cloud EulerOS", 0.55), ("Ubuntu", 0.3), ("openEuler", 0.15))}
+
+
+def _newest_versions() -> dict[str, str]:
+    """Platform -> the label of its newest catalogue version."""
+    out: dict[str, tuple[int, str]] = {}
+    for platform, _, label, first, *_ in _CATALOGUE:
+        if platform not in out or first >= out[platform][0]:
+            out[platform] = (first, label)
+    return {p: label for p, (_, label) in out.items()}
+
+
+def evolve_listing(df: pd.DataFrame, *, days: float = 30, seed: int = 0) -> pd.DataFrame:
+    """The same synthetic catalogue `days` later: a realistic next snapshot (deterministic, marked synthetic).
+
+    Starting at the listing's time (its ``fetched_at``, else its latest ``updated_at``),
+    tenants that are still active create new images (about 0.22% of the listing per day,
+    on the newest version of their platform), images are deleted (0.12% per day; CentOS
+    images three times as often, public and marketplace images rarely), ``queued`` and
+    ``saving`` images become ``active``, a few go from ``private`` to ``shared``, get
+    tags, or are just touched (``updated_at``). CentOS is being migrated away from: new
+    images of CentOS tenants are Huawei Cloud EulerOS, Ubuntu or openEuler.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed listing (:func:`load_demo`, :func:`imgkit.read_images`, or a previous
+        :func:`evolve_listing`).
+    days : float, default 30
+        How much later (> 0).
+    seed : int, default 0
+        Random seed; the same listing, `days` and `seed` give the same result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The next snapshot, same columns and dtypes: kept images in their order, then the
+        new ones. ``attrs["imgkit"]``: ``fetched_at`` = the start time + `days`,
+        ``source`` starting with ``"synthetic:"``, ``synthetic`` = True.
+
+    Raises
+    ------
+    ConfigError
+        A bad `days` or `seed`, or a listing without a time (no ``fetched_at`` and no
+        ``updated_at``).
+
+    Examples
+    --------
+    >>> df = imgkit.load_demo()
+    >>> later = imgkit.evolve_listing(df, days=30, seed=1)
+    >>> later.attrs["imgkit"]["fetched_at"], later.attrs["imgkit"]["source"].startswith("synthetic:")
+    ('2026-07-30T00:00:00+00:00', True)
+    >>> d = imgkit.diff_listings(df, later)
+    >>> len(d.added), len(d.removed), d.changed_images
+    (315, 184, 358)
+    >>> later.equals(imgkit.evolve_listing(df, days=30, seed=1))
+    True
+    """
+    import pandas as pd
+
+    from .analysis import resolve_as_of
+
+    if isinstance(days, bool) or not isinstance(days, (int, float, np.number)) or not 0 < days <= 3650:
+        raise ConfigError(f"`days` must be a number of days in (0, 3650], got {days!r}")
+    _check_params(0, 3, 1, seed)
+    t0, _ = resolve_as_of(df)
+    if pd.isna(t0):
+        raise ConfigError("the listing has no time (no fetched_at, no updated_at) to evolve from")
+    t0_s = int(t0.timestamp())
+    t1_s = t0_s + int(days * 86400)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(days * 86400), len(df), 97]))
+    n = len(df)
+    out = df.reset_index(drop=True)
+    rate = {k: 1.0 - (1.0 - v) ** float(days) for k, v in _EVOLVE_RATES.items()}
+
+    def when(k: int) -> pd.Series:  # k random times in (t0, t1]
+        secs = t0_s + 1 + rng.integers(0, t1_s - t0_s, k)
+        return pd.Series(pd.to_datetime(secs, unit="s", utc=True), dtype=out["updated_at"].dtype)
+
+    platform = out["platform"].astype(object).to_numpy()  # read only
+    itype = out["imagetype"].astype(object).to_numpy()
+    status = out["status"].astype(object).to_numpy()
+    customer = np.isin(itype, ["private", "shared"])
+
+    # deletions
+    weight = np.where(customer, 1.0, 0.25) * np.where(platform == "CentOS", 3.0, 1.0) * np.where(
+        status == "killed", 20.0, 1.0)
+    deleted = rng.random(n) < np.minimum(rate["delete"] * weight / max(weight.mean(), 1e-9), 0.9)
+
+    # changes on the kept images
+    changed_at = out["updated_at"].copy()
+    activate = np.isin(status, ["queued", "saving"]) & (rng.random(n) < 0.9)
+    to_shared = customer & (itype == "private") & (rng.random(n) < rate["visibility"])
+    tagged = customer & (rng.random(n) < rate["tags"])
+    touched = rng.random(n) < rate["touch"]
+    bump = activate | to_shared | tagged | touched
+    changed_at[bump] = when(int(bump.sum())).to_numpy()
+    if activate.any():
+        out.loc[activate, "status"] = "active"
+        out.loc[activate, "active_at"] = changed_at[activate]
+        sizes = (rng.lognormal(math.log(3 * _GIB), 0.7, int(activate.sum()))).astype(np.int64)
+        out.loc[activate, "image_size"] = np.minimum(sizes, out.loc[activate, "min_disk"].fillna(40).to_numpy()
+                                                     .astype(np.int64) * _GIB)
+    if to_shared.any():
+        out.loc[to_shared, "visibility"] = "shared"
+        out.loc[to_shared, "imagetype"] = "shared"
+    if tagged.any():
+        tags = out["tags"].tolist()
+        extra = ("backup=daily", "env=prod", "owner=li.wei", "project=billing")
+        for i, k in zip(np.flatnonzero(tagged).tolist(), rng.integers(0, len(extra), int(tagged.sum())).tolist()):
+            current = list(tags[i]) if tags[i] is not None else []
+            tags[i] = current + [extra[k]] if extra[k] not in current else current[:-1]
+        out["tags"] = pd.Series(tags, index=out.index, dtype=out["tags"].dtype)
+    out["updated_at"] = changed_at
+
+    # new images: templates from the tenants still active (an image in the last year), newest versions
+    recent = customer & (out["created_at"] > t0 - pd.Timedelta(days=365)).to_numpy() & ~deleted
+    pool = np.flatnonzero(recent)
+    k_new = int(rng.binomial(n, rate["new"])) if len(pool) else 0
+    new = out.iloc[rng.choice(pool, size=k_new)].reset_index(drop=True) if k_new else out.iloc[:0].copy()
+    if k_new:
+        created = when(k_new)
+        ids = _uuids(rng, k_new)
+        new["id"] = pd.array(ids, dtype=out["id"].dtype)
+        new["self"] = pd.array([f"/v2/images/{i}" for i in ids], dtype=out["self"].dtype)
+        new["file"] = pd.array([f"/v2/images/{i}/file" for i in ids], dtype=out["file"].dtype)
+        new["created_at"] = created.to_numpy()
+        upload = pd.to_timedelta(rng.integers(60, 3600, k_new), unit="s")
+        new["updated_at"] = (created + upload).to_numpy()
+        new["active_at"] = (created + upload).to_numpy()
+        st = rng.choice(len(_STATUS), size=k_new, p=_STATUS_P)  # a few stay queued/saving, or fail
+        new["status"] = pd.Categorical([_STATUS[i] for i in st], dtype=out["status"].dtype)
+        pending = st != 0
+        plat = new["platform"].astype(object).to_numpy().copy()
+        u = rng.random(k_new)
+        for source, targets in _MIGRATION.items():
+            lo = 0.0
+            for target, share in targets:
+                hit = (plat == source) & (u >= lo) & (u < lo + share)
+                plat[hit] = target
+                lo += share
+        newest = _newest_versions()
+        arm = new["support_arm"].fillna(False).to_numpy(dtype=bool) if "support_arm" in new else np.zeros(k_new, bool)
+        label = [newest.get(p, "Other") for p in plat]
+        new["platform"] = pd.Categorical(plat, dtype=out["platform"].dtype)
+        new["os_type"] = pd.Categorical(["Windows" if p == "Windows" else ("Other" if p == "Other" else "Linux")
+                                         for p in plat], dtype=out["os_type"].dtype)
+        new["os_bit"] = pd.array([64] * k_new, dtype=out["os_bit"].dtype)
+        new["os_version"] = pd.array([f"{lab} 64bit" + (" with ARM" if a else "") for lab, a in zip(label, arm)],
+                                     dtype=out["os_version"].dtype)
+        new["image_size"] = pd.array(np.minimum(rng.lognormal(math.log(3 * _GIB), 0.7, k_new).astype(np.int64),
+                                                new["min_disk"].fillna(40).to_numpy().astype(np.int64) * _GIB),
+                                     dtype=out["image_size"].dtype)
+        new.loc[pending, "image_size"] = 0
+        new.loc[pending, "active_at"] = pd.NaT
+        new.loc[pending, "updated_at"] = new.loc[pending, "created_at"]
+    result = pd.concat([out.loc[~deleted], new], ignore_index=True)
+    meta = dict(df.attrs.get("imgkit") or {})
+    base = meta.get("source", "a listing")
+    meta.update(source=f"synthetic: imgkit.evolve_listing({base}, days={days:g}, seed={seed})",
+                fetched_at=pd.Timestamp(t1_s, unit="s", tz="UTC").isoformat(), synthetic=True, findings="[]")
+    result.attrs = {"imgkit": meta}
+    return result
+
+
+def demo_snapshots(n_snapshots: int = 7, *, days: float = 30, seed: int = 0) -> list[pd.DataFrame]:
+    """A small series of synthetic snapshots: the bundled demo listing, then :func:`evolve_listing` steps.
+
+    The first snapshot is :func:`load_demo` with ``fetched_at`` set to the demo's end
+    (2026-06-30); each next one is :func:`evolve_listing` of the previous one, `days`
+    later, with seed ``seed + k``. Deterministic.
+
+    Examples
+    --------
+    >>> from imgkit.demo import demo_snapshots
+    >>> snaps = demo_snapshots(3)
+    >>> [s.attrs["imgkit"]["fetched_at"][:10] for s in snaps], [len(s) for s in snaps]
+    (['2026-06-30', '2026-07-30', '2026-08-29'], [5000, 5131, 5274])
+    """
+    if not _is_int(n_snapshots) or n_snapshots < 1:
+        raise ConfigError(f"`n_snapshots` must be a positive integer, got {n_snapshots!r}")
+    first = load_demo()
+    first.attrs["imgkit"]["fetched_at"] = f"{str(DEMO_PARAMS['end'])[:19]}+00:00"
+    out = [first]
+    for k in range(1, int(n_snapshots)):
+        out.append(evolve_listing(out[-1], days=days, seed=seed + k))
+    return out
 
 
 def _main(argv: list[str]) -> int:

@@ -380,6 +380,28 @@ def _provenance_section(items: Sequence[tuple[str, Any]]) -> str:
     return _section("provenance", "Built from", _dl(items))
 
 
+def _change_sections(df: pd.DataFrame, baseline: Any, history: Any, tenants: Sequence[str] | None,
+                     top: int) -> list[tuple[str, str, str]]:
+    """The sections of issue 12 (imgkit._history_report): changes since a baseline, trends of a series."""
+    from . import _history_report as hr
+    from .history import _is_history, _load, diff_listings
+    from .history import history as build_history
+
+    out = []
+    if baseline is not None:
+        old = _load(baseline)
+        if tenants is not None:
+            old = old[old["owner"].isin(tenants)]
+        diff = diff_listings(old, df)
+        out.append(("changes", "Changes", hr.changes_section(diff, top=top)))
+    if history is not None:
+        h = history if _is_history(history) else build_history(history)
+        if tenants is not None:
+            h = h[h["owner"].isin(tenants)]
+        out.append(("trends", "Trends", hr.trends_section(h, top=top)))
+    return out
+
+
 # ------------------------------------------------------------------------ entry point
 
 
@@ -391,6 +413,8 @@ def build_report(
     as_of: Any = None,
     tenants: Sequence[str] | None = None,
     top: int = 10,
+    baseline: Any = None,
+    history: Any = None,
     servers: pd.DataFrame | None = None,
     price_per_gb_month: float | None = None,
 ) -> str:
@@ -417,6 +441,13 @@ def build_report(
         Only these tenants (``owner`` values).
     top : int, default 10
         Tenants shown in the per-tenant plots (the rest are folded).
+    baseline : DataFrame or source, optional
+        An earlier listing: adds the section "Changes since <its as_of>"
+        (:func:`imgkit.diff_listings` of it and `df`: figures, per-tenant table, plot, the
+        added, removed and changed images, capped with counts).
+    history : DataFrame or snapshots, optional
+        A frame from :func:`imgkit.history` or the snapshots themselves: adds the
+        section "Trends" (images per platform, OS type and status at each snapshot).
     servers : pandas.DataFrame, optional
         A servers frame (:func:`imgkit.read_servers`): adds the section "Cleanup
         candidates" (images in use, :func:`imgkit.cleanup_candidates` with its
@@ -480,6 +511,7 @@ def build_report(
         ("findings", "Findings", _findings_section(findings)),
         ("dictionary", "Data dictionary", _dictionary_section(df)),
     ]
+    sections += _change_sections(df, baseline, history, tenants, top)
     fetched = meta.get("fetched_at")
     provenance = [
         ("source", meta.get("source", "unknown (frame without imgkit metadata)")),

@@ -20,7 +20,7 @@ PUBLIC = {
     "fetch_images",
     "fetch_servers",
     # demo data
-    "load_demo", "generate_listing", "write_listing",
+    "load_demo", "generate_listing", "write_listing", "evolve_listing",
     # analysis
     "os_distribution", "age_profile", "stale_images", "creation_timeline", "feature_support", "tenant_summary",
     "filter_images", "resolve_as_of", "feature_labels",
@@ -29,7 +29,9 @@ PUBLIC = {
     # report
     "build_report",
     # what changed: diffs, history, trends
-    "diff_listings", "ListingDiff", "history", "trend",
+    "diff_listings", "ListingDiff", "history", "trend", "plot_trend", "plot_diff_summary",
+    # snapshot archive (pandas / Dask)
+    "Archive",
     # errors
     "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
     "ImgkitWarning",
@@ -37,7 +39,7 @@ PUBLIC = {
 }
 
 MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers"]
+           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers", "archive"]
 
 
 def test_public_names_are_pinned():

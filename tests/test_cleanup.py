@@ -237,3 +237,54 @@ def test_accessor_methods():
     pd.testing.assert_frame_equal(images.imgkit.image_usage(servers), imgkit.image_usage(images, servers))
     assert images.imgkit.storage_cost(price_per_gb_month=1)["gb"].iloc[-1] == 255.0
     assert images.imgkit.label_tenants({"t1": "A"})["owner_name"].iloc[0] == "A"
+
+
+# ---------------------------------------------------------------- properties
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_image_family_is_a_prefix_and_idempotent(name):
+    fam = image_family(name)
+    assert name.strip().startswith(fam)
+    assert image_family(fam) == fam
+    assert (fam == "") == (name.strip() == "")
+
+
+_row = st.fixed_dictionaries({
+    "owner": st.sampled_from(["t1", "t2"]),
+    "name": st.sampled_from(["web-1", "web-2", "web-20240101", "db", "db-v3", "app 1.2", "x"]),
+    "days": st.integers(0, 4000),
+    "visibility": st.sampled_from(["private", "public", "shared", "community"]),
+    "imagetype": st.sampled_from(["private", "gold", "shared", "market", None]),
+    "protected": st.sampled_from([True, False, None]),
+    "status": st.sampled_from(["active", "queued", "killed", "pending_delete"]),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_row, min_size=1, max_size=25), st.lists(st.integers(0, 30), max_size=10), st.integers(0, 3))
+def test_cleanup_rules_hold_on_any_frame(rows, used, keep):
+    n = len(rows)
+    images = pd.DataFrame({
+        "id": [f"i{k}" for k in range(n)], "owner": [r["owner"] for r in rows], "name": [r["name"] for r in rows],
+        "created_at": pd.Timestamp("2026-06-01", tz="UTC") - pd.to_timedelta([r["days"] for r in rows], unit="D"),
+        "visibility": [r["visibility"] for r in rows], "imagetype": [r["imagetype"] for r in rows],
+        "protected": pd.array([r["protected"] for r in rows], dtype="boolean"),
+        "status": [r["status"] for r in rows],
+    }, index=[7] * n)  # a duplicated index must not matter
+    servers = pd.DataFrame({"id": [f"s{k}" for k in range(len(used))], "image_id": [f"i{u}" for u in used],
+                            "status": "ACTIVE"})
+    c = imgkit.cleanup_candidates(images, servers=servers, as_of=AS_OF, keep_newest=keep)
+    a = c.attrs["cleanup"]
+    assert a["exempt"] + a["in_use"] + a["too_young"] + a["newest_of_family"] + a["candidates"] == n
+    assert not (c["protected"].fillna(False)).any()
+    assert not c["visibility"].isin(["public", "shared", "community"]).any()
+    assert not c["imagetype"].isin(["gold", "shared", "market"]).any()
+    assert not c["id"].isin(servers["image_id"]).any()
+    assert (c["age_days"] > 365).all()
+    fam = images.assign(family=[image_family(x) for x in images["name"]]).reset_index(drop=True)
+    newest = fam.sort_values("created_at", ascending=False, kind="stable").groupby(["owner", "family"]).head(keep)
+    assert not c["id"].isin(newest["id"]).any()

@@ -323,3 +323,118 @@ def test_trend_top_folds_into_other():
         imgkit.trend({"2026-06-30": demo}, top=0)
     with pytest.raises(ConfigError, match="`by` must be None or a column of the listings, got 'colour'"):
         imgkit.trend({"2026-06-30": demo}, by="colour")
+
+
+# --- evolve_listing: a synthetic snapshot series ---------------------------------------
+def test_evolve_listing_is_deterministic_typed_and_marked_synthetic():
+    demo = imgkit.load_demo()
+    later = imgkit.evolve_listing(demo, days=30, seed=1)
+    assert later.equals(imgkit.evolve_listing(demo, days=30, seed=1))
+    assert not later.equals(imgkit.evolve_listing(demo, days=30, seed=2))
+    assert later.dtypes.to_dict() == demo.dtypes.to_dict()
+    meta = later.attrs["imgkit"]
+    assert meta["fetched_at"] == "2026-07-30T00:00:00+00:00" and meta["synthetic"] is True
+    assert meta["source"] == f"synthetic: imgkit.evolve_listing({demo.attrs['imgkit']['source']}, days=30, seed=1)"
+    assert imgkit.validate(later).empty
+    d = imgkit.diff_listings(demo, later)
+    assert (len(d.added), len(d.removed), d.changed_images) == (315, 184, 358)
+    assert later["id"].is_unique and len(later) == 5000 + 315 - 184
+    added = d.added
+    assert (added["created_at"] > T("2026-06-30")).all() and (added["created_at"] <= T("2026-07-30")).all()
+    assert "CentOS" not in set(added["platform"].astype(str))  # tenants migrate off CentOS
+    assert set(added["os_version"].str.replace(" with ARM", "").str.removesuffix(" 64bit")) <= {
+        "Ubuntu 24.04 server", "Windows Server 2022 Datacenter", "Huawei Cloud EulerOS 2.0", "openEuler 22.03",
+        "Debian GNU/Linux 12.0.0", "SUSE Linux Enterprise Server 15 SP4", "Redhat Linux Enterprise 8.4",
+        "Oracle Linux Server release 8.6", "Fedora 36", "EulerOS 2.8", "OpenSUSE 15.0", "CoreOS 2079.6.0", "Other"}
+    # only private/shared images change visibility, the changed columns are the documented ones
+    assert set(d.changed["column"]) == {"updated_at", "status", "active_at", "image_size", "tags", "visibility",
+                                        "imagetype"}
+    # a second step starts at the first one's fetched_at
+    assert imgkit.evolve_listing(later, days=7).attrs["imgkit"]["fetched_at"] == "2026-08-06T00:00:00+00:00"
+
+
+def test_evolve_listing_bad_arguments():
+    demo = imgkit.load_demo()
+    with pytest.raises(ConfigError, match="`days` must be a number of days in \\(0, 3650\\], got 0"):
+        imgkit.evolve_listing(demo, days=0)
+    with pytest.raises(ConfigError, match="`seed` must be a non-negative integer, got -1"):
+        imgkit.evolve_listing(demo, seed=-1)
+    with pytest.raises(ConfigError, match="no time"):
+        imgkit.evolve_listing(demo.iloc[:0])
+
+
+def test_demo_snapshots_series_shows_the_migration():
+    from imgkit.demo import demo_snapshots
+
+    snaps = demo_snapshots(7)
+    assert [len(s) for s in snaps] == [5000, 5131, 5274, 5422, 5577, 5725, 5903]
+    t = imgkit.trend(snaps)
+    assert t["CentOS"].tolist() == [668, 620, 570, 531, 494, 443, 408]
+    assert t["Huawei Cloud EulerOS"].is_monotonic_increasing
+    assert t.sum(axis=1).tolist() == [len(s) for s in snaps]
+    h = imgkit.history(snaps)
+    assert int(h["is_current"].sum()) == 5903 and len(h) == 7655
+    assert imgkit.trend(h).equals(t)
+    with pytest.raises(ConfigError, match="`n_snapshots` must be a positive integer, got 0"):
+        demo_snapshots(0)
+
+
+# --- plots and accessor methods --------------------------------------------------------
+def _frames():
+    return {t: typed(s) for t, s in zip(TIMES, (S1, S2, S3, S4))}
+
+
+def test_plot_trend_stacks_the_counts():
+    import matplotlib.pyplot as plt
+
+    frames = _frames()
+    ax = imgkit.plot_trend(frames)
+    assert ax.get_title() == "Images per platform over time" and ax.get_ylabel() == "images"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CentOS", "Ubuntu"]
+    assert ax.get_legend().get_title().get_text() == "platform"
+    assert len(ax.collections) == 2
+    top = ax.collections[1].get_paths()[0].vertices[:, 1].max()
+    assert top == 3  # the stack's height: all images
+    colors = imgkit.platform_colors(["CentOS", "Ubuntu"])
+    assert [plt.matplotlib.colors.to_hex(c.get_facecolor()[0]) for c in ax.collections] == list(colors.values())
+    ax = imgkit.plot_trend(imgkit.trend(frames, by="owner"), kind="line")
+    assert [line.get_ydata().tolist() for line in ax.lines] == [[2, 2, 1, 2], [1, 1, 1, 1]]
+    assert ax.get_title() == "Images per owner over time"
+    ax = imgkit.plot_trend({"2026-01-01": typed(S1)})  # one snapshot: points
+    assert [line.get_ydata().tolist() for line in ax.lines] == [[3]]
+    ax = imgkit.plot_trend({"2026-01-01": typed(S1).iloc[:0]})
+    assert ax.texts[0].get_text() == "no images"
+    with pytest.raises(ConfigError, match="`kind` must be one of 'area', 'line', got 'pie'"):
+        imgkit.plot_trend(frames, kind="pie")
+
+
+def test_plot_diff_summary_bars(pair):
+    d = imgkit.diff_listings(*pair)
+    ax = imgkit.plot_diff_summary(d)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["t1", "t2", "t3"]
+    # the busiest tenant on top: bars from the bottom up are t3, t2, t1
+    assert [p.get_width() for p in ax.patches] == [0, 0, 1, 0, -1, 0]
+    assert ax.get_title() == "Images added and removed per tenant, 2025-07-01 to 2025-07-08"
+    from imgkit.demo import demo_snapshots
+
+    snaps = demo_snapshots(2)
+    d = imgkit.diff_listings(*snaps)
+    ax = imgkit.plot_diff_summary(d, top=5)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 6 and labels[-1].startswith("Other (") and labels[-1].endswith(" tenants)")
+    added = sum(p.get_width() for p in ax.patches if p.get_width() > 0)
+    removed = -sum(p.get_width() for p in ax.patches if p.get_width() < 0)
+    assert (added, removed) == (len(d.added), len(d.removed))
+    empty = imgkit.diff_listings(snaps[0], snaps[0])
+    assert imgkit.plot_diff_summary(empty).texts[0].get_text() == "no images added or removed"
+    with pytest.raises(ConfigError, match="`diff` must be a ListingDiff"):
+        imgkit.plot_diff_summary(snaps[0])
+
+
+def test_accessor_methods(pair):
+    old, new = pair
+    d = old.imgkit.diff_listings(new, ignore=["updated_at"])
+    assert changed_rows(d) == changed_rows(imgkit.diff_listings(old, new, ignore=["updated_at"]))
+    h = imgkit.history(_frames())
+    pd.testing.assert_frame_equal(h.imgkit.trend(by="owner"), imgkit.trend(h, by="owner"))
+    assert old.imgkit.evolve_listing(days=3, seed=2).equals(imgkit.evolve_listing(old, days=3, seed=2))

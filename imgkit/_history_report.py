@@ -1,0 +1,103 @@
+"""The report sections about change: "Changes since <old as_of>" (a diff) and "Trends" (a snapshot series).
+
+One function per section, each returning the section's HTML (laid out with the report's
+helpers, every string from the data escaped); :func:`imgkit.build_report` appends them
+(``baseline=`` / ``history=``) and ``imgkit diff -o diff.html`` wraps the first in a page.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .history import ListingDiff, _fmt_time, _text, plot_diff_summary, plot_trend, trend
+
+__all__: list[str] = []
+
+#: At most this many added / removed images and changed cells are listed (the counts are always complete).
+MAX_ROWS = 100
+_IMAGE_COLUMNS = ("id", "name", "owner", "platform", "os_version", "status", "visibility", "created_at")
+
+
+def changes_title(diff: ListingDiff) -> str:
+    return f"Changes since {_fmt_time(diff.old_as_of)}"
+
+
+def _images_table(frame: pd.DataFrame, what: str) -> str:
+    from .report import _p, _scroll, _table
+
+    cols = [c for c in _IMAGE_COLUMNS if c in frame.columns]
+    shown = frame[cols].head(MAX_ROWS)
+    count = f"{len(frame):,} image(s) {what}" + (f"; the first {MAX_ROWS} are listed." if len(frame) > MAX_ROWS
+                                                  else ".")
+    return _p(count) + (_scroll(_table(shown, index=False)) if len(frame) else "")
+
+
+def changes_section(diff: ListingDiff, *, top: int = 10, ident: str = "changes") -> str:
+    """The "Changes since <old as_of>" section: figures, per-tenant table, plot, the images and cells that changed."""
+    from .report import _bytes, _cards, _figure, _p, _scroll, _section, _table
+
+    s = diff.summary.loc["All tenants"]
+    cards = _cards([
+        ("images before", f"{int(s['images_old']):,}"),
+        ("images now", f"{int(s['images_new']):,}"),
+        ("added", f"{len(diff.added):,}"),
+        ("removed", f"{len(diff.removed):,}"),
+        ("changed images", f"{diff.changed_images:,}"),
+        ("changed values", f"{len(diff.changed):,}"),
+        ("storage change", ("+" if s["storage_bytes_delta"] > 0 else "") + _bytes(s["storage_bytes_delta"])),
+    ])
+    intro = _p(f"From {diff.old_source} ({_fmt_time(diff.old_as_of)}, {diff.old_as_of_source}) to "
+               f"{diff.new_source} ({_fmt_time(diff.new_as_of)}, {diff.new_as_of_source}). Images are matched on id; "
+               "a value counts as changed when its typed value differs"
+               + (f" (ignored: {', '.join(diff.ignore)})." if diff.ignore else "."))
+    if diff.empty:
+        return _section(ident, changes_title(diff), intro, cards, _p("Nothing changed."))
+    tenants = diff.summary.rename(columns={"storage_bytes_delta": "storage change"})
+    tenants["storage change"] = [("+" if v > 0 else "") + _bytes(v) for v in tenants["storage change"]]
+    tenants.index.name = "tenant (owner)"
+    by_column = diff.changed["column"].value_counts().rename("changed values").to_frame()
+    by_column.index.name = "column"
+    cells = diff.changed.head(MAX_ROWS).assign(old=lambda t: [_text(v) for v in t["old"]],
+                                                new=lambda t: [_text(v) for v in t["new"]])
+    n_cells = f"{len(diff.changed):,} changed value(s) in {diff.changed_images:,} image(s)" + (
+        f"; the first {MAX_ROWS} are listed." if len(diff.changed) > MAX_ROWS else ".")
+    return _section(
+        ident, changes_title(diff), intro, cards,
+        _figure(plot_diff_summary, diff, top=top,
+                caption=f"Images added and removed per tenant: the {top} busiest tenants, the rest as one bar."),
+        "<h3>Per tenant</h3>",
+        _p("Busiest tenants first; changed = images with at least one changed value."),
+        _scroll(_table(tenants)),
+        "<h3>Added images</h3>", _images_table(diff.added, "added"),
+        "<h3>Removed images</h3>", _images_table(diff.removed, "removed"),
+        "<h3>Changed values</h3>", _table(by_column), _p(n_cells),
+        _scroll(_table(cells, index=False)) if len(cells) else "",
+    )
+
+
+def trends_section(history: pd.DataFrame, *, top: int = 10, ident: str = "trends") -> str:
+    """The "Trends" section of a snapshot series: images per platform, OS type and status at each snapshot."""
+    from .report import _figure, _p, _section, _table
+
+    times = trend(history, by=None)
+    table = trend(history, by="platform", top=top)
+    table.insert(0, "all images", times.iloc[:, 0])
+    table.index = [f"{t:%Y-%m-%d %H:%M}" for t in table.index]
+    table.index.name = "snapshot (UTC)"
+    return _section(
+        ident, "Trends",
+        _p(f"{len(times):,} snapshot(s) from {_fmt_time(times.index[0])} to {_fmt_time(times.index[-1])}; "
+           f"{len(history):,} image version(s), {int(history['is_current'].sum()):,} current."),
+        _figure(plot_trend, history, by="platform", top=top, caption="Images per platform at each snapshot."),
+        _figure(plot_trend, history, by="os_type", kind="line", caption="Images per OS type at each snapshot."),
+        _figure(plot_trend, history, by="status", kind="line", caption="Images per status at each snapshot."),
+        "<h3>Images per platform</h3>", _table(table),
+    )
+
+
+def diff_page(diff: ListingDiff, *, title: str = "What changed", top: int = 10) -> str:
+    """A self-contained HTML page with the changes section (``imgkit diff -o diff.html``)."""
+    from .report import _page
+
+    subtitle = f"{_fmt_time(diff.old_as_of)} to {_fmt_time(diff.new_as_of)}: {diff!r}"
+    return _page(title, subtitle, [("changes", changes_title(diff), changes_section(diff, top=top))])
