@@ -292,11 +292,9 @@ def test_regions_run_concurrently_in_bounded_threads(threaded_server):
     for i in range(7):
         httpserver.expect_request(f"/r{i}/v2/images").respond_with_handler(handler)
         regions[f"r{i}"] = httpserver.url_for(f"/r{i}")
-    started = time.monotonic()
     df = fetch_images(None, regions=regions, progress=False)
     assert len(df) == 7 and df["region"].tolist() == [f"r{i}" for i in range(7)]
-    assert peak[0] == imgkit.fetch.MAX_THREADS == 4
-    assert time.monotonic() - started < 7 * 0.25
+    assert peak[0] == imgkit.fetch.MAX_THREADS == 4  # 4 at once, never more
 
 
 def test_several_clouds_each_with_its_own_credentials(httpserver, monkeypatch, tmp_path):
