@@ -69,7 +69,7 @@ from ._common import (
     _total,
 )
 from .errors import ConfigError
-from .schema import FIELDS
+from .schema import FIELDS, field_for_column
 from .tenants import _named
 
 __all__ = [
@@ -651,7 +651,9 @@ def feature_support(
         One row per group (ordered as in the module notes) plus a last totals row
         labelled ``"All tenants"`` (``by="owner"``) or ``"All images"``; one column
         per feature name (use :func:`feature_labels` to display them). ``float64``
-        shares (NaN for an empty frame) or ``int64`` counts.
+        shares (NaN for an empty frame) or ``int64`` counts. On a plain Glance listing
+        (``df.attrs["imgkit"]["dialect"] == "glance"``) the Huawei-only features (every
+        feature but ``uefi``) are unknown: NaN shares, NA (``Int64``) counts.
 
     Raises
     ------
@@ -676,7 +678,21 @@ def feature_support(
     if _dask.is_dask(df):
         return _dask.aggregate(_feature_support, df, [by, *_feature_sources(names)], by=by, names=names,
                                normalize=normalize)
-    return _feature_support(df, None, by=by, names=names, normalize=normalize)
+    result = _feature_support(df, None, by=by, names=names, normalize=normalize)
+    unknown = _unknown_features(df, names)
+    if unknown:  # a Glance listing says nothing about Huawei's capabilities: unknown, not 0% or 100%
+        for c in unknown:
+            result[c] = np.nan if normalize else pd.array([pd.NA] * len(result), dtype="Int64")
+    return result
+
+
+def _unknown_features(df: pd.DataFrame, names: Sequence[str]) -> list[str]:
+    """The features of `names` that a listing of `df`'s dialect cannot tell (Huawei-only ones on Glance)."""
+    meta = df.attrs.get("imgkit") if isinstance(df.attrs.get("imgkit"), dict) else {}
+    if meta.get("dialect") != "glance":
+        return []
+    sources = _feature_sources(names)
+    return [n for n, src in zip(names, sources) if (f := field_for_column(src)) is not None and f.ims_only]
 
 
 def _feature_support(
@@ -759,8 +775,9 @@ def tenant_summary(df: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
         ``oldest``, ``newest``
             min and max ``created_at``;
         ``storage_bytes``
-            sum of ``image_size`` (``Int64`` bytes; NA when no image of the tenant
-            has a size).
+            sum of ``image_size``, or of ``size`` where that is absent (a Glance
+            listing; IMS sends ``size`` 0) (``Int64`` bytes; NA when no image of the
+            tenant has a size).
 
     Raises
     ------
@@ -786,7 +803,8 @@ def tenant_summary(df: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
     _require(df, columns)
     when, source = resolve_as_of(df, as_of)
     if _dask.is_dask(df):
-        return _dask.aggregate(_tenant_summary, df, columns, when=when, source=source)
+        return _dask.aggregate(_tenant_summary, df, columns + (["size"] if "size" in df.columns else []),
+                               when=when, source=source)
     return _tenant_summary(df, None, when=when, source=source)
 
 
@@ -801,6 +819,9 @@ def _tenant_summary(df: pd.DataFrame, w: np.ndarray | None, *, when: pd.Timestam
     real = np.array([lab != MISSING for lab in plabels], dtype=bool)
     profile = _age_profile(df, w, by="owner", when=when, source=source)
     size = df["image_size"].reset_index(drop=True)
+    if "size" in df.columns:  # Glance has no __image_size: its byte `size` (IMS sends 0 there: unused)
+        raw = df["size"].reset_index(drop=True)
+        size = size.fillna(raw.where(raw > 0))
     if w is not None:
         size = size * w
     storage = size.groupby(g).sum(min_count=1).reindex(range(ng)).astype("Int64")

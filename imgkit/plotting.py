@@ -598,6 +598,8 @@ def plot_feature_support(
     counts = feature_support(df, by=by, features=features, normalize=False)
     counts.index = _ids(counts.index)
     labels = feature_labels()
+    unknown = [c for c in counts.columns if counts[c].isna().all()]  # Huawei-only features of a Glance listing
+    counts = counts.fillna(0).astype(np.int64)
     groups, total = counts.iloc[:-1], counts.iloc[[-1]]
     n_rows = min(len(groups), top + 1) + 1
     ax = _new_ax(ax, height=max(3.0, 0.32 * n_rows + 2.2), width=max(6.0, 0.55 * counts.shape[1] + 3))
@@ -609,12 +611,13 @@ def plot_feature_support(
     table = _fold_rows(table, top, by, weights=size)
     shares = table.drop(columns="__size__").div(table["__size__"], axis=0)
     shares = pd.concat([shares, total / float(len(df))])
+    shares[unknown] = np.nan
     values = shares.to_numpy(dtype=float)
     kwargs.setdefault("cmap", "Blues")
     image = ax.imshow(values, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest", **kwargs)
     if annot:
         for (i, j), v in np.ndenumerate(values):
-            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize="x-small",
+            ax.text(j, i, "n/a" if np.isnan(v) else f"{v:.0%}", ha="center", va="center", fontsize="x-small",
                     color="white" if v > 0.6 else "black")  # fmt: skip
     ax.set_xticks(range(values.shape[1]), [labels[c] for c in shares.columns], rotation=45, ha="right")
     ax.set_yticks(range(values.shape[0]), _labels(df, shares.index, by))

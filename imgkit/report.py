@@ -356,6 +356,10 @@ def _feature_section(df: pd.DataFrame, top: int) -> str:
     table = (
         counts.iloc[-1].rename("images").to_frame().assign(share=total.to_numpy())
     )
+    unknown = table["images"].isna()  # Huawei-only features of a Glance listing: unknown, not 0%
+    if unknown.any():
+        table = table.astype(object)
+        table.loc[unknown, ["images", "share"]] = "n/a"
     table.insert(0, "feature", [labels.get(f, f) for f in table.index])
     table.index.name = "name"
     return _section(
@@ -363,7 +367,8 @@ def _feature_section(df: pd.DataFrame, top: int) -> str:
         "Feature support",
         _p(
             "Share of each tenant's images supporting each capability; the last row is all tenants. "
-            "Cloud-Init injection is supported when the inverted flag support_fc_inject is not set."
+            "Cloud-Init injection is supported when the inverted flag support_fc_inject is not set. "
+            "A plain OpenStack Glance listing says nothing about Huawei's capabilities: n/a."
         ),
         _figure(plot_feature_support, df, by="owner", top=top, caption=f"The {top} largest tenants, then the rest."),
         "<h3>All images</h3>",
