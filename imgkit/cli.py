@@ -1,4 +1,5 @@
-"""The ``imgkit`` command line: ``imgkit report``, ``summary``, ``export``, ``fetch``, ``archive``, ``diff``.
+"""The ``imgkit`` command line: ``imgkit report``, ``summary``, ``export``, ``explore``, ``fetch``, ``archive``,
+``diff``.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function that registers its
 parser with :func:`_subcommand` (which adds ``INPUT`` unless ``input=False``,
@@ -355,6 +356,37 @@ def _parse_as_of(value: str | None) -> Any:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+# ----------------------------------------------------------------------------- explore
+
+
+def _add_explore(sub: Any) -> None:
+    p = _subcommand(
+        sub,
+        "explore",
+        _run_explore,
+        help="serve the interactive explorer of a listing in the browser (Voila, loopback only)",
+        description=(
+            "Serve imgkit.widgets.ImageExplorer of INPUT as a web app with Voila on 127.0.0.1, fully offline. "
+            "Prints the URL; Ctrl-C stops the server."
+        ),
+    )
+    p.add_argument("--port", type=int, default=None, metavar="N", help="the port (default: a free one)")
+    p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
+
+
+def _run_explore(args: argparse.Namespace) -> int:
+    from ._serve import serve_explorer
+
+    as_of = _parse_as_of(args.as_of)
+
+    def announce(url: str) -> None:
+        print(url, flush=True)
+        print(f"{_PROG}: the explorer of {args.input} is served at {url} (Ctrl-C stops it)", file=sys.stderr)
+
+    return serve_explorer(args.input, port=args.port, as_of=None if as_of is None else as_of.isoformat(),
+                          announce=announce)
+
+
 # ----------------------------------------------------------------------------- diff
 
 
@@ -545,8 +577,9 @@ def _run_fetch(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- main
 
 #: One registration function per subcommand, in the order ``--help`` lists them.
-_COMMANDS: list[Callable[[Any], None]] = [_add_report, _add_summary, _add_export, _add_fetch, _add_archive,
-                                          _add_diff]
+_COMMANDS: list[Callable[[Any], None]] = [
+    _add_report, _add_summary, _add_export, _add_explore, _add_fetch, _add_archive, _add_diff,
+]
 
 
 def _parser() -> argparse.ArgumentParser:

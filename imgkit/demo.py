@@ -608,19 +608,47 @@ def _block(seed: int, k: int, tenants: _Tenants, end_s: int, span_s: int) -> lis
     return images
 
 
-def _stream(n_images: int, n_tenants: int, seed: int, end: str, years: float) -> Iterator[list[dict[str, Any]]]:
+def _stream(n_images: int, n_tenants: int, seed: int, end: str, years: float,
+            type_variation: bool = False) -> Iterator[list[dict[str, Any]]]:
     """The first ``n_images`` images of the stream, in lists of at most :data:`BLOCK` (arguments checked now)."""
     _check_params(n_images, n_tenants, years, seed)
     end_s = int(_parse_end(end).astype(np.int64))
     span_s = int(years * 365.25 * 86400)
-    return _blocks(int(n_images), seed, _Tenants(seed, n_tenants), end_s, span_s)
+    return _blocks(int(n_images), seed, _Tenants(seed, n_tenants), end_s, span_s, bool(type_variation))
 
 
-def _blocks(n_images: int, seed: int, tenants: _Tenants, end_s: int, span_s: int) -> Iterator[list[dict[str, Any]]]:
+def _vary(block: list[dict[str, Any]], seed: int, k: int) -> list[dict[str, Any]]:
+    """JSON type variation as real listings carry it, drawn from its own random stream.
+
+    ``__whole_image`` as a JSON bool in most images that send it and a string in the rest (OTC
+    documents a Boolean, Huawei sends ``"true"``); ``protected`` as a string in a few images
+    (Glance sends ``"false"``); ``min_disk`` / ``min_ram`` as numeric strings in a few; an
+    unknown key ``hw_qemu_guest_agent`` that is ``"yes"``/``"no"`` in some images and a JSON
+    bool in others.
+    """
+    rng = np.random.default_rng([seed, k, 0x7A71])
+    u = rng.random((len(block), 5))
+    for img, r in zip(block, u):
+        if img.get("__whole_image") == "true" and r[0] < 0.8:
+            img["__whole_image"] = True
+        if r[1] < 0.02:
+            img["protected"] = "true" if img["protected"] else "false"
+        if r[2] < 0.03:
+            img["min_disk"] = str(img["min_disk"])
+            img["min_ram"] = str(img["min_ram"])
+        if r[3] < 0.1:
+            img["hw_qemu_guest_agent"] = ("yes" if r[4] < 0.5 else "no") if r[3] < 0.05 else bool(r[4] < 0.5)
+    return block
+
+
+def _blocks(n_images: int, seed: int, tenants: _Tenants, end_s: int, span_s: int,
+            type_variation: bool = False) -> Iterator[list[dict[str, Any]]]:
     left = n_images
     k = 0
     while left > 0:
         block = _block(seed, k, tenants, end_s, span_s)
+        if type_variation:
+            block = _vary(block, seed, k)
         yield block[:left]
         left -= BLOCK
         k += 1
@@ -634,7 +662,8 @@ def _comment(n_tenants: int, seed: int, end: str, years: float) -> str:
 # public API
 # --------------------------------------------------------------------------------------
 def generate_listing(n_images: int = 5000, *, n_tenants: int = 60, seed: int = 0,
-                     end: str = "2026-06-30T00:00:00Z", years: float = 10) -> dict[str, Any]:
+                     end: str = "2026-06-30T00:00:00Z", years: float = 10,
+                     type_variation: bool = False) -> dict[str, Any]:
     """Generate a realistic, synthetic multi-tenant IMS image listing page.
 
     Parameters
@@ -650,6 +679,13 @@ def generate_listing(n_images: int = 5000, *, n_tenants: int = 60, seed: int = 0
         The latest possible ``created_at`` / ``updated_at`` (UTC).
     years : float, default 10
         How many years before `end` the creation dates span (with growth over time).
+    type_variation : bool, default False
+        Vary JSON types as real listings do: ``__whole_image`` a JSON bool in most images
+        that send it and ``"true"`` in the rest, ``protected`` a string in ~2% of images,
+        ``min_disk`` / ``min_ram`` numeric strings in ~3%, and an unknown key
+        ``hw_qemu_guest_agent`` that is ``"yes"``/``"no"`` in ~5% and a JSON bool in ~5%.
+        Everything else is as without it (the benchmark of :func:`imgkit.read_images`
+        loads both forms).
 
     Returns
     -------
@@ -676,7 +712,7 @@ def generate_listing(n_images: int = 5000, *, n_tenants: int = 60, seed: int = 0
     True
     """
     images: list[dict[str, Any]] = []
-    for block in _stream(n_images, n_tenants, seed, end, years):
+    for block in _stream(n_images, n_tenants, seed, end, years, type_variation):
         images.extend(block)
     return {"images": images, "_comment": _comment(n_tenants, seed, end, years)}
 
@@ -712,7 +748,7 @@ def write_listing(path: str | Path, n_images: int, *, fmt: str | None = None, co
         gzip level for the ``.gz`` formats. The gzip header has mtime 0 and no file
         name, so the same arguments give the same bytes.
     **kwargs
-        ``n_tenants``, ``seed``, ``end``, ``years``: as in :func:`generate_listing`.
+        ``n_tenants``, ``seed``, ``end``, ``years``, ``type_variation``: as in :func:`generate_listing`.
 
     Returns
     -------
@@ -738,7 +774,7 @@ def write_listing(path: str | Path, n_images: int, *, fmt: str | None = None, co
     """
     path = Path(path)
     fmt = _format_of(path, fmt)
-    params = {"n_tenants": 60, "seed": 0, "end": "2026-06-30T00:00:00Z", "years": 10}
+    params = {"n_tenants": 60, "seed": 0, "end": "2026-06-30T00:00:00Z", "years": 10, "type_variation": False}
     unknown = set(kwargs) - set(params)
     if unknown:
         raise TypeError(f"write_listing() got unexpected keyword argument(s) {sorted(unknown)}")
@@ -749,7 +785,7 @@ def write_listing(path: str | Path, n_images: int, *, fmt: str | None = None, co
         out: Any = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
                                  compresslevel=compresslevel) if fmt.endswith(".gz") else raw
         try:
-            _write_blocks(out, blocks, lines, _comment(**params))
+            _write_blocks(out, blocks, lines, _comment(**{k: v for k, v in params.items() if k != "type_variation"}))
         finally:
             if out is not raw:
                 out.close()

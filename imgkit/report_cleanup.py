@@ -43,7 +43,7 @@ def cleanup_section(
 
     from .cleanup import _bytes, cleanup_candidates, image_usage, storage_cost
     from .errors import ImgkitWarning
-    from .report import _cards, _p, _scroll, _section
+    from .report import _cards, _p, _section
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ImgkitWarning)  # said in the section itself
@@ -105,7 +105,12 @@ def cleanup_section(
     listing = candidates.copy()
     listing["size"] = [_size_text(b) for b in _bytes(listing)]
     columns = [c for c in _CANDIDATE_COLUMNS if c in listing.columns]
+    if "owner_name" in columns and listing["owner_name"].notna().all():
+        columns.remove("owner")  # every tenant has its name: the 32-character id would only widen the table
     rows = listing[columns].head(max(top, 10) * 5)
-    parts += [f"<h3>Candidates (oldest first; first {len(rows):,} of {len(candidates):,})</h3>",
-              _scroll(table_html(rows, index=False))]
+    if "created_at" in rows:
+        rows["created_at"] = rows["created_at"].dt.floor("D")  # the day (age_days says the rest)
+    parts += ["<h3>Candidates (oldest first)</h3>",
+              table_html(rows, index=False, total=len(candidates),
+                         more="all of them: imgkit.cleanup_candidates(imgkit.image_usage(images, servers))")]
     return _section("cleanup", "Cleanup candidates", *parts)

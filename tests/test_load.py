@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 
@@ -550,7 +551,7 @@ def test_fast_parser_on_the_demo_listing_equals_exact(tmp_path):
     pd.testing.assert_frame_equal(fast, exact)
 
 
-def test_fast_parser_groups_unify_columns_and_hand_over_type_conflicts(tmp_path, monkeypatch):
+def test_fast_parser_groups_unify_columns_and_leave_type_conflicts_to_the_exact_route(tmp_path, monkeypatch):
     import imgkit.io._fast
 
     monkeypatch.setattr(imgkit.io._fast, "GROUP", 2)
@@ -562,7 +563,9 @@ def test_fast_parser_groups_unify_columns_and_hand_over_type_conflicts(tmp_path,
     assert list(fast.columns[len(FIELDS):]) == ["late_key", "late_int", "late_list"]
     records.append(rec(id="f", late_int="five"))  # int in one group, string in another
     fast, exact = _both(tmp_path, records)
-    assert fast.attrs["imgkit"]["engine"]["ran"] == "exact"
+    assert fast.attrs["imgkit"]["engine"] == {
+        "requested": "auto", "ran": "fast",
+        "exact_columns": {"late_int": "JSON int64 and string values in different images"}}
     pd.testing.assert_frame_equal(fast, exact)
     assert fast["late_int"].tolist() == [None, None, 5, None, None, "five"]
 
@@ -582,7 +585,7 @@ def test_fast_parser_over_many_chunks_equals_exact(tmp_path, monkeypatch):
     assert fast["platform"].iat[100] == "Plan 9" and fast["support_agent_list"].iat[250] == ["hss", "ces"]
 
 
-def test_a_type_conflict_found_by_a_parse_thread_hands_over_to_the_exact_parser(tmp_path, monkeypatch):
+def test_a_type_conflict_found_by_a_parse_thread_sends_that_column_to_the_exact_route(tmp_path, monkeypatch):
     """Groups are parsed in a worker thread while the next one is joined; its error still reaches the loader."""
     import imgkit.io._fast
     from imgkit.demo import generate_listing
@@ -591,7 +594,7 @@ def test_a_type_conflict_found_by_a_parse_thread_hands_over_to_the_exact_parser(
     images = generate_listing(300, seed=8)["images"]
     images[150]["min_disk"] = "abc"  # a string where the Arrow schema says integer, in group 5 of 9
     fast, exact = _both(tmp_path, images)
-    assert fast.attrs["imgkit"]["engine"]["ran"] == "exact"
+    assert fast.attrs["imgkit"]["engine"]["exact_columns"] == {"min_disk": "JSON number and string values"}
     pd.testing.assert_frame_equal(fast, exact)
     found = imgkit.validate(fast).query("rule == 'untypable'")
     assert found[["image_id", "column", "value"]].values.tolist() == [[images[150]["id"], "min_disk", "abc"]]
@@ -695,3 +698,28 @@ def test_engine_option_and_what_ran(tmp_path):
     with pytest.raises(imgkit.ConfigError, match="`engine` must be one of 'auto', 'fast', 'exact', got 'pyarrow'"):
         load(p, engine="pyarrow")
     assert json.loads(json.dumps(load(p).attrs["imgkit"]["engine"]))  # plain JSON
+
+
+@pytest.mark.parametrize("pretty", [False, True])
+def test_type_variation_stays_local_and_gives_the_exact_engines_frame(tmp_path, monkeypatch, pretty):
+    """Only the keys whose JSON type varies take the exact route; frame and findings equal the exact engine's."""
+    import imgkit.io._fast
+
+    monkeypatch.setattr(imgkit.io._fast, "GROUP", 500)  # several groups: conflicts met in different parse calls
+    images = imgkit.generate_listing(3000, seed=4, type_variation=True)["images"]
+    images[10]["min_ram"] = 1.5  # a number that is not an int64, in an int column
+    images[2500]["__os_bit"] = 64  # a JSON number in a string(int) column, in a late group only
+    p = tmp_path / "varied.json"
+    p.write_bytes(json.dumps({"images": images}, indent=1).encode() if pretty else orjson.dumps({"images": images}))
+    fast = imgkit.read_images(p, engine="fast", errors="ignore")
+    exact = imgkit.read_images(p, engine="exact", errors="ignore")
+    assert fast.attrs["imgkit"]["engine"] == {"requested": "fast", "ran": "fast", "exact_columns": {
+        "protected": "JSON boolean and string values", "min_disk": "JSON number and string values",
+        "min_ram": "JSON number and string values", "hw_qemu_guest_agent": "JSON string and boolean values",
+        "__whole_image": "JSON string and boolean values", "__os_bit": "JSON string and number values"}}
+    pd.testing.assert_frame_equal(fast, exact)
+    pd.testing.assert_frame_equal(imgkit.validate(fast), imgkit.validate(exact))
+    assert fast["whole_image"].value_counts().to_dict() == exact["whole_image"].value_counts().to_dict()
+    assert fast["hw_qemu_guest_agent"].dtype == object  # "yes"/"no" and JSON bools: kept as they came
+    found = imgkit.validate(fast).query("rule == 'untypable'")
+    assert found[["image_id", "column", "value"]].values.tolist() == [[images[10]["id"], "min_ram", "1.5"]]

@@ -16,7 +16,7 @@ from ..schema import Field
 from ..validate import findings_frame
 from ._frame import _build_frame, _drop_duplicates
 from ._sources import _Collected
-from ._typing import _MISSING, _Ctx, _type_unknown, _type_values
+from ._typing import _MISSING, _Ctx, _exact_typed, _type_unknown
 
 
 class _RecordColumns:
@@ -41,12 +41,7 @@ class _RecordColumns:
         return [rec.get("id") for rec in self.records]
 
     def typed(self, f: Field, ctx: _Ctx) -> Any:
-        values = [rec.get(f.api, _MISSING) for rec in self.records]
-        if ctx.requires(f):
-            for i, v in enumerate(values):
-                if v is _MISSING:
-                    ctx.missing(i, f)
-        return _type_values(f, values, ctx)
+        return _exact_typed(f, [rec.get(f.api, _MISSING) for rec in self.records], ctx)
 
     def unknown(self, key: str) -> Any:
         return _type_unknown([rec.get(key) for rec in self.records])

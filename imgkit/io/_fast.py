@@ -23,7 +23,9 @@ the ``large_string`` that pandas' string dtype stores.
 
 from __future__ import annotations
 
+import operator
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -38,8 +40,19 @@ import pyarrow.json as pj
 from ..schema import FIELDS, Field, field_for_api
 from ..validate import findings_frame
 from ._frame import _build_frame, _drop_duplicates, _ids_unique
-from ._sources import Segment, _Collected, _segments
-from ._typing import _bad_positions, _Ctx, _type_arrow, _type_unknown_arrow
+from ._sources import Segment, _Collected, _from_document, _loads, _segments
+from ._typing import (
+    _MISSING,
+    _PART_KINDS,
+    _bad_positions,
+    _Ctx,
+    _exact_typed,
+    _missing_action,
+    _type_arrow,
+    _type_parts,
+    _type_unknown,
+    _type_unknown_arrow,
+)
 
 #: Threads typing the columns of the fast parser's Arrow table (Arrow's kernels release the GIL).
 _TYPING_WORKERS = min(4, os.cpu_count() or 1)
@@ -70,15 +83,52 @@ class _Doc(msgspec.Struct):
     images: list[msgspec.Raw] | None = None
 
 
-def _split(seg: Segment) -> list[Any] | None:
-    """Raw JSON text of each image of a segment, or None when it is not a plain listing."""
+def _split(seg: Segment) -> tuple[list[tuple[str, list[Any]]], bool] | str:
+    """The raw JSON text of each image of a segment, by source, and whether msgspec split a plain document.
+
+    A plain ``{"images": [...]}`` document and NDJSON of images are split without building
+    the images. Other shapes the exact engine reads (a single image, a page wrapped by a
+    proxy, a JSON array of pages, NDJSON lines that are pages) are parsed by orjson and
+    each image is written back as JSON text; a syntax error raises the exact engine's
+    :class:`~imgkit.SourceError`. Otherwise the reason why the exact engine must read it.
+    """
     if seg.ndjson:
-        return [line for line in seg.data.split(b"\n") if line.strip()]
+        lines = [line for line in seg.data.split(b"\n") if line.strip()]
+        if b'"images"' not in seg.data:
+            return [(seg.desc, lines)], False
+        raws: list[Any] = []
+        for i, line in enumerate(lines, start=1):
+            obj = _loads(line, seg.desc, line=i) if b'"images"' in line else None
+            if isinstance(obj, dict) and isinstance(obj.get("images"), list):
+                texts = _dumps_all(obj["images"])
+                if texts is None:
+                    return f"{seg.desc}: an image is not a JSON object"
+                raws.extend(texts)
+            else:
+                raws.append(line)
+        return [(seg.desc, raws)], False
     try:
         doc = msgspec.json.decode(seg.data, type=_Doc)
     except (msgspec.DecodeError, msgspec.ValidationError):
-        return None  # not {"images": [...]}: wrappers, single images, errors -> exact path
-    return doc.images
+        doc = None
+    if doc is not None and doc.images is not None:
+        return [(seg.desc, doc.images)], True
+    if not seg.data.strip():
+        return f"{seg.desc} is empty"
+    out = []
+    for chunk in _from_document(_loads(seg.data, seg.desc), seg.desc):
+        texts = _dumps_all(chunk.records)
+        if texts is None:
+            return f"{chunk.source}: an image is not a JSON object"
+        out.append((chunk.source, texts))
+    return out, False
+
+
+def _dumps_all(records: list[Any]) -> list[bytes] | None:
+    """Each record as JSON text, or None when one is not a JSON object."""
+    if not all(isinstance(r, dict) for r in records):
+        return None
+    return [orjson.dumps(r) for r in records]
 
 
 #: Images parsed per pyarrow call. It bounds the joined NDJSON copy that the parser needs to
@@ -94,14 +144,147 @@ def _join(raws: Sequence[Any]) -> tuple[bytes, bool]:
     return nd, nd.count(b"\n") != len(raws) - 1
 
 
-def _parse(nd: bytes, multiline: bool) -> pa.Table:
-    parse = pj.ParseOptions(explicit_schema=ARROW_SCHEMA, unexpected_field_behavior="infer",
-                            newlines_in_values=multiline)
+_CONFLICT = re.compile(r"Column\((/.*)\) changed from (\w+) to (\w+)")
+_NOT_INT = re.compile(r"Failed to convert JSON to int64, couldn't parse:(\S+)")
+#: Per JSON kind that pyarrow names in a conflict: the first bytes of such a value, and how many
+#: of the key's last characters are overwritten with DEL (0x7f) to move the value aside.
+_KINDS = {"string": (b'"', 1), "boolean": (b"tf", 2), "object": (b"{", 3), "array": (b"[", 4)}
+_DEL = 0x7F
+
+
+class _Keys:
+    """Where a group's NDJSON writes ``"key":`` (the closing quote of each, and the key's last byte); found once."""
+
+    def __init__(self, nd: bytes) -> None:
+        self.nd = nd
+        self.a = np.frombuffer(nd, np.uint8)
+        colons = np.flatnonzero(self.a == 0x3A)
+        colons = colons[colons > 1]
+        self.ends = colons[self.a[colons - 1] == 0x22] - 1
+        self.last = self.a[self.ends - 1]
+
+
+class _Plan:
+    """Which keys pyarrow leaves to the exact route, and how it is kept from tripping over them.
+
+    A key whose JSON type varies (``"__whole_image": true`` in one image, ``"true"`` in
+    another) is dropped from the explicit Arrow schema, and its values of one JSON kind are
+    moved to a key of their own, so that pyarrow parses each kind column-wise: in a copy
+    of the group's NDJSON, the key's last characters are overwritten with DEL where it
+    holds such a value (``"protected":"true"`` -> ``"protecte\x7f":"true"``; one vectorised
+    pass finds every ``"key":`` outside strings, since a quote inside a string is escaped).
+    Those columns are dropped afterwards: the values of such keys are taken, exactly, from
+    the raw images by msgspec (:func:`_exact_values`). Only the parse threads change a plan.
+    """
+
+    def __init__(self) -> None:
+        self.exact: dict[str, str] = {}  # API key -> why it takes the exact route
+        self.moves: list[tuple[bytes, bytes, int]] = []  # (JSON-escaped key, value starts, characters)
+        self.moved: dict[str, str] = {}  # column name of moved values -> API key
+        self.schema = ARROW_SCHEMA
+
+    def take(self, key: str, why: str) -> None:
+        """Leave `key` to the exact route (no re-parse needed when only its column is unusable)."""
+        if key not in self.exact:
+            self.exact[key] = why
+            if key in self.schema.names:
+                self.schema = self.schema.remove(self.schema.get_field_index(key))
+
+    def move(self, key: str, kind: str) -> bool:
+        """Move aside the values of JSON `kind` of `key`; False when done already or impossible."""
+        starts, m = _KINDS[kind]
+        name = key[:-m] + "\x7f" * m
+        escaped = orjson.dumps(key)[1:-1]
+        if name in self.moved or len(escaped) <= m or not escaped[-m:].isascii() or b"\\" in escaped[-m - 1:]:
+            return False
+        self.moved[name] = key
+        self.moves.append((escaped, starts, m))
+        return True
+
+    def rename(self, group: _Keys) -> bytes | bytearray:
+        """The group with the planned values moved aside (a copy; the group's bytes are not changed)."""
+        a, ends, last = group.a, group.ends, group.last
+        out = bytearray(group.nd)
+        buf = np.frombuffer(out, np.uint8)
+        for key, starts, m in self.moves:
+            k = np.frombuffer(key, np.uint8)
+            n = len(k)
+            e = ends[(last == k[-1]) & (ends > n + 1)]
+            e = e[a[e - n - 1] == 0x22]  # the opening quote where this key's would be
+            for j in range(n - 1):
+                e = e[a[e - n + j] == k[j]]
+            before = a[e - n - 2]
+            e = e[(before == 0x7B) | (before == 0x2C) | (before <= 0x20)]  # '{' ',' or white space: not in a string
+            value = np.minimum(e + 2, len(a) - 1)
+            value[a[value] == 0x20] += 1  # '"key": value'
+            first = a[np.minimum(value, len(a) - 1)]
+            hit = first == starts[0]
+            for c in starts[1:]:
+                hit |= first == c
+            for j in range(1, m + 1):
+                buf[e[hit] - j] = _DEL
+        return out
+
+    def handle(self, exc: Exception, nd: bytes) -> bool:
+        """Adapt the plan to a pyarrow error; False when the error is not one of a column's JSON type."""
+        msg = str(exc)
+        m = _CONFLICT.search(msg)
+        if m:
+            path, was, now = m.groups()
+            key = _top_key(path, nd)
+            if key is None or key in self.moved:
+                return False
+            if key != path[1:]:
+                return False  # a conflict inside nested values: no JSON kind to move aside
+            declared = key in self.schema.names
+            self.take(key, f"JSON {was} and {now} values")
+            # one kind moved aside at a time: a third kind makes pyarrow name the key again
+            kinds = [k for k in _KINDS if k in (was, now)]
+            return any(self.move(key, k) for k in kinds) or declared
+        m = _NOT_INT.search(msg)
+        if m:
+            value = m.group(1).encode()
+            for f in self.schema:
+                if pa.types.is_integer(f.type):
+                    name = orjson.dumps(f.name)
+                    if name + b":" + value in nd or name + b": " + value in nd:
+                        self.take(f.name, f"a JSON number that is not an int64 ({m.group(1)})")
+                        return True
+        return False
+
+
+def _top_key(path: str, nd: Any) -> str | None:
+    """The top-level key of a pyarrow column path such as ``/a/b/[]`` (a key may itself hold a '/')."""
+    parts = path[1:].split("/")
+    for i in range(len(parts), 0, -1):
+        cand = "/".join(parts[:i])
+        name = orjson.dumps(cand)
+        if name + b":" in nd or name + b": " in nd:
+            return cand
+    return None
+
+
+def _parse(nd: bytes, multiline: bool, plan: _Plan) -> pa.Table:
+    """Parse one group; a JSON type conflict in a column changes the plan and the group is parsed again."""
     block = int(min(max(len(nd) // 8, 1 << 20), 1 << 24))
-    return pj.read_json(pa.BufferReader(nd), read_options=pj.ReadOptions(block_size=block), parse_options=parse)
+    keys: _Keys | None = None
+    while True:
+        if plan.moves:
+            keys = keys or _Keys(nd)
+            data: bytes | bytearray = plan.rename(keys)
+        else:
+            data = nd
+        parse = pj.ParseOptions(explicit_schema=plan.schema, unexpected_field_behavior="infer",
+                                newlines_in_values=multiline)
+        try:
+            return pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=block),
+                                parse_options=parse)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+            if not plan.handle(exc, data):
+                raise
 
 
-def _parse_groups(raws: Sequence[Any]) -> list[pa.Table]:
+def _parse_groups(raws: Sequence[Any], plan: _Plan) -> list[pa.Table]:
     """Parse `raws` in groups of :data:`GROUP`, joining the next group while pyarrow parses this one.
 
     pyarrow releases the GIL while it parses (on all cores), so the join -- a copy made
@@ -111,7 +294,7 @@ def _parse_groups(raws: Sequence[Any]) -> list[pa.Table]:
     """
     starts = range(0, len(raws), GROUP)
     if len(starts) == 1:
-        return [_parse(*_join(raws))]
+        return [_parse(*_join(raws), plan)]
     tables: list[pa.Table] = []
     with ThreadPoolExecutor(1, thread_name_prefix="imgkit-parse") as pool:
         pending: Future[pa.Table] | None = None
@@ -119,7 +302,7 @@ def _parse_groups(raws: Sequence[Any]) -> list[pa.Table]:
             joined = _join(raws[i:i + GROUP])
             if pending is not None:
                 tables.append(pending.result())
-            pending = pool.submit(_parse, *joined)
+            pending = pool.submit(_parse, *joined, plan)
             del joined
         assert pending is not None
         tables.append(pending.result())
@@ -132,43 +315,196 @@ def _unknown_ok(t: pa.DataType) -> bool:
     return pa.types.is_list(t) and any(test(t.value_type) for test in _SCALAR_OK)
 
 
-def fast_frame(segments: Sequence[Segment]) -> tuple[pa.Table, list[Any], list[str], np.ndarray] | str:
-    """Parse segments column-wise.
+def _unusable(name: str, typ: pa.DataType) -> str | None:
+    """Why a parsed column cannot be typed column-wise (it then takes the exact route), or None."""
+    f = field_for_api(name)
+    if f is None:
+        if not _unknown_ok(typ):
+            return f"pyarrow reads it as {typ}"  # objects, lists of objects, timestamps inferred from text
+    elif f.kind == "object" and not (pa.types.is_null(typ) or (pa.types.is_list(typ)
+                                                              and pa.types.is_null(typ.value_type))):
+        return f"pyarrow reads it as {typ}"
+    return None
 
-    Returns ``(table, raws, sources, positions)`` -- the Arrow table of raw values (every
-    known field a column, null where absent), the raw JSON text of each row (for the rare
-    presence checks), and each row's source and position in it -- or, when the exact
-    path must take over, the reason why.
+
+def _combine(tables: list[pa.Table], plan: _Plan) -> tuple[pa.Table, list[str]]:
+    """One table of the columns pyarrow typed alike in every group; every key in first-seen order."""
+    order: dict[str, None] = {}
+    types: dict[str, set[pa.DataType]] = {}
+    for t in tables:
+        for name, typ in zip(t.schema.names, t.schema.types):
+            key = plan.moved.get(name, name)
+            order.setdefault(key, None)
+            if name == key and not pa.types.is_null(typ):
+                types.setdefault(key, set()).add(typ)
+    for key, seen in types.items():
+        if key in plan.exact:
+            continue
+        if len(seen) > 1:
+            plan.take(key, "JSON " + " and ".join(sorted(map(str, seen))) + " values in different images")
+        elif (why := _unusable(key, next(iter(seen)))) is not None:
+            plan.take(key, why)
+    keep = [t.drop_columns([n for n in t.schema.names if plan.moved.get(n, n) in plan.exact]) for t in tables]
+    table = keep[0] if len(keep) == 1 else pa.concat_tables(keep, promote_options="default")
+    return table, list(order)
+
+
+def _exact_type(t: pa.DataType) -> bool:
+    """Whether ``to_pylist`` of an Arrow column of this type gives the JSON values exactly (not so for
+    doubles, which may have been JSON integers, structs, which fill in absent keys, and timestamps)."""
+    scalar = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean, pa.types.is_int64, pa.types.is_null)
+    if pa.types.is_list(t):
+        t = t.value_type
+    return any(test(t) for test in scalar)
+
+
+def _kind_of(t: pa.DataType) -> str | None:
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "string"
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_int64(t):
+        return "integer"
+    if pa.types.is_null(t):
+        return "null"
+    return None
+
+
+def _arrow_parts(tables: Sequence[pa.Table], plan: _Plan, key: str) -> list[pa.ChunkedArray] | None:
+    """A key's values that pyarrow read as JSON strings, bools and integers: one aligned array per
+    kind (from its column and its moved-aside columns); None when some are of another kind."""
+    names = [key, *(n for n, k in plan.moved.items() if k == key)]
+    chunks: dict[str, list[pa.Array]] = {}
+    for g, t in enumerate(tables):
+        for n in names:
+            if n not in t.schema.names:
+                continue
+            col = t.column(n)
+            kind = _kind_of(col.type)
+            if kind is None or len(chunks.setdefault(kind, [])) > g:
+                return None
+            if kind == "null":
+                continue
+            chunks[kind].extend([pa.nulls(len(x), col.type) for x in tables[len(chunks[kind]):g]])
+            chunks[kind].append(col.combine_chunks())
+    chunks.pop("null", None)
+    out = []
+    for kind, arrays in chunks.items():
+        typ = arrays[-1].type
+        arrays = [a if a.type == typ else a.cast(typ) for a in arrays]  # string vs large_string
+        arrays.extend(pa.nulls(t.num_rows, typ) for t in tables[len(arrays):])
+        out.append(pa.chunked_array(arrays, typ))
+    return out or [pa.chunked_array([pa.nulls(t.num_rows) for t in tables], pa.null())]
+
+
+def _arrow_values(tables: Sequence[pa.Table], plan: _Plan, key: str) -> list[Any] | None:
+    """The values of a key pyarrow read exactly, from its column and its moved-aside columns (absent: None)."""
+    names = [key, *(n for n, k in plan.moved.items() if k == key)]
+    out: list[Any] = []
+    for t in tables:
+        cols = [t.column(n) for n in names if n in t.schema.names]
+        if not all(_exact_type(c.type) for c in cols):
+            return None
+        if not cols:
+            out.extend([None] * t.num_rows)
+            continue
+        values = cols[0].to_pylist()
+        for c in cols[1:]:
+            values = [a if a is not None else b for a, b in zip(values, c.to_pylist())]
+        out.extend(values)
+    return out
+
+
+def _absent(raws: Sequence[Any], parts: list[pa.ChunkedArray], key: str) -> np.ndarray:
+    """Rows without `key` (not merely null), among those where every part is null."""
+    null = np.ones(len(raws), dtype=bool)
+    for p in parts:
+        null &= p.is_null().to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(null)
+    out = np.zeros(len(raws), dtype=bool)
+    out[rows[~present_rows(raws, rows, key)]] = True
+    return out
+
+
+def _exact_values(segs: Sequence[Segment], docs: list[bool], raws: Sequence[Any], keys: Sequence[str]
+                  ) -> dict[str, tuple[list[Any]]]:
+    """The values of `keys` in every image, as the exact engine reads them (absent: ``_MISSING``; in a 1-tuple).
+
+    msgspec decodes only those keys and skips the rest of each image without building it.
+    """
+    names = [f"k{i}" for i in range(len(keys))]
+    one = msgspec.defstruct("_Keys", [(n, Any, msgspec.UNSET) for n in names], rename=dict(zip(names, keys)))
+    rows: list[Any] = []
+    if all(docs):
+        doc_type = msgspec.defstruct("_DocKeys", [("images", list[one])])
+        for seg in segs:
+            rows.extend(msgspec.json.decode(seg.data, type=doc_type).images)
+    else:
+        dec = msgspec.json.Decoder(one)
+        rows = [dec.decode(r) for r in raws]
+    out = {}
+    for n, key in zip(names, keys):
+        out[key] = ([_MISSING if v is msgspec.UNSET else v for v in map(operator.attrgetter(n), rows)],)
+    return out
+
+
+class _Parsed:
+    """What the fast parser read: Arrow columns, the exact route's values, each row's source."""
+
+    def __init__(self, table: pa.Table, keys: list[str], exact: dict[str, list[Any]], why: dict[str, str],
+                 raws: list[Any], sources: list[str], positions: np.ndarray) -> None:
+        self.table = table
+        self.keys = keys
+        self.exact = exact
+        self.why = why
+        self.raws = raws
+        self.sources = sources
+        self.positions = positions
+
+
+def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
+    """Parse segments column-wise; the keys pyarrow cannot type alike everywhere take the exact route.
+
+    Returns the parsed columns or, when the exact engine must read the whole input, the reason why.
     """
     raws: list[Any] = []
     sources: list[str] = []
     positions: list[np.ndarray] = []
+    docs: list[bool] = []
     for seg in segments:
-        part = _split(seg)
-        if part is None:
-            return f"{seg.desc} is not a plain listing (a {{\"images\": [...]}} document or NDJSON of images)"
-        raws.extend(part)
-        sources.extend([seg.desc] * len(part))
-        positions.append(np.arange(len(part), dtype=np.int64))
+        split = _split(seg)
+        if isinstance(split, str):
+            return split
+        parts, plain = split
+        for desc, part in parts:
+            raws.extend(part)
+            sources.extend([desc] * len(part))
+            positions.append(np.arange(len(part), dtype=np.int64))
+        docs.append(plain)
     if not raws:
-        return "the listing holds no images"
+        return "the listing holds no images"  # the exact engine gives the empty typed frame
+    plan = _Plan()
     try:
-        tables = _parse_groups(raws)
-        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+        tables = _parse_groups(raws, plan)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        # a type conflict or a syntax error: the exact path finds and names it
+        # a syntax error, or a type conflict inside nested values: the exact path finds and names it
         return f"pyarrow could not parse it column-wise ({str(exc).splitlines()[0]})"
-    if table.num_rows != len(raws):
+    if sum(t.num_rows for t in tables) != len(raws):
         return "pyarrow read a different number of images"
-    for name, typ in zip(table.schema.names, table.schema.types):
-        f = field_for_api(name)
-        if f is None:
-            if not _unknown_ok(typ):
-                return f"the unknown key {name!r} holds {typ} values"  # timestamps inferred from text, nested objects
-        elif f.kind == "object" and not (pa.types.is_null(typ) or (pa.types.is_list(typ)
-                                                                  and pa.types.is_null(typ.value_type))):
-            return f"{name!r} holds {typ} values"
-    return table, raws, sources, np.concatenate(positions)
+    table, keys = _combine(tables, plan)
+    exact: dict[str, Any] = {}
+    for key in plan.exact:
+        f = field_for_api(key)
+        got = _arrow_parts(tables, plan, key) if f is not None and f.kind in _PART_KINDS else None
+        if got is None:
+            got = _arrow_values(tables, plan, key)  # JSON null and absent both None: see _ArrowColumns.typed
+        if got is not None:
+            exact[key] = got
+    del tables
+    rest = [k for k in plan.exact if k not in exact]
+    if rest:
+        exact.update(_exact_values(segments, docs, raws, rest))
+    return _Parsed(table, keys, exact, dict(plan.exact), raws, sources, np.concatenate(positions))
 
 
 def present_rows(raws: Sequence[Any], rows: np.ndarray, key: str) -> np.ndarray:
@@ -183,14 +519,15 @@ def present_rows(raws: Sequence[Any], rows: np.ndarray, key: str) -> np.ndarray:
 
 
 class _ArrowColumns:
-    """Raw columns parsed by pyarrow (the fast path)."""
+    """Raw columns parsed by pyarrow (the fast path), and the exact route's values of the keys it left."""
 
-    def __init__(self, table: pa.Table, raws: list[Any], texts: list[bytes]) -> None:
-        self.table = table
-        self.raws = raws
+    def __init__(self, parsed: _Parsed, texts: list[bytes]) -> None:
+        self.table = parsed.table
+        self.exact = parsed.exact
+        self.raws = parsed.raws
         self.texts = texts  # the input bytes: a key that never occurs in them is absent from every row
-        self.n = table.num_rows
-        self.keys = table.schema.names
+        self.n = len(parsed.raws)
+        self.keys = parsed.keys
         self._underscored: bool | None = None
 
     def _col(self, key: str) -> Any:
@@ -199,6 +536,8 @@ class _ArrowColumns:
 
     def sends(self, key: str) -> bool:
         """Whether some image carries `key` (every schema field is a column of the table, null where absent)."""
+        if key in self.exact:
+            return True
         col = self.table.column(key)
         if col.null_count < len(col):
             return True
@@ -211,9 +550,24 @@ class _ArrowColumns:
         return any(needle in text for text in self.texts)
 
     def ids(self) -> Any:
+        if "id" in self.exact:
+            got = self.exact["id"]
+            return [None if v is _MISSING else v for v in (got[0] if isinstance(got, tuple) else got)]
         return _ArrowItems(self._col("id")) if "id" in self.keys else [None] * self.n
 
     def typed(self, f: Field, ctx: _Ctx) -> Any:
+        if f.api in self.exact:
+            got = self.exact[f.api]
+            if isinstance(got, tuple):  # _exact_values: absent is _MISSING already
+                return _exact_typed(f, got[0], ctx)
+            if isinstance(got[0], pa.ChunkedArray):
+                return _type_parts(f, got, _absent(self.raws, got, f.api) if ctx.requires(f) else None, ctx)
+            if ctx.requires(f):  # null or absent? look at the raw images where it is null
+                rows = np.array([i for i, v in enumerate(got) if v is None], dtype=np.int64)
+                got = list(got)
+                for i in rows[~present_rows(self.raws, rows, f.api)]:
+                    got[i] = _MISSING
+            return _exact_typed(f, got, ctx)
         arr = self._col(f.api)
         if ctx.requires(f) and arr.null_count:
             rows = _bad_positions(arr.is_null())
@@ -225,6 +579,16 @@ class _ArrowColumns:
         return _type_arrow(f, arr, ctx)
 
     def unknown(self, key: str) -> Any:
+        if key in self.exact:
+            got = self.exact[key]
+            if isinstance(got, tuple):
+                return _type_unknown(got[0])
+            if isinstance(got[0], pa.ChunkedArray):  # a known field's parts, asked for its raw values
+                values = got[0].to_pylist()
+                for part in got[1:]:
+                    values = [a if a is not None else b for a, b in zip(values, part.to_pylist())]
+                return _type_unknown(values)
+            return _type_unknown(got)
         return _type_unknown_arrow(self._col(key))
 
 
@@ -247,15 +611,16 @@ def _fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.
     parsed = fast_frame(segs)
     if isinstance(parsed, str):
         return parsed
-    table, raws, sources, positions = parsed
-    cols = _ArrowColumns(table, raws, [seg.data for seg in segs])
+    cols = _ArrowColumns(parsed, [seg.data for seg in segs])
     del segs
-    ctx = _Ctx(cols.ids(), sources, positions)
+    ctx = _Ctx(cols.ids(), parsed.sources, parsed.positions)
     with ThreadPoolExecutor(1, thread_name_prefix="imgkit-ids") as pool:
-        # The raw ids are the typed ids here (a non-text id sends the load to the exact parser),
-        # so their uniqueness is checked while the columns are typed.
-        unique = pool.submit(_ids_unique, table.column("id")) if "id" in cols.keys else None
+        # Text ids read by pyarrow are the typed ids, so their uniqueness is checked while the columns are typed.
+        arrow_ids = "id" in cols.keys and "id" not in cols.exact
+        unique = pool.submit(_ids_unique, parsed.table.column("id")) if arrow_ids else None
         df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect)
         df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
     df.attrs["imgkit"] = meta
+    if parsed.why:
+        df.attrs["imgkit"]["exact_columns"] = parsed.why
     return df, findings_frame(ctx.rows), collected

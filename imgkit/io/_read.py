@@ -117,6 +117,9 @@ def read_images(
         if fast is not None and not isinstance(fast, str):
             df, findings, collected = fast
             ran["ran"] = "fast"
+            exact_columns = df.attrs["imgkit"].pop("exact_columns", None)
+            if exact_columns:
+                ran["exact_columns"] = exact_columns
         else:
             collected = _collect(source)
             df, findings = _records_frame(collected, dialect=dialect)

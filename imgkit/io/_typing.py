@@ -67,15 +67,9 @@ def _json_text(value: Any) -> str:
 
 def _to_text_values(values: list[Any]) -> list[str | None]:
     """JSON-ish text for every non-null value (bools as true/false)."""
-    out: list[str | None] = []
-    for v in values:
-        if v is None or v is _MISSING:
-            out.append(None)
-        elif isinstance(v, str):
-            out.append(v)
-        else:
-            out.append(_json_text(v))
-    return out
+    return [v if type(v) is str else None if v is None or v is _MISSING
+            else ("true" if v else "false") if type(v) is bool else str(v) if type(v) is int
+            else v if isinstance(v, str) else _json_text(v) for v in values]
 
 
 def _arrow_from_values(values: list[Any]) -> pa.Array:
@@ -397,3 +391,39 @@ def _type_values(f: Field, values: list[Any], ctx: _Ctx) -> Any:
 
 def _missing_action(f: Field) -> str:
     return "missing (False)" if f.kind == "flag" else "missing ([])" if f.kind == "list" else "missing (NA)"
+
+
+def _exact_typed(f: Field, values: list[Any], ctx: _Ctx) -> Any:
+    """A known field from raw Python values (``_MISSING`` where absent), missing required values recorded."""
+    if ctx.requires(f):
+        for i, v in enumerate(values):
+            if v is _MISSING:
+                ctx.missing(i, f)
+    return _type_values(f, values, ctx)
+
+
+#: Field kinds that :func:`_type_parts` types column-wise (no finding of theirs depends on a value's JSON type).
+_PART_KINDS = ("bool", "flag", "int", "datetime")
+
+
+def _type_parts(f: Field, parts: list[Any], absent: np.ndarray | None, ctx: _Ctx) -> Any:
+    """:func:`_exact_typed` of a column that pyarrow read split by JSON kind.
+
+    `parts`: aligned Arrow arrays of JSON strings, bools and integers, at most one value per
+    row among them; `absent`: the rows without the key (None when the listing does not require it). The values
+    mixed as :func:`_arrow_from_values` mixes them (bools as ``true``/``false``, integers
+    in decimal), so the result and the findings are those of the exact engine.
+    """
+    if absent is not None:
+        for i in np.flatnonzero(absent):
+            ctx.missing(int(i), f)
+    used = [p for p in parts if p.null_count < len(p)]
+    if len(used) == 1:
+        return _type_arrow(f, used[0], ctx)
+    if not used:
+        return _type_arrow(f, parts[0].cast(pa.string()), ctx)
+    text = None
+    for p in used:
+        t = p.cast(pa.large_string())
+        text = t if text is None else pc.coalesce(text, t)
+    return _type_arrow(f, text, ctx)
