@@ -350,6 +350,12 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
     datetime64[ns, UTC]
     """
     check_argument("errors", ["warn", "raise", "ignore"], errors)
+    if isinstance(source, (str, os.PathLike)):
+        from .fetch import read_several  # a snapshot of several clouds/regions: one folder each
+
+        several = read_several(source, read_servers, volumes=volumes, errors=errors)
+        if several is not None:
+            return several
     rows, meta, description = _collect(source, "servers")
     records = [r for _, _, r in rows]
     ctx = _Ctx([r.get("id") for r in records], [s for s, _, _ in rows], [j for _, j, _ in rows])
