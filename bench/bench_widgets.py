@@ -9,11 +9,12 @@ medians over ``--repeat`` changes:
 - ``change, table tab visible``: the whole callback when the image table is shown
   (recompute + sorting and rendering the first rows);
 - ``change, plot tab visible``: the whole callback when a plot is shown (recompute +
-  drawing that one plot to SVG; the other tabs are drawn only when shown).
+  drawing that one plot to SVG; the other tabs are drawn only when shown), for the OS
+  distribution (the first tab: its bars are moved in its kept figure when they fit), the
+  age and the feature plots (drawn anew into their kept figures).
 
-Target (issue 5): <= 150 ms to recompute after one filter change on 100k images. The
-plot redraw is printed separately: it is matplotlib rendering time, paid once per
-visible plot and only when the selected rows changed.
+Targets: <= 150 ms to recompute after one filter change on 100k images (issue 5), and
+<= 150 ms for the whole change with the (first) plot tab visible (issue 14).
 
 Usage::
 
@@ -74,14 +75,24 @@ def run(n: int, *, directory: Path, n_tenants: int, repeat: int) -> bool:
     table_total, recompute = _changes(ex, repeat)
     ex.tabs.selected_index = 0  # the OS distribution plot
     plot_total, recompute_p = _changes(ex, repeat)
+    others = {}
+    for index, name in ((1, "age"), (2, "features")):
+        ex.tabs.selected_index = index
+        others[name], _ = _changes(ex, repeat)
     rec = statistics.median(recompute + recompute_p)
     print(f"\n{n:,} images, {df['owner'].nunique()} tenants; read_images {load:.2f} s, ImageExplorer() {build:.2f} s")
     print(f"  one filter change, median of {repeat} per row:")
-    ok = rec <= TARGET
-    flag = "" if ok else f"  > {TARGET * 1000:.0f} ms target"
-    print(f"  {'recompute (filter + count)':<40} {rec * 1000:>8.0f} ms{flag}")
-    print(f"  {'change, table tab visible':<40} {statistics.median(table_total) * 1000:>8.0f} ms")
-    print(f"  {'change, plot tab visible (+ 1 redraw)':<40} {statistics.median(plot_total) * 1000:>8.0f} ms")
+    plot = statistics.median(plot_total)
+    ok = rec <= TARGET and plot <= TARGET
+
+    def flag(value: float) -> str:
+        return "" if value <= TARGET else f"  > {TARGET * 1000:.0f} ms target"
+
+    print(f"  {'recompute (filter + count)':<44} {rec * 1000:>8.0f} ms{flag(rec)}")
+    print(f"  {'change, table tab visible':<44} {statistics.median(table_total) * 1000:>8.0f} ms")
+    print(f"  {'change, OS plot tab visible (+ its redraw)':<44} {plot * 1000:>8.0f} ms{flag(plot)}")
+    for name, totals in others.items():
+        print(f"  {f'change, {name} plot tab visible':<44} {statistics.median(totals) * 1000:>8.0f} ms")
     ex.close()
     return ok
 

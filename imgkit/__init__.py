@@ -32,7 +32,7 @@ from .errors import (
     SchemaError,
     SourceError,
 )
-from .fetch import fetch_images
+from .fetch import fetch_images, fetch_servers
 from .history import ListingDiff, diff_listings, history, plot_diff_summary, plot_trend, trend
 from .io import read_images, read_parquet, to_parquet
 from .plotting import (
@@ -87,6 +87,7 @@ __all__ = [
     "diff_listings",
     "evolve_listing",
     "fetch_images",
+    "fetch_servers",
     "generate_listing",
     "history",
     "load_demo",

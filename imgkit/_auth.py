@@ -277,13 +277,13 @@ class KeystonePassword:
         self._token = None
         self._authenticate()
 
-    def image_endpoint(self, *, region: str | None, interface: str = "public") -> str:
-        """The ``image`` service endpoint from the token's catalog."""
+    def service_endpoint(self, service_type: str, *, region: str | None, interface: str = "public") -> str:
+        """The endpoint of `service_type` (``image``, ``compute``) from the token's catalog."""
         if self._token is None:
             self._authenticate()
         found = []
         for service in self.catalog:
-            if service.get("type") != "image":
+            if service.get("type") != service_type:
                 continue
             for ep in service.get("endpoints") or []:
                 if ep.get("interface", "public") != interface:
@@ -293,9 +293,10 @@ class KeystonePassword:
                 found.append(ep)
         regions = sorted({str(ep.get("region") or ep.get("region_id")) for ep in found})
         if len(found) != 1 and len(regions) != 1:
-            raise ConfigError("cannot choose the image endpoint from the Keystone catalog: "
+            raise ConfigError(f"cannot choose the {service_type} endpoint from the Keystone catalog: "
                               + (f"several regions {regions}; pass region_name / OS_REGION_NAME" if found
-                                 else f"no {interface} 'image' endpoint" + (f" in region {region!r}" if region else ""))
+                                 else f"no {interface} {service_type!r} endpoint"
+                                 + (f" in region {region!r}" if region else ""))
                               + "; or pass the endpoint explicitly")
         return str(found[0]["url"])
 

@@ -23,18 +23,18 @@ def changes_title(diff: ListingDiff) -> str:
 
 
 def _images_table(frame: pd.DataFrame, what: str) -> str:
-    from .report import _p, _scroll, _table
+    from .report import _p, _table
 
     cols = [c for c in _IMAGE_COLUMNS if c in frame.columns]
     shown = frame[cols].head(MAX_ROWS)
     count = f"{len(frame):,} image(s) {what}" + (f"; the first {MAX_ROWS} are listed." if len(frame) > MAX_ROWS
                                                   else ".")
-    return _p(count) + (_scroll(_table(shown, index=False)) if len(frame) else "")
+    return _p(count) + (_table(shown, index=False) if len(frame) else "")
 
 
 def changes_section(diff: ListingDiff, *, top: int = 10, ident: str = "changes") -> str:
     """The "Changes since <old as_of>" section: figures, per-tenant table, plot, the images and cells that changed."""
-    from .report import _bytes, _cards, _figure, _p, _scroll, _section, _table
+    from .report import _bytes, _cards, _figure, _p, _section, _table
 
     s = diff.summary.loc["All tenants"]
     cards = _cards([
@@ -67,11 +67,11 @@ def changes_section(diff: ListingDiff, *, top: int = 10, ident: str = "changes")
                 caption=f"Images added and removed per tenant: the {top} busiest tenants, the rest as one bar."),
         "<h3>Per tenant</h3>",
         _p("Busiest tenants first; changed = images with at least one changed value."),
-        _scroll(_table(tenants)),
+        _table(tenants),
         "<h3>Added images</h3>", _images_table(diff.added, "added"),
         "<h3>Removed images</h3>", _images_table(diff.removed, "removed"),
         "<h3>Changed values</h3>", _table(by_column), _p(n_cells),
-        _scroll(_table(cells, index=False)) if len(cells) else "",
+        _table(cells, index=False) if len(cells) else "",
     )
 
 

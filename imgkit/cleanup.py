@@ -46,9 +46,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._common import ALL_IMAGES, ALL_TENANTS, MISSING, _age_days, _check_by, _groups, _require
+from ._common import ALL_IMAGES, ALL_TENANTS, MISSING, _age_days, _check_by, _groups, _ns, _require
 from .analysis import resolve_as_of
 from .errors import ConfigError, ImgkitWarning
+from .tenants import _names_for
 
 __all__ = ["cleanup_candidates", "image_family", "image_usage", "storage_cost"]
 
@@ -148,10 +149,11 @@ def image_usage(images: pd.DataFrame, servers: pd.DataFrame) -> pd.DataFrame:
     out["servers_using"] = pd.array(joined["servers_using"].fillna(0).to_numpy(dtype=np.int64), dtype="Int64")
     out["in_use"] = pd.array(out["servers_using"].to_numpy(dtype=np.int64) > 0, dtype="boolean")
     out["last_server_created"] = pd.to_datetime(joined["last_server_created"].to_numpy(), utc=True).as_unit("ns")
-    listed = pd.MultiIndex.from_frame(left) if keys else pd.Index(left["image_id"])
-    used_keys = pd.MultiIndex.from_frame(used.loc[known, keys + ["image_id"]]) if keys else pd.Index(
-        used.loc[known, "image_id"])
-    unknown_image = int((~used_keys.isin(listed)).sum())
+    # servers whose image is not in the listing: the used keys (few) looked up among the listed ones
+    listed = pd.MultiIndex.from_frame(left.astype(object)) if keys else pd.Index(left["image_id"].astype(object))
+    used_keys = agg.index if keys else pd.Index(agg.index.astype(object))
+    missing = ~np.asarray(used_keys.isin(listed), dtype=bool)
+    unknown_image = int(agg["servers_using"].to_numpy()[missing].sum())
     unresolved = int(((~known) & _bfv(live)).sum())
     out.attrs["usage"] = {"servers": int(len(live)), "servers_with_unknown_image": unknown_image,
                           "boot_from_volume_unresolved": unresolved, "matched_on": keys + ["image_id"]}
@@ -265,44 +267,54 @@ def cleanup_candidates(
     if family is not None and not callable(family):
         raise ConfigError(f"`family` must be a function of the image name or None, got {family!r}")
     when, source = resolve_as_of(df, as_of)
-    frame = image_usage(df, servers) if servers is not None else df.copy()
+    frame = image_usage(df, servers) if servers is not None else df
+    n = len(frame)
     names = frame["name"] if "name" in frame.columns else pd.Series(pd.NA, index=frame.index)
-    fam_names = [family(n) for n in names] if family is not None else [MISSING if pd.isna(n) else str(n) for n in names]
-    frame["family"] = pd.array(fam_names, dtype="string")
-    owners = frame["owner"].astype("string").fillna(MISSING) if "owner" in frame.columns else pd.Series(
-        MISSING, index=frame.index, dtype="string")
+    name_codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=False)  # each distinct name once
+    fam_of = [family(x) if family is not None else (MISSING if pd.isna(x) else str(x)) for x in uniques]
+    fam_codes, fam_uniques = pd.factorize(np.asarray(fam_of, dtype=object)) if fam_of else (np.array([], int), [])
+    fam = np.asarray(fam_uniques, dtype=object)[fam_codes[name_codes]] if n else np.array([], dtype=object)
+    owner_codes = (pd.factorize(frame["owner"].astype(object), use_na_sentinel=False)[0] if "owner" in frame.columns
+                   else np.zeros(n, dtype=np.int64))
     days = _age_days(frame["created_at"], when)
-    frame["age_days"] = pd.array(np.where(np.isnan(days), 0, np.floor(days)).astype(np.int64), dtype="Int64")
-    frame.loc[np.isnan(days), "age_days"] = pd.NA
-    # rank within family, newest first (undated images rank last)
-    order = pd.DataFrame({"owner": owners.to_numpy(), "family": frame["family"].to_numpy(),
-                          "created": frame["created_at"].to_numpy()})  # positional: any index of `df` works
-    rank = (order.sort_values("created", ascending=False, na_position="last", kind="stable")
-            .groupby(["owner", "family"], sort=False, dropna=False).cumcount())
-    frame["family_rank"] = rank.sort_index().to_numpy() + 1
-    exempt = _exempt(frame)
+    # rank within family (owner + family name), newest first, undated last, ties in frame order
+    key = owner_codes.astype(np.int64) * (len(fam_uniques) + 1) + (fam_codes[name_codes] if n else 0)
+    i8, na = _ns(frame["created_at"])
+    newest_first = np.where(na, np.iinfo(np.int64).max, -np.where(na, 0, i8))
+    order = np.lexsort((np.arange(n), newest_first, key))
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]) if n else np.array([], dtype=np.intp)
+    first = np.repeat(starts, np.diff(np.r_[starts, n]))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - first + 1
+    exempt = _exempt(frame).to_numpy(dtype=bool)
     usage_known = "in_use" in frame.columns
-    in_use = frame["in_use"].fillna(True).astype(bool) if usage_known else pd.Series(False, index=frame.index)
-    old_enough = (pd.Series(days > delta / pd.Timedelta(days=1), index=frame.index) if delta is not None
-                  else pd.Series(True, index=frame.index))
-    beyond_newest = frame["family_rank"] > keep
+    in_use = frame["in_use"].fillna(True).to_numpy(dtype=bool) if usage_known else np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        old_enough = days > delta / pd.Timedelta(days=1) if delta is not None else np.ones(n, dtype=bool)
+    beyond_newest = rank > keep
     mask = ~exempt & ~in_use & old_enough & beyond_newest
-    out = frame[mask].copy()
-    reasons = []
-    for age, fam in zip(out["age_days"], out["family"]):
-        parts = ["unused" if usage_known else "usage unknown"]
-        parts.append("age unknown" if age is pd.NA else f"{int(age)} days old")
-        if keep:
-            parts.append(f"not among the newest {keep} of its family {fam!r}")
-        reasons.append(", ".join(parts))
-    out["reason"] = pd.array(reasons, dtype="string")
-    out = out.drop(columns="family_rank").sort_values("age_days", ascending=False, na_position="last", kind="stable")
+    rows = np.flatnonzero(mask)
+    age = days[rows]
+    rows = rows[np.argsort(np.where(np.isnan(age), np.inf, -age), kind="stable")]  # oldest first, undated last
+    out = frame.take(rows)
+    age = days[rows]
+    dated = ~np.isnan(age)
+    out["family"] = pd.array(fam[rows], dtype="string")
+    out["age_days"] = pd.array(np.floor(np.where(dated, age, 0)).astype(np.int64), dtype="Int64")
+    out.loc[~dated, "age_days"] = pd.NA
+    used_text = "unused" if usage_known else "usage unknown"
+    family_text = f", not among the newest {keep} of its family " if keep else ""
+    out["reason"] = pd.array(
+        [f"{used_text}, {f'{int(a)} days old' if d else 'age unknown'}" + (f"{family_text}{f!r}" if keep else "")
+         for a, d, f in zip(np.floor(np.where(dated, age, 0)).tolist(), dated.tolist(), fam[rows].tolist())],
+        dtype="string")
     out.attrs["as_of"] = when
     out.attrs["as_of_source"] = source
     out.attrs["cleanup"] = {
         "older_than": None if delta is None else str(older_than), "keep_newest": keep,
         "usage": "servers" if servers is not None else "in_use column" if usage_known else "unknown",
-        "images": int(len(frame)), "exempt": int(exempt.sum()), "in_use": int((~exempt & in_use).sum()),
+        "images": int(n), "exempt": int(exempt.sum()), "in_use": int((~exempt & in_use).sum()),
         "too_young": int((~exempt & ~in_use & ~old_enough).sum()),
         "newest_of_family": int((~exempt & ~in_use & old_enough & ~beyond_newest).sum()),
         "candidates": int(mask.sum()),
@@ -372,21 +384,24 @@ def storage_cost(
     _check_by(df, by)
     price = float(price_per_gb_month)
 
-    def table(frame: pd.DataFrame, codes: np.ndarray, n: int) -> pd.DataFrame:
-        b = _bytes(frame)
-        gb = np.bincount(codes, weights=b.fillna(0).to_numpy(dtype=float), minlength=n) / GB
+    sizes = _bytes(df)
+    known = sizes.notna().to_numpy()
+    nbytes = sizes.fillna(0).to_numpy(dtype=float)
+
+    def table(rows: np.ndarray, codes: np.ndarray, n: int) -> pd.DataFrame:
+        gb = np.bincount(codes, weights=nbytes[rows], minlength=n) / GB
         return pd.DataFrame({"images": np.bincount(codes, minlength=n).astype(np.int64), "gb": gb,
                              "cost": gb * price,
-                             "unsized": np.bincount(codes, weights=b.isna().to_numpy(dtype=float),
-                                                    minlength=n).astype(np.int64)})
+                             "unsized": np.bincount(codes, weights=~known[rows], minlength=n).astype(np.int64)})
 
     g, labels, _ = _groups(df, by)
-    out = table(df, g, len(labels))
+    everything = np.ones(len(df), dtype=bool)
+    out = table(everything, g, len(labels))
     out.index = pd.Index(labels, name=by)
     if candidates is not None:
         _require(candidates, ["id"])
-        mask = df["id"].isin(candidates["id"]).to_numpy()
-        c = table(df[mask], g[mask], len(labels))
+        mask = np.asarray(pd.Index(df["id"].astype(object)).isin(candidates["id"].astype(object)), dtype=bool)
+        c = table(mask, g[mask], len(labels))
         out["candidates"] = c["images"].to_numpy()
         out["candidate_gb"] = c["gb"].to_numpy()
         out["candidate_cost"] = c["cost"].to_numpy()
@@ -396,8 +411,6 @@ def storage_cost(
         total.index = pd.Index([ALL_TENANTS if by == "owner" else ALL_IMAGES], name=by)
         out = pd.concat([out, total])
     if by == "owner" and "owner_name" in df.columns:
-        from .tenants import _names_for
-
         out.insert(0, "owner_name", pd.array(_names_for(df, out.index), dtype="string"))
     out.attrs["price_per_gb_month"] = price
     return out

@@ -1,4 +1,5 @@
-"""The ``imgkit`` command line: ``imgkit report``, ``summary``, ``export``, ``fetch``, ``archive``, ``diff``.
+"""The ``imgkit`` command line: ``imgkit report``, ``summary``, ``export``, ``explore``, ``fetch``, ``archive``,
+``diff``.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function that registers its
 parser with :func:`_subcommand` (which adds ``INPUT`` unless ``input=False``,
@@ -355,6 +356,37 @@ def _parse_as_of(value: str | None) -> Any:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+# ----------------------------------------------------------------------------- explore
+
+
+def _add_explore(sub: Any) -> None:
+    p = _subcommand(
+        sub,
+        "explore",
+        _run_explore,
+        help="serve the interactive explorer of a listing in the browser (Voila, loopback only)",
+        description=(
+            "Serve imgkit.widgets.ImageExplorer of INPUT as a web app with Voila on 127.0.0.1, fully offline. "
+            "Prints the URL; Ctrl-C stops the server."
+        ),
+    )
+    p.add_argument("--port", type=int, default=None, metavar="N", help="the port (default: a free one)")
+    p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
+
+
+def _run_explore(args: argparse.Namespace) -> int:
+    from ._serve import serve_explorer
+
+    as_of = _parse_as_of(args.as_of)
+
+    def announce(url: str) -> None:
+        print(url, flush=True)
+        print(f"{_PROG}: the explorer of {args.input} is served at {url} (Ctrl-C stops it)", file=sys.stderr)
+
+    return serve_explorer(args.input, port=args.port, as_of=None if as_of is None else as_of.isoformat(),
+                          announce=announce)
+
+
 # ----------------------------------------------------------------------------- diff
 
 
@@ -500,7 +532,14 @@ def _add_fetch(sub: Any) -> None:
                         "sort_key=name; repeatable (a repeated key is sent repeatedly)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="page size")
     p.add_argument("--max-images", type=int, default=None, metavar="N", help="stop after N images")
-    p.add_argument("--cloud", default=None, metavar="NAME", help="clouds.yaml entry (default: $OS_CLOUD)")
+    p.add_argument("--cloud", action="append", default=None, metavar="NAME",
+                   help="clouds.yaml entry (default: $OS_CLOUD); repeat it to fetch several clouds at once")
+    p.add_argument("--region", action="append", default=None, metavar="NAME",
+                   help="region whose endpoint the Keystone catalog gives, or NAME=ENDPOINT; repeatable: the regions "
+                        "are fetched at once into one folder each under DIR")
+    p.add_argument("--servers", action="store_true",
+                   help="fetch the servers (Nova / ECS GET /v2.1/servers/detail, all projects) instead of the images; "
+                        "ENDPOINT is then the compute endpoint")
     p.add_argument("--max-pages", type=int, default=2000, metavar="N",
                    help="refuse to follow more than N pages (default: 2000)")
     p.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
@@ -530,23 +569,54 @@ def _run_fetch(args: argparse.Namespace) -> int:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImgkitWarning)
-        df = fetch_images(args.endpoint, api=args.api, filters=_parse_filters(args.filter), limit=args.limit,
-                          max_images=args.max_images, cloud=args.cloud, save_to=args.output,
-                          max_pages=args.max_pages, deadline=args.deadline,
-                          progress=False if args.no_progress else None)
+        common = dict(filters=_parse_filters(args.filter), limit=args.limit, cloud=_clouds(args.cloud),
+                      regions=_regions(args.region), save_to=args.output, max_pages=args.max_pages,
+                      deadline=args.deadline, progress=False if args.no_progress else None)
+        if args.servers:
+            from .fetch import fetch_servers
+
+            df = fetch_servers(args.endpoint, **common)
+        else:
+            df = fetch_images(args.endpoint, api=args.api, max_images=args.max_images, **common)
     for w in caught:
         print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
     meta = df.attrs["imgkit"]
-    print(f"fetched {len(df):,} images in {meta['pages']} page(s) from {meta['source']} -> {args.output}",
+    what = "servers" if args.servers else "images"
+    if "parts" in meta:  # the failures, if any, were the warning above
+        done = ", ".join(f"{'/'.join(str(p[k]) for k in ('cloud', 'region') if p.get(k))} {p['rows']:,}"
+                         for p in meta["parts"])
+        print(f"fetched {len(df):,} {what} ({done}) -> {args.output}", file=sys.stderr)
+        return 0
+    print(f"fetched {len(df):,} {what} in {meta['pages']} page(s) from {meta['source']} -> {args.output}",
           file=sys.stderr)
     return 0
+
+
+def _clouds(names: list[str] | None) -> str | list[str] | None:
+    """One --cloud: that entry; several: the list (fetched at once)."""
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else names
+
+
+def _regions(items: list[str] | None) -> list[str] | dict[str, str] | None:
+    """--region NAME (catalog lookups) or --region NAME=ENDPOINT (explicit endpoints), not mixed."""
+    if not items:
+        return None
+    pairs = [item.partition("=") for item in items]
+    if all(sep for _, sep, _ in pairs):
+        return {name: endpoint for name, _, endpoint in pairs}
+    if any(sep for _, sep, _ in pairs):
+        raise ValueError("--region takes either NAME (the catalog's endpoint) or NAME=ENDPOINT, not both kinds")
+    return list(items)
 
 
 # ----------------------------------------------------------------------------- main
 
 #: One registration function per subcommand, in the order ``--help`` lists them.
-_COMMANDS: list[Callable[[Any], None]] = [_add_report, _add_summary, _add_export, _add_fetch, _add_archive,
-                                          _add_diff]
+_COMMANDS: list[Callable[[Any], None]] = [
+    _add_report, _add_summary, _add_export, _add_explore, _add_fetch, _add_archive, _add_diff,
+]
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -232,6 +232,30 @@ def _as_of_text(when: pd.Timestamp, source: str) -> str:
     return f"as of {when:%Y-%m-%d} ({source})"
 
 
+def _os_bars(
+    df: pd.DataFrame, *, by: str | None, level: str, top: int, top_groups: int, normalize: bool
+) -> tuple[pd.DataFrame, int]:
+    """The bars :func:`plot_os_distribution` draws: one row per bar, one column per segment (empty: nothing).
+
+    Also the number of bars the figure is sized for (before folding; 0 when empty).
+    """
+    top = _check_positive("top", top)
+    top_groups = _check_positive("top_groups", top_groups)
+    table = os_distribution(df, by=by, level=level)
+    table.index = _ids(table.index)
+    if by is None:
+        table = table.to_frame(ALL_IMAGES).T
+    table = table.loc[:, table.sum(axis=0) > 0]
+    n_rows = min(len(table), top_groups + 1)
+    if table.empty or table.to_numpy().sum() == 0:
+        return table.iloc[:0, :0], n_rows
+    table = _fold_top(table, top)
+    table = _fold_rows(table, top_groups, by)
+    if normalize:
+        table = table.div(table.sum(axis=1), axis=0)
+    return table, n_rows
+
+
 # ---------------------------------------------------------------------------------------
 # Plots
 # ---------------------------------------------------------------------------------------
@@ -286,23 +310,12 @@ def plot_os_distribution(
     >>> [t.get_text() for t in ax.get_yticklabels()], len(ax.patches)
     (['t1', 't2'], 4)
     """
-    top = _check_positive("top", top)
-    top_groups = _check_positive("top_groups", top_groups)
     title = "OS distribution" + (f" by {by}" if by else "")
     xlabel = "share of images" if normalize else "images"
-    table = os_distribution(df, by=by, level=level)
-    table.index = _ids(table.index)
-    if by is None:
-        table = table.to_frame(ALL_IMAGES).T
-    table = table.loc[:, table.sum(axis=0) > 0]
-    n_rows = min(len(table), top_groups + 1)
+    table, n_rows = _os_bars(df, by=by, level=level, top=top, top_groups=top_groups, normalize=normalize)
     ax = _new_ax(ax, height=max(3.0, 0.35 * n_rows + 1.6), width=9.0)
-    if table.empty or table.to_numpy().sum() == 0:
+    if table.empty:
         return _empty(ax, title, xlabel, by or "")
-    table = _fold_top(table, top)
-    table = _fold_rows(table, top_groups, by)
-    if normalize:
-        table = table.div(table.sum(axis=1), axis=0)
     colors = group_colors(table.columns, by=level)
     y = np.arange(len(table))
     left = np.zeros(len(table))
@@ -315,8 +328,51 @@ def plot_os_distribution(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(by or "")
     ax.set_title(title)
-    ax.legend(title=level, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    _os_legend(ax, level)
     return ax
+
+
+def _os_legend(ax: Axes, level: str) -> None:
+    ax.legend(title=level, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+
+
+def _restack_os_bars(ax: Axes, table: pd.DataFrame, *, level: str) -> bool:
+    """Show `table` (from :func:`_os_bars`) with the bars :func:`plot_os_distribution` already drew on `ax`.
+
+    Moves and resizes the existing rectangles, relabels the bars and rebuilds the legend
+    (segments absent from `table` get zero width and leave the legend), which is far cheaper
+    than drawing new bars. Returns False, changing nothing, when `table` does not fit: another
+    number of bars, or a segment `ax` has no bars for.
+    """
+    from matplotlib.container import BarContainer
+
+    containers = [c for c in ax.containers if isinstance(c, BarContainer)]
+    names = [str(c.get_label()).removeprefix("_") for c in containers]
+    if (
+        table.empty
+        or not containers
+        or not set(map(str, table.columns)) <= set(names)
+        or any(len(c.patches) != len(table) for c in containers)
+    ):
+        return False
+    columns = {str(c): c for c in table.columns}
+    left = np.zeros(len(table))
+    for name, container in zip(names, containers):
+        present = name in columns
+        widths = table[columns[name]].to_numpy(dtype=float) if present else np.zeros(len(table))
+        for rect, x, w in zip(container.patches, left, widths):
+            rect.set_x(x)
+            rect.set_width(w)
+            rect.set_visible(bool(w))  # an empty segment costs nothing to render
+            rect.sticky_edges.x[:] = [x] if present else []  # as barh sets them (autoscaling stops there)
+        container.set_label(name if present and widths.sum() > 0 else "_" + name)
+        left += widths
+    ax.set_yticks(np.arange(len(table)), [_short(i) for i in table.index])
+    # the data limits of the new bars (what ax.relim() would find, without visiting every bar), autoscaled as drawn
+    ax.dataLim.intervalx = (0.0, float(left.max()))
+    ax.autoscale_view(scaley=False)
+    _os_legend(ax, level)
+    return True
 
 
 def plot_age(

@@ -23,6 +23,7 @@ from ._html import format_cell as _fmt
 from ._html import isna as _isna
 from ._html import render_plot as _render
 from ._html import table_html as _table
+from ._html import truncate as _truncate
 from .errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,42 +37,72 @@ DEFAULT_TITLE = "Image catalogue report"
 _STALE = (("1 year", "365D"), ("2 years", "730D"), ("5 years", "1826D"))
 
 
+#: The font stack: the system's UI font, then CJK fonts for Chinese/Japanese/Korean names (where installed).
+_FONTS = (
+    'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", '
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB", '
+    '"Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK JP", "Noto Sans CJK KR", sans-serif'
+)
+#: In the plots: matplotlib's own font first (it laid the text out with its metrics), then the CJK fallbacks.
+_SVG_FONTS = '"DejaVu Sans", ' + _FONTS.split('"Noto Sans", ', 1)[1]
+
 _CSS = """
 :root { --fg:#1d232a; --muted:#5b6770; --line:#d8dee4; --accent:#2f6f9f; --bg:#ffffff; --card:#f5f7f9; }
 * { box-sizing: border-box; }
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-       color: var(--fg); background: var(--bg); margin: 0; line-height: 1.45; }
+body { font-family: FONTS; color: var(--fg); background: var(--bg); margin: 0; line-height: 1.45; }
 main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; }
 header h1 { margin: 0 0 4px; font-size: 1.8rem; }
 header p { margin: 0; color: var(--muted); }
 nav { margin: 16px 0 8px; padding: 8px 0; border-top: 1px solid var(--line); border-bottom: 1px solid var(--line); }
-nav a { margin-right: 14px; color: var(--accent); text-decoration: none; font-size: .92rem; }
+nav a { margin-right: 14px; color: var(--accent); text-decoration: none; font-size: .92rem; white-space: nowrap; }
 section { margin-top: 36px; }
 h2 { font-size: 1.3rem; border-bottom: 2px solid var(--accent); padding-bottom: 4px; }
 h3 { font-size: 1.05rem; margin: 22px 0 8px; }
 .note { color: var(--muted); font-size: .9rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 12px; }
 .card { background: var(--card); border-radius: 6px; padding: 10px 14px; }
-.card .value { font-size: 1.45rem; font-weight: 600; }
+.card .value { font-size: 1.45rem; font-weight: 600; white-space: nowrap; }
 .card .label { color: var(--muted); font-size: .85rem; }
-.figure { margin: 12px 0; overflow-x: auto; }
-.figure svg { max-width: 100%; height: auto; }
-.scroll { max-height: 520px; overflow: auto; border: 1px solid var(--line); }
+.columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px 24px;
+           align-items: start; }
+.figure { margin: 12px 0; }
+.figure svg { max-width: 100%; height: auto; display: block; }
+.figure svg text { font-family: SVG_FONTS !important; }
 table { border-collapse: collapse; font-size: .86rem; width: 100%; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-th { background: var(--card); position: sticky; top: 0; }
+th { background: var(--card); }
+td { overflow-wrap: break-word; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; }
+td.num { white-space: nowrap; }
+td.date, td.id { white-space: nowrap; overflow-wrap: normal; }
+td.id { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .8rem; }
+dl.meta { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 4px 18px; }
 dl.meta dt { color: var(--muted); }
-dl.meta dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9rem; }
-"""
+dl.meta dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9rem;
+             overflow-wrap: anywhere; }
+@media screen { th { position: sticky; top: 0; } }
+@page { size: A4; margin: 12mm; }
+@media print {
+  body { font-size: 9pt; }
+  main { max-width: none; padding: 0; }
+  nav { display: none; }
+  section { margin-top: 0; }
+  section.page { break-before: page; }
+  h2, h3 { break-after: avoid; }
+  table { font-size: 7pt; }
+  table.dictionary { font-size: 6.5pt; }
+  th, td { padding: 1px 3px; }
+  th { font-size: 6.5pt; }
+  td.id { font-size: 6pt; }
+  thead { display: table-header-group; }
+  tr, .card, .figure { break-inside: avoid; }
+  .figure svg { width: 100%; max-width: 100%; }
+  a { color: inherit; text-decoration: none; }
+}
+""".replace("SVG_FONTS", _SVG_FONTS).replace("FONTS", _FONTS)
 
 
 # ------------------------------------------------------------------------ HTML helpers
-
-def _scroll(inner: str) -> str:
-    return f'<div class="scroll">{inner}</div>'
-
 
 def _figure(plot: Any, *args: Any, caption: str = "", title: str | None = None, **kwargs: Any) -> str:
     """:func:`_render` as a captioned figure block."""
@@ -87,8 +118,10 @@ def _cards(items: Sequence[tuple[str, str]]) -> str:
     return f'<div class="cards">{cards}</div>'
 
 
-def _section(ident: str, title: str, *parts: str) -> str:
-    return f'<section id="{_e(ident)}"><h2>{_e(title)}</h2>{"".join(parts)}</section>'
+def _section(ident: str, title: str, *parts: str, new_page: bool = True) -> str:
+    """A report section; printed, it starts on a new page unless `new_page` is False."""
+    klass = ' class="page"' if new_page else ""
+    return f'<section id="{_e(ident)}"{klass}><h2>{_e(title)}</h2>{"".join(parts)}</section>'
 
 
 def _p(text: str, cls: str = "note") -> str:
@@ -125,9 +158,10 @@ def _bytes(n: Any) -> str:
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if abs(value) < 1024 or unit == "PiB":
-            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+            # a no-break space: "870.0 GiB" never breaks between number and unit
+            return f"{value:,.0f}\u00a0{unit}" if unit == "B" else f"{value:,.1f}\u00a0{unit}"
         value /= 1024
-    return f"{value:,.1f} PiB"  # pragma: no cover
+    return f"{value:,.1f}\u00a0PiB"  # pragma: no cover
 
 
 def _days(value: Any) -> str:
@@ -145,14 +179,18 @@ def _summary_section(df: pd.DataFrame, tenants: pd.DataFrame, profile: pd.DataFr
 
     platforms = os_distribution(df, level="platform")
     overall = profile.iloc[0] if len(profile) else None
+    # image types and visibility counted as `imgkit summary` counts them (its "image types" and "visibility")
+    types = df["imagetype"].value_counts(dropna=False) if "imagetype" in df else None
+    type_cards = [] if types is None else [
+        (f"image type {'(missing)' if _isna(k) else k}", f"{int(n):,}") for k, n in types.items() if n > 0
+    ]
+    public = int((df["visibility"] == "public").sum()) if "visibility" in df else 0
     cards = [
         ("images", f"{len(df):,}"),
         ("tenants", f"{len(tenants):,}"),
         ("platforms in use", f"{int((platforms > 0).sum()):,}"),
-        ("public (gold)", f"{int(tenants['public'].sum()):,}"),
-        ("private", f"{int(tenants['private'].sum()):,}"),
-        ("shared", f"{int(tenants['shared'].sum()):,}"),
-        ("market", f"{int(tenants['market'].sum()):,}"),
+        *type_cards,
+        ("visibility public", f"{public:,}"),
         ("storage (image files)", _bytes(tenants["storage_bytes"].sum(min_count=1))),
         ("median age", _days(overall["median_age_days"]) if overall is not None else "n/a"),
         (
@@ -161,8 +199,13 @@ def _summary_section(df: pd.DataFrame, tenants: pd.DataFrame, profile: pd.DataFr
         ),
         ("validation findings", f"{n_findings:,}"),
     ]
-    return _section("summary", "Summary", _cards(cards))
+    return _section("summary", "Summary", _cards(cards), new_page=False)
 
+
+#: Rows of the tenant table shown (the rest: imgkit export); a reader needs them all, so no scroll box.
+_MAX_TENANTS = 100
+#: Rows of the findings table shown.
+_MAX_FINDINGS = 100
 
 _TENANT_COLUMNS = {
     "owner_name": "tenant name",
@@ -183,27 +226,35 @@ def _tenant_section(tenants: pd.DataFrame) -> str:
     table = tenants.drop(columns=["n_platforms"], errors="ignore").copy()
     table["storage"] = [_bytes(v) for v in table.pop("storage_bytes")]
     table["median_age_days"] = table["median_age_days"].round(0)
+    for column in ("oldest", "newest"):  # the day is what a reader compares
+        if column in table and hasattr(table[column], "dt"):
+            table[column] = table[column].dt.floor("D")
     table = table[[c for c in _TENANT_COLUMNS if c in table.columns]].rename(columns=_TENANT_COLUMNS)
     table.index.name = "tenant (owner)"
     return _section(
         "tenants",
         "Tenants",
-        _p(f"{len(tenants):,} tenants, largest first. Public/private/shared/market count images by image type."),
-        _scroll(_table(table)),
+        _p(
+            f"{len(tenants):,} tenants, largest first. Public/private/shared/market count images by image type "
+            "(gold = public); an image without a type is counted by its visibility."
+        ),
+        _table(table, max_rows=_MAX_TENANTS),
     )
+
+
+def _counts_table(counts: pd.Series) -> pd.DataFrame:
+    """Images and share per value, most images first (values without images left out)."""
+    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+    total = counts.sum()
+    return counts.to_frame("images").assign(share=counts / total if total else 0.0)
 
 
 def _os_section(df: pd.DataFrame, top: int) -> str:
     from .analysis import os_distribution
     from .plotting import plot_os_distribution
 
-    platform = os_distribution(df, level="platform")
-    share = os_distribution(df, level="platform", normalize=True)
-    platform_table = (
-        platform.to_frame("images").assign(share=share).loc[lambda t: t["images"] > 0]
-    )
-    os_type = os_distribution(df, level="os_type")
-    os_type_table = os_type.to_frame("images").loc[lambda t: t["images"] > 0]
+    platform_table = _counts_table(os_distribution(df, level="platform"))
+    os_type_table = _counts_table(os_distribution(df, level="os_type"))
     versions = os_distribution(df, level="os_version", top=max(top, 10))
     version_table = versions.to_frame("images").loc[lambda t: t["images"] > 0]
     return _section(
@@ -221,15 +272,16 @@ def _os_section(df: pd.DataFrame, top: int) -> str:
                 "(image counts are in the tenant table and below)."
             ),
         ),
-        '<div class="cards" style="grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); align-items: start">',
+        '<div class="columns">',
         f"<div><h3>By platform</h3>{_table(platform_table, percent=['share'])}</div>",
-        f"<div><h3>By OS type</h3>{_table(os_type_table)}</div>",
+        f"<div><h3>By OS type</h3>{_table(os_type_table, percent=['share'])}</div>",
         f"<div><h3>By OS version (top {max(top, 10)})</h3>{_table(version_table)}</div>",
         "</div>",
     )
 
 
-_STALE_COLUMNS = ("id", "name", "owner", "owner_name", "platform", "os_version", "visibility", "imagetype", "created_at")
+#: The oldest images' columns (imagetype says public/private/shared/market; the day of creation, then the age).
+_STALE_COLUMNS = ("name", "platform", "imagetype", "created_at", "owner", "owner_name", "id")
 
 
 def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
@@ -277,10 +329,14 @@ def _age_section(df: pd.DataFrame, as_of: pd.Timestamp, top: int) -> str:
         columns = [c for c in _STALE_COLUMNS if c in oldest.columns]
         listing = oldest.sort_values("created_at", kind="stable")[columns].head(max(top, 10) * 2)
         listing.insert(
-            len(columns), "age (days)", _age_days(listing["created_at"], as_of).round(0)
+            columns.index("created_at") + 1, "age (days)", _age_days(listing["created_at"], as_of).round(0)
         )
-        parts += [f"<h3>Oldest images (first {len(listing):,} of {len(oldest):,} older than 1 year)</h3>"]
-        parts.append(_scroll(_table(listing, index=False)))
+        listing["created_at"] = listing["created_at"].dt.floor("D")
+        parts += [
+            "<h3>Oldest images</h3>",
+            _p(f"{len(oldest):,} images are older than 1 year; the oldest first."),
+            _table(listing, index=False, total=len(oldest)),
+        ]
     parts.append(
         _figure(
             plot_creation_timeline, df, freq="QS", by="imagetype", caption="Images created per quarter, by image type."
@@ -332,7 +388,12 @@ def _findings_section(findings: pd.DataFrame | None) -> str:
         _p(f"{len(findings):,} findings while reading and validating the listing (no record was dropped silently)."),
         _table(by_rule),
         "<h3>Findings</h3>",
-        _scroll(_table(findings[columns], index=False, max_rows=200)),
+        _table(
+            findings[columns],
+            index=False,
+            max_rows=_MAX_FINDINGS,
+            more="all of them: imgkit.validate(df), or imgkit export INPUT -o images.parquet (which keeps them)",
+        ),
     )
 
 
@@ -346,7 +407,7 @@ def _unknown_columns(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for column in (c for c in df.columns if c not in known):
         present = df[column].dropna()
-        examples = [str(v) for v in pd.unique(present.astype(str))[:3]] if len(present) else []
+        examples = [_truncate(str(v), 60) for v in pd.unique(present.astype(str))[:3]] if len(present) else []
         rows.append({"column": column, "images with a value": len(present), "examples": ", ".join(examples)})
     return pd.DataFrame(rows, columns=["column", "images with a value", "examples"])
 
@@ -357,13 +418,13 @@ def _dictionary_section(df: pd.DataFrame) -> str:
     unknown = _unknown_columns(df)
     parts = [
         _p("Every known column of an image frame, from the imgkit schema."),
-        _scroll(_table(describe_columns().assign(values=lambda d: d["values"].str.replace("|", ", ")))),
+        _table(describe_columns().assign(values=lambda d: d["values"].str.replace("|", ", ")), cls="dictionary"),
         "<h3>Columns outside the schema</h3>",
     ]
     if len(unknown):
         parts += [
             _p(f"{len(unknown):,} keys of the listing that imgkit does not know, kept as they were read."),
-            _scroll(_table(unknown, index=False)),
+            _table(unknown, index=False),
         ]
     else:
         parts.append(_p("None: every key of the listing is a known field."))

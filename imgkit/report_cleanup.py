@@ -16,8 +16,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["cleanup_section"]
 
-_CANDIDATE_COLUMNS = ("id", "name", "owner", "owner_name", "family", "platform", "created_at", "age_days", "size",
-                      "reason")
+#: The candidates table: few columns, so the reason (which says the age and the family) has room.
+_CANDIDATE_COLUMNS = ("id", "name", "tenant", "created_at", "size", "reason")
 
 
 def _size_text(n: Any) -> str:
@@ -43,7 +43,7 @@ def cleanup_section(
 
     from .cleanup import _bytes, cleanup_candidates, image_usage, storage_cost
     from .errors import ImgkitWarning
-    from .report import _cards, _p, _scroll, _section
+    from .report import _cards, _p, _section
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ImgkitWarning)  # said in the section itself
@@ -102,10 +102,17 @@ def cleanup_section(
     shown.index.name = "tenant (owner)" if table.index.name == "owner" else table.index.name
     parts += [f"<h3>By tenant (the {min(top, len(table) - 1):,} with most candidates, then all tenants)</h3>",
               table_html(shown)]
-    listing = candidates.copy()
+    listing = candidates.head(max(top, 10) * 5).copy()
     listing["size"] = [_size_text(b) for b in _bytes(listing)]
-    columns = [c for c in _CANDIDATE_COLUMNS if c in listing.columns]
-    rows = listing[columns].head(max(top, 10) * 5)
-    parts += [f"<h3>Candidates (oldest first; first {len(rows):,} of {len(candidates):,})</h3>",
-              _scroll(table_html(rows, index=False))]
+    if "owner" in listing.columns:  # the tenant's name where known, else its id
+        tenant = listing["owner"].astype("string")
+        if "owner_name" in listing.columns:
+            tenant = listing["owner_name"].astype("string").fillna(tenant)
+        listing["tenant"] = tenant
+    rows = listing[[c for c in _CANDIDATE_COLUMNS if c in listing.columns]]
+    if "created_at" in rows:
+        rows = rows.assign(created_at=rows["created_at"].dt.floor("D"))  # the day (the reason says the age)
+    parts += ["<h3>Candidates (oldest first)</h3>",
+              table_html(rows, index=False, total=len(candidates),
+                         more="all of them: imgkit.cleanup_candidates(imgkit.image_usage(images, servers))")]
     return _section("cleanup", "Cleanup candidates", *parts)

@@ -468,3 +468,16 @@ SERVER_FIELDS: tuple[Field, ...] = tuple(
 )
 assert len({f.column for f in SERVER_FIELDS}) == len(SERVER_FIELDS), "duplicate column in the servers table"
 assert all(f.kind in KINDS for f in SERVER_FIELDS)
+
+
+# --------------------------------------------------------------------------------------
+# Where a row was fetched: the first two columns of a frame fetched from several clouds or
+# regions at once (imgkit.fetch_images / fetch_servers with cloud=[...] or regions=...),
+# and of read_images / read_servers of such a snapshot.
+# --------------------------------------------------------------------------------------
+ORIGIN_FIELDS: tuple[Field, ...] = (
+    Field(api="(fetch)", column="cloud", kind="enum", values=(), mandatory_in=(), json_type="derived",
+          description="The clouds.yaml entry the row was fetched with (NA when none was named)."),
+    Field(api="(fetch)", column="region", kind="enum", values=(), mandatory_in=(), json_type="derived",
+          description="The region the row was fetched from (the cloud's region_name when no region was named)."),
+)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -183,32 +183,57 @@ def _collect(source: Any, key: str) -> tuple[list[tuple[str, int, Mapping]], dic
 # --------------------------------------------------------------------------------------------
 # Raw records -> values of the schema's paths
 # --------------------------------------------------------------------------------------------
-def _get_path(rec: Any, path: str) -> Any:
-    """The value at one schema path of a record (see :data:`imgkit.schema.SERVER_FIELDS`), or _MISSING."""
-    for alt in path.split(" or "):
-        value = _one_path(rec, alt)
-        if value is not _MISSING:
-            return value
-    return _MISSING
+def _getter(path: str) -> Callable[[Mapping], Any]:
+    """A function giving the value at one schema path of a record (see :data:`imgkit.schema.SERVER_FIELDS`).
+
+    Alternatives (``"a or b"``): the first present. ``"x[].id"``: the ids of an array of
+    objects. ``"a.b"``: a key ``"a.b"`` if the record has one, else ``b`` inside the object
+    ``a``. A value that is absent gives ``_MISSING``.
+    """
+    alts = [_compile(alt) for alt in path.split(" or ")]
+    if len(alts) == 1:
+        return alts[0]
+
+    def first(rec: Mapping) -> Any:
+        for get in alts:
+            value = get(rec)
+            if value is not _MISSING:
+                return value
+        return _MISSING
+
+    return first
 
 
-def _one_path(rec: Any, path: str) -> Any:
+def _is_map(x: Any) -> bool:
+    return type(x) is dict or isinstance(x, Mapping)  # the common case without the ABC check
+
+
+def _compile(path: str) -> Callable[[Mapping], Any]:
+    """A getter of one path of a record (a Mapping, as :func:`_collect` guarantees)."""
     if path.endswith("[].id"):
-        items = _one_path(rec, path[: -len("[].id")])
-        if items is _MISSING or items is None:
-            return _MISSING
-        if not isinstance(items, list):
-            return items  # typed (and recorded) by the list rule
-        return [x.get("id") if isinstance(x, Mapping) else x for x in items]
-    if path in rec if isinstance(rec, Mapping) else False:
-        return rec[path]
-    head, dot, rest = path.partition(".")
-    if not dot or not isinstance(rec, Mapping) or head not in rec:
-        return _MISSING
-    inner = rec[head]
-    if not isinstance(inner, Mapping):
-        return _MISSING
-    return _one_path(inner, rest)
+        items_of = _compile(path[: -len("[].id")])
+
+        def ids(rec: Mapping) -> Any:
+            items = items_of(rec)
+            if items is _MISSING or items is None:
+                return _MISSING
+            if not isinstance(items, list):
+                return items  # typed (and recorded) by the list rule
+            return [x.get("id") if _is_map(x) else x for x in items]
+
+        return ids
+    if "." not in path:
+        return lambda rec: rec.get(path, _MISSING)
+    head, rest = path.split(".", 1)
+    inner_of = _compile(rest)
+
+    def nested(rec: Mapping) -> Any:
+        if path in rec:
+            return rec[path]
+        inner = rec.get(head, _MISSING)
+        return inner_of(inner) if _is_map(inner) else _MISSING
+
+    return nested
 
 
 def _boot_volume(server_id: str, attached: list[Any], volumes: dict[str, Mapping],
@@ -325,6 +350,12 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
     datetime64[ns, UTC]
     """
     check_argument("errors", ["warn", "raise", "ignore"], errors)
+    if isinstance(source, (str, os.PathLike)):
+        from .fetch import read_several  # a snapshot of several clouds/regions: one folder each
+
+        several = read_several(source, read_servers, volumes=volumes, errors=errors)
+        if several is not None:
+            return several
     rows, meta, description = _collect(source, "servers")
     records = [r for _, _, r in rows]
     ctx = _Ctx([r.get("id") for r in records], [s for s, _, _ in rows], [j for _, j, _ in rows])
@@ -334,7 +365,8 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
     for f in SERVER_FIELDS:
         if f.api == "(derived)":
             continue
-        values = [_get_path(r, f.api) for r in records]
+        get = _getter(f.api)
+        values = [get(r) for r in records]
         if f.mandatory:
             for i, v in enumerate(values):
                 if v is _MISSING:
@@ -345,24 +377,29 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
     # down) says nothing either way.
     bfv = pd.array([None if raw is _MISSING else bool(raw is None or raw == "") for raw in image_raw],
                    dtype="boolean")
-    source_col = pd.Series(pd.NA, index=df.index, dtype=object)
-    source_col[df["image_id"].notna().to_numpy()] = "image"
-    meta_ok = df["image_id"].isna() & df["metering_image_id"].notna()
-    df.loc[meta_ok, "image_id"] = df.loc[meta_ok, "metering_image_id"]
-    source_col[meta_ok.to_numpy()] = "metadata"
-    resolved = _resolve_volumes(df, volumes, bfv) if volumes is not None else {}
-    for i, image in resolved.items():
-        df.iat[i, df.columns.get_loc("image_id")] = image
-        source_col.iat[i] = "volume"
-    for i in (df["image_id"].isna().to_numpy() & bfv.to_numpy(dtype=bool, na_value=False)).nonzero()[0]:
-        action = ("image_id NA: no attached volume with volume_image_metadata in the volume listing" if volumes is not None
-                  else "image_id NA: booted from a volume; pass volumes= (a GET /v3/volumes/detail listing) to resolve")
-        ctx.add(int(i), "image_id", "image", image_raw[i] if image_raw[i] is not _MISSING else None,
-                "boot_from_volume", action)
+    bfv_mask = bfv.to_numpy(dtype=bool, na_value=False)
+    image_ids = df["image_id"].astype(object).where(df["image_id"].notna(), None).tolist()
+    metering = df["metering_image_id"].astype(object).where(df["metering_image_id"].notna(), None).tolist()
+    source_col: list[str | None] = ["image" if x is not None else None for x in image_ids]
+    for i, m in enumerate(metering):
+        if image_ids[i] is None and m is not None:
+            image_ids[i], source_col[i] = m, "metadata"
+    if volumes is not None:
+        need = [i for i in range(n) if image_ids[i] is None and bfv_mask[i]]
+        for i, image in _resolve_volumes(df, volumes, need).items():
+            image_ids[i], source_col[i] = image, "volume"
+    df["image_id"] = pd.array(image_ids, dtype=df["image_id"].dtype)
+    for i in range(n):
+        if image_ids[i] is None and bfv_mask[i]:
+            action = ("image_id NA: no attached volume with volume_image_metadata in the volume listing"
+                      if volumes is not None else
+                      "image_id NA: booted from a volume; pass volumes= (a GET /v3/volumes/detail listing) to resolve")
+            ctx.add(i, "image_id", "image", image_raw[i] if image_raw[i] is not _MISSING else None,
+                    "boot_from_volume", action)
     for f in SERVER_FIELDS:
         if f.api != "(derived)":
             continue
-        values = {"boot_from_volume": bfv.tolist(), "image_source": source_col.tolist()}[f.column]
+        values = {"boot_from_volume": bfv.tolist(), "image_source": source_col}[f.column]
         df[f.column] = _type_values(f, [None if v is pd.NA else v for v in values], ctx)
     df = _drop_duplicates(df, ctx)
     findings = findings_frame(ctx.rows)
@@ -384,12 +421,12 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
     return df
 
 
-def _resolve_volumes(df: pd.DataFrame, volumes: Any, bfv: Any) -> dict[int, str]:
-    """Row -> image id of the boot volume, for servers booted from a volume without an image id."""
-    rows, _, _ = _collect(volumes, "volumes")
+def _resolve_volumes(df: pd.DataFrame, volumes: Any, rows: list[int]) -> dict[int, str]:
+    """Row -> image id of the boot volume, for the given rows (servers booted from a volume without an image id)."""
+    vrows, _, _ = _collect(volumes, "volumes")
     by_id: dict[str, Mapping] = {}
     by_server: dict[str, list[tuple[str, str]]] = {}
-    for _, _, vol in rows:
+    for _, _, vol in vrows:
         vid = vol.get("id")
         if not isinstance(vid, str):
             continue
@@ -397,15 +434,14 @@ def _resolve_volumes(df: pd.DataFrame, volumes: Any, bfv: Any) -> dict[int, str]
         for a in vol.get("attachments") or []:
             if isinstance(a, Mapping) and isinstance(a.get("server_id"), str):
                 by_server.setdefault(a["server_id"], []).append((vid, str(a.get("device") or "")))
+    ids = df["id"].take(rows).astype(object).tolist() if rows else []
+    attached = df["volumes_attached"].take(rows).tolist() if rows else []
     out: dict[int, str] = {}
-    need = df["image_id"].isna().to_numpy() & bfv.to_numpy(dtype=bool, na_value=False)
-    for i in need.nonzero()[0]:
-        sid = df["id"].iat[i]
-        if sid is pd.NA:
+    for i, sid, vols in zip(rows, ids, attached):
+        if not isinstance(sid, str):
             continue
-        vol = _boot_volume(sid, list(df["volumes_attached"].iat[i]), by_id, by_server)
+        vol = _boot_volume(sid, list(vols), by_id, by_server)
         image = _volume_image(vol) if vol is not None else None
         if image is not None:
-            out[int(i)] = image
+            out[i] = image
     return out
-

@@ -7,9 +7,17 @@ root box (``.widget``), wraps every callback so that an error shows in the
 widget instead of vanishing in the kernel log, and exposes the current
 selection as ``.filtered``.
 
-Plots are rendered to SVG and put into ``Output`` widgets directly (no kernel
-round trip, testable without a browser). Only the visible tab is redrawn after
-a change; the others are redrawn when they are shown.
+Plots are rendered to SVG (text stays text, so the browser's fonts show any
+script) and put into ``Output`` widgets directly (no kernel round trip, testable
+without a browser). What makes a change fast on 100k images:
+
+- what does not depend on the selection is computed once: the narrow frame of
+  the columns the filters, plots and table read (a change copies those, not the
+  whole frame; ``.filtered`` takes the full rows only when asked);
+- only the visible tab is drawn after a change; the others when they are shown;
+- each plot keeps its figure, and its page area (computed once, not by a
+  "tight" layout pass on every draw); the OS distribution moves its existing bars
+  when the new selection fits them instead of drawing new ones.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from .tenants import _names_for
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["ImageExplorer"]
 
@@ -52,6 +61,25 @@ _GROUPINGS = (
 _TABLE_COLUMNS = ("name", "owner", "owner_name", "platform", "os_version", "status", "visibility", "imagetype", "created_at")
 
 _TABS = ("OS distribution", "Age", "Feature support", "Images")
+
+#: Segments of the OS distribution plot (plot_os_distribution's defaults).
+_OS_LEVEL, _OS_TOP = "platform", 8
+
+
+def _view_of(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns the explorer's filters, plots and table read, indexed by row position."""
+    import pandas as pd
+
+    from .analysis import _feature_sources, feature_labels
+
+    wanted = [
+        *(column for _, column, _ in _CHOICE_FILTERS),
+        *(column for _, column in _GROUPINGS),
+        *_TABLE_COLUMNS,
+        *_feature_sources(list(feature_labels())),
+    ]
+    view = df[[c for c in dict.fromkeys(wanted) if c in df.columns]]
+    return view.set_axis(pd.RangeIndex(len(view)), axis=0)
 
 
 def _option_values(series: pd.Series) -> list[str]:
@@ -86,13 +114,16 @@ class ImageExplorer:
     widget : ipywidgets.VBox
         The root box (what a notebook displays).
     filtered : pandas.DataFrame
-        The current selection.
+        The current selection (every column; taken from the frame when first read
+        after a change).
     count : ipywidgets.HTML
         The one-line count ("1,234 of 5,000 images, 17 of 60 tenants").
     axes : dict of str to matplotlib Axes
         The Axes each plot last drew on (``"os"``, ``"age"``, ``"features"``); only
         the visible tab is drawn after a change (:meth:`redraw` draws all), and
         only when the selected rows or the grouping changed.
+    draws : dict of str to int
+        How many times each tab was drawn.
     timings : dict
         Seconds the last update took: ``"recompute"`` (filter and count) and
         ``"draw"`` (the visible tab).
@@ -136,9 +167,13 @@ class ImageExplorer:
         self._dirty: set[str] = set(_TABS)
         self._syncing = False
         self.axes: dict[str, Axes] = {}
+        self.draws: dict[str, int] = dict.fromkeys(_TABS, 0)
         self.timings: dict[str, float] = {}
         self.last_error: BaseException | None = None
-        self.filtered: pd.DataFrame = df
+        self._view = _view_of(df)  # what a change filters: a few columns, not the whole frame
+        self._selected = self._view
+        self._filtered: pd.DataFrame | None = df
+        self._figures: dict[str, tuple[Figure, Any, Any]] = {}  # plot -> (figure, grouping, page area)
 
         owners = df["owner"].value_counts(dropna=True)
         self._tenant_total = int(len(owners))
@@ -172,6 +207,12 @@ class ImageExplorer:
         self.tabs = W.Tab(children=[self.outputs["os"], self.outputs["age"], self.outputs["features"], self.table])
         for i, title in enumerate(_TABS):
             self.tabs.set_title(i, title)
+        # stable hooks for a page (and a browser test): imgkit-<attribute>
+        for attr in ("tenant_search", "tenants", "count", "table", "tabs", "reset", "features", "group_by", "sort",
+                     *(a for a, _, _ in _CHOICE_FILTERS)):
+            getattr(self, attr).add_class(f"imgkit-{attr.replace('_', '-')}")
+        for key, output in self.outputs.items():
+            output.add_class(f"imgkit-plot-{key}")
 
         filters = [getattr(self, attr) for attr, _, _ in _CHOICE_FILTERS]
         left = W.VBox([self.tenant_search, self.tenants, self.tenants_note])
@@ -237,6 +278,11 @@ class ImageExplorer:
         self._observers.clear()
         self.reset._click_handlers.callbacks.clear()
         self._close_tree(self.widget)
+        import matplotlib.pyplot as plt
+
+        for fig, _, _ in self._figures.values():
+            plt.close(fig)
+        self._figures.clear()
 
     @staticmethod
     def _close_tree(widget: W.Widget) -> None:
@@ -335,11 +381,18 @@ class ImageExplorer:
         return sel
 
     @property
+    def filtered(self) -> pd.DataFrame:
+        """The current selection as a DataFrame (every column): continue in pandas."""
+        if self._filtered is None:
+            self._filtered = self._df.iloc[self._selected.index.to_numpy()]
+        return self._filtered
+
+    @property
     def count_text(self) -> str:
         """The one-line count, as plain text."""
-        n_tenants = int(self.filtered["owner"].nunique(dropna=True))
+        n_tenants = int(self._selected["owner"].nunique(dropna=True))
         return (
-            f"{len(self.filtered):,} of {len(self._df):,} images, "
+            f"{len(self._selected):,} of {len(self._df):,} images, "
             f"{n_tenants:,} of {self._tenant_total:,} tenants"
         )
 
@@ -350,12 +403,13 @@ class ImageExplorer:
         if self._syncing:
             return
         start = time.perf_counter()
-        previous = self.filtered
-        self.filtered = filter_images(self._df, **self.selection)
+        previous = self._selected
+        self._selected = filter_images(self._view, **self.selection)
+        self._filtered = None
         self.count.value = f"<b>{html.escape(self.count_text)}</b>"
         note = f"{len(self._chosen_tenants):,} selected" if self._chosen_tenants else "all tenants"
         self.tenants_note.value = f'<span style="color:#5b6770">{html.escape(note)}</span>'
-        if not self.axes or not self.filtered.index.equals(previous.index):
+        if not self.axes or not self._selected.index.equals(previous.index):
             self._dirty = set(_TABS)
         self.timings["recompute"] = time.perf_counter() - start
         self._draw_visible()
@@ -376,6 +430,7 @@ class ImageExplorer:
         self._dirty.clear()
 
     def _draw(self, name: str) -> None:
+        self.draws[name] += 1
         if name == "Images":
             self.table.value = self._table_html()
             return
@@ -387,21 +442,47 @@ class ImageExplorer:
         )
 
     def _plot(self, key: str) -> tuple[str, Axes]:
-        from .plotting import plot_age, plot_feature_support, plot_os_distribution
-        from ._html import render_plot
+        """Draw plot `key` of the selection into its kept figure (a new one for a new grouping); its SVG and Axes."""
+        import matplotlib.pyplot as plt
 
-        df, by = self.filtered, self.group_by.value
-        if key == "os":
-            return render_plot(plot_os_distribution, df, by=by, top_groups=self._top)
-        if key == "age":
-            return render_plot(plot_age, df, by=by, as_of=self.as_of)
-        return render_plot(plot_feature_support, df, by=by, top=self._top)
+        from ._html import _RC, svg_of
+        from .plotting import _os_bars, _restack_os_bars, plot_age, plot_feature_support, plot_os_distribution
+
+        df, by = self._selected, self.group_by.value
+        kept = self._figures.get(key)
+        with plt.rc_context(_RC):
+            if kept is not None and kept[1] == by:
+                fig, _, area = kept
+                ax = fig.axes[0]
+                restacked = False
+                if key == "os":
+                    table, _ = _os_bars(df, by=by, level=_OS_LEVEL, top=_OS_TOP, top_groups=self._top, normalize=False)
+                    restacked = _restack_os_bars(ax, table, level=_OS_LEVEL)
+                if not restacked:
+                    fig.clear()
+                    ax = fig.add_subplot()
+            else:
+                ax, area, restacked = None, None, False
+            if not restacked:
+                if key == "os":
+                    ax = plot_os_distribution(df, by=by, level=_OS_LEVEL, top=_OS_TOP, top_groups=self._top, ax=ax)
+                elif key == "age":
+                    ax = plot_age(df, by=by, as_of=self.as_of, ax=ax)
+                else:
+                    ax = plot_feature_support(df, by=by, top=self._top, ax=ax)
+            fig = ax.figure
+            if area is None:  # a new figure: kept here, not by pyplot; its page area computed once
+                plt.close(fig)
+                area = fig.get_tightbbox().padded(0.15)
+            self._figures[key] = (fig, by, area)
+            svg = svg_of(fig, close=False, bbox_inches=area)
+        return svg, ax
 
     def _table_html(self) -> str:
         from ._html import table_html
         from ._common import _age_days
 
-        df = self.filtered
+        df = self._selected
         columns = [c for c in _TABLE_COLUMNS if c in df.columns]
         ordered = df[columns].sort_values(
             "created_at", ascending=self.sort.value == "oldest", na_position="last", kind="stable"

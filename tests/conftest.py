@@ -27,6 +27,82 @@ def samples_dir() -> Path:
     return SAMPLES
 
 
+# ---------------------------------------------------------------------------- browser tests
+# Headless Chromium (tests/browser.py) and the explorer served by `imgkit explore`: one of each per session.
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory):
+    """A headless Chromium context (fresh profile); fails with CI=true, skips elsewhere, when it cannot run."""
+    import browser
+
+    reason = None
+    if browser.chromium_path() is None:
+        reason = "Chromium is not installed (apt-get install chromium)"
+    else:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            reason = "playwright is not installed (pip install playwright)"
+    if reason:
+        if browser.in_ci():
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        context = browser.launch(
+            playwright, tmp_path_factory.mktemp("chromium-profile"), viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(60_000)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def offline_page(chromium):
+    """A new page whose requests must stay on 127.0.0.1: the test asserts ``offline.external == []``."""
+    import browser
+
+    page = chromium.new_page()
+    offline = browser.Offline(page)
+    yield page, offline
+    page.close()
+
+
+@pytest.fixture(scope="session")
+def explorer_server(tmp_path_factory):
+    """`imgkit explore` on the demo listing, on a free loopback port: (URL, process). Stopped with Ctrl-C (SIGINT)."""
+    import selectors
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from imgkit._serve import free_port
+
+    log = tmp_path_factory.mktemp("explore") / "imgkit-explore.log"
+    command = [sys.executable, "-m", "imgkit.cli", "explore", str(REPO / "data" / "demo_images.json.gz"),
+               "--port", str(free_port()), "--as-of", EXPLORE_AS_OF]
+    with open(log, "wb") as err:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, cwd=REPO)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + 120
+    url = b""
+    while not url.endswith(b"\n") and time.monotonic() < deadline and proc.poll() is None:
+        if sel.select(timeout=1):
+            url += proc.stdout.read1(4096)
+    if not url.endswith(b"\n"):
+        proc.kill()
+        pytest.fail(f"`imgkit explore` printed no URL: {log.read_text(errors='replace')[-2000:]}")
+    yield url.decode().strip(), proc, log
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+
+
+EXPLORE_AS_OF = "2026-07-01"
+
+
 @pytest.fixture(params=["fast", "exact"])
 def engine(request) -> str:
     """Each parsing engine of :func:`imgkit.read_images` in turn (the model: geopandas' ``io/tests/test_file.py``)."""

@@ -18,6 +18,7 @@ PUBLIC = {
     "load_demo_servers",
     # fetch
     "fetch_images",
+    "fetch_servers",
     # demo data
     "load_demo", "generate_listing", "write_listing", "evolve_listing",
     # analysis

@@ -288,3 +288,10 @@ def test_cleanup_rules_hold_on_any_frame(rows, used, keep):
     fam = images.assign(family=[image_family(x) for x in images["name"]]).reset_index(drop=True)
     newest = fam.sort_values("created_at", ascending=False, kind="stable").groupby(["owner", "family"]).head(keep)
     assert not c["id"].isin(newest["id"]).any()
+
+
+def test_empty_frame():
+    empty = _images().iloc[:0]
+    c = imgkit.cleanup_candidates(empty, servers=_servers(), as_of=AS_OF)
+    assert c.empty and "reason" in c.columns and c.attrs["cleanup"]["images"] == 0
+    assert imgkit.storage_cost(empty, price_per_gb_month=1).index.tolist() == ["All tenants"]

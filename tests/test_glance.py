@@ -249,3 +249,59 @@ def test_stale_marker_on_real_glance(glance):
     assert info.value.__cause__.status == 400
     assert re.fullmatch(r"No image found with ID [0-9a-f-]{36}", info.value.__cause__.message)
     assert info.value.__cause__.request_id.startswith("req-")
+
+
+# ----------------------------------------------------------------------------- two Glance servers: two "regions"
+
+
+@pytest.fixture(scope="session")
+def glance2(glance, tmp_path_factory):
+    """A second real Glance (another state dir and port), with images of its own: the second "region"."""
+    server = GlanceServer(tmp_path_factory.mktemp("glance2"), bin_dir=glance.bin)
+    server.start()
+    ids = []
+    with requests.Session() as s:
+        for i in range(40):
+            body = {"name": f"r2-{i:03d}", "disk_format": "raw", "container_format": "bare", "visibility": "private",
+                    "__platform": "Debian", "__os_type": "Linux", "__imagetype": "private", "__os_bit": "64"}
+            r = s.post(f"{server.url}/v2/images", json=body, headers=headers(OWNERS[2]))
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+    server.created = ids
+    yield server
+    server.stop()
+
+
+def test_two_glance_regions_fetched_together(glance, glance2, catalog, tmp_path):
+    regions = {"region-a": glance.url, "region-b": glance2.url}
+    with _admin_session() as s:
+        alone = imgkit.fetch_images(glance.url, session=s, progress=False, errors="ignore", limit=50)
+        df = imgkit.fetch_images(None, regions=regions, session=s, limit=25, save_to=tmp_path / "snap",
+                                 progress=False, errors="ignore")
+    assert list(df.columns[:2]) == ["cloud", "region"]
+    counts = df["region"].value_counts().to_dict()
+    assert counts == {"region-a": len(alone), "region-b": 40}
+    a = df[df["region"] == "region-a"]
+    assert a["id"].tolist() == alone["id"].tolist()  # the same listing, in Glance's order
+    assert set(catalog["live"]) <= set(a["id"])
+    assert sorted(df.loc[df["region"] == "region-b", "id"]) == sorted(glance2.created)
+    assert [(p["region"], p["source"], p["rows"]) for p in df.attrs["imgkit"]["parts"]] == [
+        ("region-a", glance.url, len(alone)), ("region-b", glance2.url, 40)]
+    assert df.attrs["imgkit"]["failures"] == []
+    again = imgkit.read_images(tmp_path / "snap", errors="ignore")
+    pd.testing.assert_frame_equal(again, df)
+
+
+def test_a_stopped_glance_region_is_reported_and_the_other_returned(glance, catalog):
+    from glance_server import free_port
+
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    failed = r"1 of 2 fetches failed \(region-b: request failed: ConnectionError"
+    with _admin_session() as s, pytest.warns(imgkit.ImgkitWarning, match=failed):
+        df = imgkit.fetch_images(None, regions={"region-a": glance.url, "region-b": down}, session=s, retries=1,
+                                 filters={"owner": OWNERS[0]}, progress=False)  # errors="warn": no findings here
+    assert set(df["region"]) == {"region-a"}
+    assert len(df) == sum(v["owner"] == OWNERS[0] for v in catalog["live"].values())
+    failure, = df.attrs["imgkit"]["failures"]
+    assert (failure["region"], failure["error"], failure["status"]) == ("region-b", "ApiError", None)
+    assert "Connection refused" in failure["message"]

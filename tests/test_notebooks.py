@@ -55,3 +55,28 @@ def test_no_network_and_no_writes_into_the_repo(path):
                 # output paths are temporary directories (or the papermill OUTPUT parameter)
                 if "path=" in args or "save_to=" in args or name in ("to_parquet", "write_listing"):
                     assert re.search(r"(path|save_to)=(out|snapshot_dir)\b", args), f"{path.name}: {name}({args})"
+
+
+def test_readme_papermill_command_reports_the_given_listing(tmp_path):
+    """The README's papermill command, verbatim: papermill reads the parameters cell and the report is of INPUT."""
+    import shlex
+    import subprocess
+    import sys
+
+    import imgkit
+
+    repo = Path(__file__).resolve().parent.parent
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"^papermill notebooks/07_report\.ipynb .*$", readme, flags=re.M).group(0)
+    argv = shlex.split(command)
+    assert argv[argv.index("-p") + 1 :: 3] == ["INPUT", "AS_OF", "OUTPUT"]
+    listing = argv[argv.index("INPUT") + 1]
+    output = argv[argv.index("OUTPUT") + 1]
+    imgkit.write_listing(tmp_path / listing, 40, n_tenants=3, seed=7)  # not the demo: 40 images, 3 tenants
+    (tmp_path / "notebooks").symlink_to(repo / "notebooks")
+    run = subprocess.run([sys.executable, "-m", *argv], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "unknown parameter" not in run.stderr and "Unable to parse" not in run.stderr
+    page = (tmp_path / output).read_text(encoding="utf-8")
+    assert f"<dt>source</dt><dd>{listing}</dd>" in page
+    assert "<dt>images</dt><dd>40</dd>" in page and "40 images, 3 tenants, ages as of 2026-07-01 (argument)" in page

@@ -118,15 +118,36 @@ def test_pinned_numbers_on_demo(demo_page):
     assert p.cards["images"] == "5,000"
     assert p.cards["tenants"] == "60"
     assert p.cards["validation findings"] == "0"
-    assert p.cards["public (gold)"] == f"{int((df['imagetype'] == 'gold').sum()):,}"
-    assert p.cards["market"] == f"{int((df['imagetype'] == 'market').sum()):,}"
-    assert p.cards["private"] == f"{int((df['imagetype'] == 'private').sum()):,}"
+    assert p.cards["image type gold"] == f"{int((df['imagetype'] == 'gold').sum()):,}"
+    assert p.cards["image type market"] == f"{int((df['imagetype'] == 'market').sum()):,}"
+    assert p.cards["image type private"] == f"{int((df['imagetype'] == 'private').sum()):,}"
+    assert p.cards["visibility public"] == f"{int((df['visibility'] == 'public').sum()):,}"
+    assert "public (gold)" not in p.cards
     older = imgkit.age_profile(df, as_of="2026-01-01")["older_2y"].iloc[0]
     assert p.cards["older than 2 years"] == f"{older:.1%}"
     assert p.cards["platforms in use"] == "14"
     text = "".join(p.text)
     assert "5,000 images, 60 tenants, ages as of 2026-01-01 (argument)" in text
     assert "2026-01-01 00:00:00 UTC (argument)" in text
+
+
+def test_cards_count_as_imgkit_summary_does(demo_page):
+    """The image type and visibility cards are the numbers `imgkit summary` prints under the same names."""
+    from imgkit.cli import _summary_text
+
+    p = parse(demo_page)
+    blocks: dict[str, dict[str, str]] = {}
+    title = None
+    for line in _summary_text(imgkit.load_demo()).splitlines():
+        if line and not line.startswith(" "):
+            title = line.strip()
+            blocks[title] = {}
+        elif line.startswith("  ") and title:
+            key, count = re.match(r"\s+(.+?)\s{2,}([\d,]+)", line).groups()
+            blocks[title][key] = count
+    types = {k.removeprefix("image type "): v for k, v in p.cards.items() if k.startswith("image type ")}
+    assert types == blocks["image types"] and len(types) == 4
+    assert p.cards["visibility public"] == blocks["visibility"]["public"]
 
 
 def test_plots_are_inline_svg(demo_page):
@@ -165,7 +186,7 @@ def test_data_strings_are_escaped(small_page):
     assert not [t for t, _ in p.tags if t in ("script", "img", "b")]
     assert not [a for _, a in p.tags if any(k.startswith("on") for k in a)]
     assert "<script>alert" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;/" in page  # (a long run without spaces gets <wbr> break points)
     text = "".join(p.text)
     assert XSS_NAME in text  # shown as text, in the list of oldest images
     assert QUOTE_TENANT in text  # tenant table (and the plots, XML-escaped by matplotlib)
@@ -229,7 +250,7 @@ def test_deterministic(small, small_page):
 # Tags a report may contain: its own layout and matplotlib's SVG. Anything else came from the data.
 LAYOUT_TAGS = {
     "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2", "h3", "p", "nav", "a", "section",
-    "div", "table", "thead", "tbody", "tr", "th", "td", "dl", "dt", "dd",
+    "div", "table", "thead", "tbody", "tr", "th", "td", "dl", "dt", "dd", "wbr",
     "svg", "defs", "g", "path", "use", "text", "clippath", "rect", "polyline", "line", "tspan", "circle", "polygon",
     "image",  # the heatmap, as a data: URI (checked below)
 }  # fmt: skip
@@ -314,4 +335,74 @@ def test_zone_less_created_at_is_read_as_utc():
     ages = imgkit.stale_images(df, older_than="365D", as_of="2026-01-01")
     df["created_at"] = df["created_at"].dt.tz_localize(None)
     text = "".join(parse(build_report(df, as_of="2026-01-01")).text)
-    assert f"of {len(ages):,} older than 1 year)" in text
+    assert f"{len(ages):,} images are older than 1 year; the oldest first." in text
+
+
+# ---------------------------------------------------------------------------- reading and printing
+
+
+def test_plot_text_stays_text_and_fonts_name_cjk_fallbacks(demo_page):
+    """SVG text is <text> (the reader's fonts draw any script), not glyph paths; the font stack names CJK fonts."""
+    svgs = re.findall(r"<svg.*?</svg>", demo_page, flags=re.S)
+    assert svgs and all("<text" in svg for svg in svgs)
+    assert not re.search(r'<path id="DejaVuSans-', demo_page)  # what svg.fonttype "path" would define
+    style = re.search(r"<style>(.*?)</style>", demo_page, flags=re.S).group(1)
+    body_fonts = re.search(r"body \{ font-family: ([^;]+);", style).group(1)
+    for font in ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei"):
+        assert f'"{font}"' in body_fonts
+    assert re.search(r'\.figure svg text \{ font-family: "DejaVu Sans", [^}]*"Noto Sans CJK SC"', style)
+    assert "@media print" in style and "break-before: page" in style
+
+
+def test_no_scroll_boxes_and_capped_tables_say_where_the_rest_is(demo_page):
+    assert 'class="scroll"' not in demo_page and "max-height" not in demo_page
+    p = parse(demo_page)
+    text = "".join(p.text)
+    df = imgkit.load_demo()
+    stale = imgkit.stale_images(df, older_than="365D", as_of="2026-01-01")
+    assert f"First 20 of {len(stale):,} rows; all of them: imgkit export INPUT -o images.csv" in text
+
+
+def test_tables_ordered_for_the_reader(demo_page):
+    """By platform and by OS type: most images first, with shares."""
+    df = imgkit.load_demo()
+    section = re.search(r'<section id="os".*?</section>', demo_page, flags=re.S).group(0)
+    tables = re.findall(r"<h3>(By [^<]+)</h3><table>(.*?)</table>", section, flags=re.S)
+    by = {title: [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)[1:]]
+          for title, body in tables}
+    for title, column in (("By platform", "platform"), ("By OS type", "os_type")):
+        counts = df[column].value_counts()
+        counts = counts[counts > 0]
+        rows = by[title]
+        assert [r[0] for r in rows] == list(counts.sort_values(ascending=False, kind="stable").index)
+        assert [r[1] for r in rows] == [f"{n:,}" for n in sorted(counts, reverse=True)]
+        assert [r[2] for r in rows] == [f"{n / len(df):.1%}" for n in sorted(counts, reverse=True)]
+
+
+def _with_huge_value(field: str, size: int) -> list[dict]:
+    import gzip
+
+    images = json.loads(gzip.decompress((REPO / "data" / "demo_images.json.gz").read_bytes()))["images"]
+    huge = dict(images[0], id="00000000-0000-4000-8000-00000000beef", created_at="2010-01-01T00:00:00Z")  # oldest
+    huge[field] = "X" * size
+    return [*images, huge]
+
+
+REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
+HUGE = 2_000_000
+
+
+@pytest.fixture(scope="module")
+def demo_report_size() -> int:
+    return len(build_report(imgkit.read_images(REPO / "data" / "demo_images.json.gz"), as_of="2026-01-01").encode())
+
+
+@pytest.mark.parametrize("field", ["x_blob", "name", "owner", "__platform"])
+def test_one_huge_value_cannot_blow_up_the_report(field, demo_report_size):
+    """A 2 MB value (in an unknown key, a name, a tenant id, a category) is shown cut, its length said."""
+    df = imgkit.read_images(_with_huge_value(field, HUGE), errors="ignore")
+    page = build_report(df, as_of="2026-01-01")
+    assert len(page.encode()) <= 2 * demo_report_size
+    assert "X" * 201 not in page
+    if field in ("x_blob", "name", "owner", "__platform"):  # shown in a table: cut, with the full length
+        assert f"… ({HUGE:,} characters)" in page

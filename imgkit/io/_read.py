@@ -36,7 +36,9 @@ def read_images(
         Any of: a path to a ``.json``, ``.json.gz``, ``.jsonl`` / ``.ndjson`` (``.gz``
         too) file; a directory of page files (every such file in it is read, in sorted
         order, as one listing -- ``attrs["imgkit"]["files"]`` lists them; a snapshot written by
-        :func:`imgkit.fetch_images` also restores its ``fetched_at``); an open file;
+        :func:`imgkit.fetch_images` also restores its ``fetched_at``; one of several clouds or
+        regions, with a folder each, gives their frames stacked with ``cloud`` and ``region``
+        columns first); an open file;
         JSON text (``str`` or ``bytes``); a dict (a page ``{"images": [...], "next": ...}``,
         a single image object, or a page wrapped one or two levels deep by a proxy); a
         list of images; a list or iterator of pages; a ``.parquet`` file written by
@@ -106,6 +108,11 @@ def read_images(
     if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and _looks_like_json_text(source)):
         if str(source).lower().endswith(".parquet"):
             return read_parquet(source)
+        from ..fetch import read_several  # a snapshot of several clouds/regions: one folder each
+
+        several = read_several(source, read_images, errors=errors, engine=engine, dialect=dialect)
+        if several is not None:
+            return several
     if engine == "fast" and not _is_text_source(source):
         raise ConfigError(f"engine='fast' reads JSON text (paths, directories, str, bytes), not a "
                           f"{type(source).__name__}; use engine='auto' or 'exact'")
