@@ -25,6 +25,15 @@ def require_dask(what: str) -> None:
         raise ImportError(f"{what} needs Dask, which is not installed: {_INSTALL}") from exc
 
 
+def available() -> bool:
+    """Whether dask.dataframe can be imported."""
+    try:
+        import dask.dataframe  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def is_dask(df: Any) -> bool:
     """Whether `df` is a Dask DataFrame (without importing Dask when it is not loaded)."""
     import sys
@@ -57,7 +66,7 @@ def aggregate(core: Any, ddf: Any, columns: list[str | None], **options: Any) ->
         dtype = ddf[c].dtype
         if dtype == object or (isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype)):
             raise ConfigError(f"column {c!r} holds lists or dicts and cannot be counted or grouped")
-    counts = ddf[cols].groupby(cols, dropna=False, observed=True).size(split_every=SPLIT_EVERY).compute()
+    counts = ddf[cols].groupby(cols, dropna=False, observed=True).size(split_every=SPLIT_EVERY, split_out=1).compute()
     frame = counts.index.to_frame(index=False)
     frame.columns = cols
     for c in cols:  # a grouping key comes back with the column's dtype; make certain of it

@@ -7,6 +7,8 @@ helpers, every string from the data escaped); :func:`imgkit.build_report` append
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from .history import ListingDiff, _fmt_time, _text, plot_diff_summary, plot_trend, trend
@@ -77,20 +79,34 @@ def changes_section(diff: ListingDiff, *, top: int = 10, ident: str = "changes")
 
 def trends_section(history: pd.DataFrame, *, top: int = 10, ident: str = "trends") -> str:
     """The "Trends" section of a snapshot series: images per platform, OS type and status at each snapshot."""
+    tables = trend_tables(lambda **options: trend(history, **options), top=top)
+    return trends_html(tables, f"{len(history):,} image version(s), {int(history['is_current'].sum()):,} current.",
+                       ident=ident)
+
+
+def trend_tables(count: Callable[..., pd.DataFrame], *, top: int = 10) -> dict[str | None, pd.DataFrame]:
+    """The trend frames the "Trends" section shows; ``count(by=..., top=...)`` gives one (:func:`trend`,
+    :meth:`imgkit.Archive.trend`). OS type and status keep :func:`plot_trend`'s default ``top=8``."""
+    return {None: count(by=None), "platform": count(by="platform", top=top),
+            "os_type": count(by="os_type", top=8), "status": count(by="status", top=8)}
+
+
+def trends_html(tables: dict[str | None, pd.DataFrame], detail: str, *, ident: str = "trends") -> str:
+    """The "Trends" section from the frames of :func:`trend_tables`; `detail` ends the first sentence."""
     from .report import _figure, _p, _section, _table
 
-    times = trend(history, by=None)
-    table = trend(history, by="platform", top=top)
+    times = tables[None]
+    table = tables["platform"].copy()
     table.insert(0, "all images", times.iloc[:, 0])
     table.index = [f"{t:%Y-%m-%d %H:%M}" for t in table.index]
     table.index.name = "snapshot (UTC)"
     return _section(
         ident, "Trends",
         _p(f"{len(times):,} snapshot(s) from {_fmt_time(times.index[0])} to {_fmt_time(times.index[-1])}; "
-           f"{len(history):,} image version(s), {int(history['is_current'].sum()):,} current."),
-        _figure(plot_trend, history, by="platform", top=top, caption="Images per platform at each snapshot."),
-        _figure(plot_trend, history, by="os_type", kind="line", caption="Images per OS type at each snapshot."),
-        _figure(plot_trend, history, by="status", kind="line", caption="Images per status at each snapshot."),
+           + detail),
+        _figure(plot_trend, tables["platform"], caption="Images per platform at each snapshot."),
+        _figure(plot_trend, tables["os_type"], kind="line", caption="Images per OS type at each snapshot."),
+        _figure(plot_trend, tables["status"], kind="line", caption="Images per status at each snapshot."),
         "<h3>Images per platform</h3>", _table(table),
     )
 

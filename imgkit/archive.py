@@ -159,9 +159,16 @@ class _Plan:
 
     def frame(self, table: pa.Table, columns: Sequence[str], piece: dict[str, Any]) -> pd.DataFrame:
         n = table.num_rows
-        listing = [c for c in columns if c not in SNAPSHOT_COLUMNS]
-        arrays = []
-        for c in listing:
+        out: dict[str, Any] = {}
+        plain = []  # columns pyarrow converts in one go
+        for c in columns:
+            if c == "snapshot_at":
+                out[c] = pd.Series(pd.Timestamp(piece["snapshot_at"]), index=pd.RangeIndex(n),
+                                   dtype="datetime64[ns, UTC]").array
+                continue
+            if c in _LEVELS:
+                out[c] = pd.array([piece.get(c)] * n, dtype=_STRING)
+                continue
             typ = self.types[c]
             if c in table.column_names:
                 arr = table.column(c)
@@ -169,26 +176,21 @@ class _Plan:
                     arr = arr.cast(typ)
             else:
                 arr = pa.chunked_array([pa.nulls(n, typ)], typ)
-            arrays.append(arr)
-        if listing:
-            df = pa.table(arrays, names=listing).to_pandas(types_mapper=_TO_PANDAS.get, ignore_metadata=True)
-        else:
-            df = pd.DataFrame(index=pd.RangeIndex(n))
-        for c in listing:
             if c in self.categories:
-                s = df[c] if isinstance(df[c].dtype, pd.CategoricalDtype) else df[c].astype("category")
-                df[c] = s.cat.set_categories(self.categories[c])
+                out[c] = _categorical(arr, pd.CategoricalDtype(self.categories[c]))
             elif c in self.json_columns:
                 values = np.empty(n, dtype=object)
-                values[:] = [_json_value(v) for v in table.column(c).to_pylist()] if c in table.column_names \
-                    else [None] * n
-                df[c] = values
-        for c in columns:
-            if c == "snapshot_at":
-                df[c] = pd.Series(pd.Timestamp(piece["snapshot_at"]), index=df.index, dtype="datetime64[ns, UTC]")
-            elif c in _LEVELS:
-                df[c] = pd.Series(piece.get(c), index=df.index, dtype=_STRING)
-        return df[list(columns)]
+                values[:] = [_json_value(v) for v in arr.to_pylist()]
+                out[c] = values
+            else:
+                out[c] = None
+                plain.append((c, arr))
+        if plain:
+            converted = pa.table([a for _, a in plain], names=[c for c, _ in plain]).to_pandas(
+                types_mapper=_TO_PANDAS.get, ignore_metadata=True)
+            for c, _ in plain:
+                out[c] = converted[c].array
+        return pd.DataFrame(out, index=pd.RangeIndex(n), columns=list(columns))
 
     def empty(self, columns: Sequence[str]) -> pd.DataFrame:
         table = pa.table([pa.array([], self.types[c]) for c in columns if c not in SNAPSHOT_COLUMNS],
@@ -198,6 +200,17 @@ class _Plan:
     @property
     def all_columns(self) -> list[str]:
         return [*self.columns, "snapshot_at", *self.levels]
+
+
+def _categorical(arr: pa.ChunkedArray, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """A dictionary column as a Categorical of `dtype` (whose categories hold every value of the column)."""
+    parts = []
+    for chunk in arr.chunks:
+        lookup = np.append(dtype.categories.get_indexer(pd.Index(chunk.dictionary.to_pylist(), dtype=object)), -1)
+        idx = chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+        parts.append(lookup[idx])  # a null index (-1) picks the trailing -1
+    codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.intp)
+    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 class _ReadPiece:
@@ -318,6 +331,7 @@ class Archive:
         self.root = str(root)
         self._fs, self._path = fsspec.core.url_to_fs(self.root, **(storage_options or {}))
         self._path = self._path.rstrip("/") or "/"
+        self._cached: tuple[Any, list[dict[str, Any]]] | None = None  # the footers, while the files are unchanged
 
     def __repr__(self) -> str:
         return f"Archive({self.root!r})"
@@ -427,7 +441,8 @@ class Archive:
                 keys[k] = unquote(v)
             else:
                 if "snapshot_date" in keys:
-                    out.append({"path": path, "size": int(info.get("size") or 0), **keys})
+                    version = [info.get(k) for k in ("ino", "mtime", "LastModified", "ETag", "etag") if info.get(k)]
+                    out.append({"path": path, "size": int(info.get("size") or 0), "version": str(version), **keys})
         return out
 
     def _levels(self) -> tuple[str, ...] | None:
@@ -437,9 +452,16 @@ class Archive:
         return tuple(k for k in _LEVELS if k in files[0])
 
     def _catalogue(self) -> list[dict[str, Any]]:
-        """The files with their footers' snapshot time, row count, schema, categories; oldest first."""
+        """The files with their footers' snapshot time, row count, schema, categories; oldest first.
+
+        Kept while the listing shows the same files (path, size and modification time or ETag).
+        """
+        files = self._files()
+        key = tuple((f["path"], f["size"], f["version"]) for f in files)
+        if self._cached is not None and self._cached[0] == key:  # nothing changed since the last look
+            return self._cached[1]
         out = []
-        for f in self._files():
+        for f in files:
             with self._fs.open(f["path"], "rb") as fh:
                 md = pq.ParquetFile(fh).metadata
             raw = (md.metadata or {}).get(_META_KEY)
@@ -450,6 +472,7 @@ class Archive:
             out.append({**f, **info, "images": md.num_rows, "row_group_rows": groups,
                         "schema": md.schema.to_arrow_schema()})
         out.sort(key=lambda r: (pd.Timestamp(r["snapshot_at"]), *(r.get(k) or "" for k in _LEVELS)))
+        self._cached = (key, out)
         return out
 
     def snapshots(self) -> pd.DataFrame:
@@ -629,6 +652,7 @@ class Archive:
         by: str | None = "platform",
         engine: Literal["pandas", "dask"] = "dask",
         top: int | None = None,
+        filters: Any = None,
     ) -> pd.DataFrame:
         """Images per snapshot and group: the frame :func:`imgkit.trend` gives for these snapshots.
 
@@ -641,6 +665,8 @@ class Archive:
             per snapshot, reading only `by`; ``"pandas"`` reads `by` of every snapshot into this process.
         top : int, optional
             Keep the `top` groups with the most images and fold the rest into ``"Other"``.
+        filters : list, optional
+            Count only these rows, as in :meth:`load` (``[("owner", "in", ["t1", "t2"])]``).
 
         Returns
         -------
@@ -673,8 +699,9 @@ class Archive:
         if engine == "dask":
             from ._dask import aggregate
 
-            return aggregate(_trend_core, self.load(columns=columns, engine="dask"), ["snapshot_at", by], **options)
-        return _trend_core(self.load(columns=columns), None, **options)
+            ddf = self.load(columns=columns, filters=filters, engine="dask")
+            return aggregate(_trend_core, ddf, ["snapshot_at", by], **options)
+        return _trend_core(self.load(columns=columns, filters=filters), None, **options)
 
 
 def _trend_core(

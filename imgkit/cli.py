@@ -272,7 +272,8 @@ def _add_report(sub: Any) -> None:
         input="optional",
     )
     p.add_argument("--archive", metavar="ROOT", default=None,
-                   help="report the latest snapshot of this archive (a directory or fsspec URL) instead of INPUT")
+                   help="report the latest snapshot of this archive (a directory or fsspec URL) instead of INPUT, "
+                        "with a section 'Trends' over all its snapshots")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the HTML file to write")
     p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
     p.add_argument("--title", default=None, help="report title")
@@ -306,10 +307,14 @@ def _run_report(args: argparse.Namespace) -> int:
     _check_output(args.output)
     if (args.volumes or args.price_per_gb_month is not None) and not args.servers:
         raise ValueError("--volumes and --price-per-gb-month need --servers")
+    archive = None
     if args.archive is not None:
         from .archive import Archive
 
-        df = Archive(args.archive).load(snapshot_at="latest")
+        if args.history:
+            raise ValueError("--archive has its own trends: give --archive or --history, not both")
+        archive = Archive(args.archive)
+        df = archive.load(snapshot_at="latest")
         if not len(df) and df.attrs["imgkit"]["fetched_at"] is None:
             raise ValueError(f"{args.archive}: the archive has no snapshot")
         args.input = args.archive
@@ -333,6 +338,8 @@ def _run_report(args: argparse.Namespace) -> int:
         if not Path(args.history).is_dir():
             raise FileNotFoundError(f"{args.history}: --history needs a folder of snapshots")
         kwargs["history"] = args.history
+    if archive is not None:
+        kwargs["history"] = archive
     if servers is not None:
         kwargs.update(servers=servers, price_per_gb_month=args.price_per_gb_month)
     if args.title:

@@ -455,7 +455,17 @@ def _change_sections(df: pd.DataFrame, baseline: Any, history: Any, tenants: Seq
             old = old[old["owner"].isin(tenants)]
         diff = diff_listings(old, df)
         out.append(("changes", "Changes", hr.changes_section(diff, top=top)))
-    if history is not None:
+    from .archive import Archive
+
+    if isinstance(history, Archive):  # trends counted on the archive (Dask when installed), not from a history
+        from ._dask import available
+
+        filters = None if tenants is None else [("owner", "in", list(tenants))]
+        engine = "dask" if available() else "pandas"
+        tables = hr.trend_tables(lambda **o: history.trend(filters=filters, engine=engine, **o), top=top)
+        rows = int(tables[None].to_numpy().sum())
+        out.append(("trends", "Trends", hr.trends_html(tables, f"{rows:,} image rows in the archive.")))
+    elif history is not None:
         h = history if _is_history(history) else build_history(history)
         if tenants is not None:
             h = h[h["owner"].isin(tenants)]
@@ -506,9 +516,11 @@ def build_report(
         An earlier listing: adds the section "Changes since <its as_of>"
         (:func:`imgkit.diff_listings` of it and `df`: figures, per-tenant table, plot, the
         added, removed and changed images, capped with counts).
-    history : DataFrame or snapshots, optional
-        A frame from :func:`imgkit.history` or the snapshots themselves: adds the
-        section "Trends" (images per platform, OS type and status at each snapshot).
+    history : DataFrame, snapshots or imgkit.Archive, optional
+        A frame from :func:`imgkit.history`, the snapshots themselves, or an
+        :class:`imgkit.Archive` (counted with :meth:`~imgkit.Archive.trend`, on Dask
+        when it is installed): adds the section "Trends" (images per platform, OS
+        type and status at each snapshot).
     servers : pandas.DataFrame, optional
         A servers frame (:func:`imgkit.read_servers`): adds the section "Cleanup
         candidates" (images in use, :func:`imgkit.cleanup_candidates` with its

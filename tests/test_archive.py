@@ -36,7 +36,7 @@ LIST = pd.ArrowDtype(pa.list_(pa.string()))
 def client():
     """One real local cluster for the session: worker processes on 127.0.0.1."""
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
         memory_limit="1GiB",
     ) as cluster, distributed.Client(cluster) as c:
         yield c
@@ -455,6 +455,9 @@ def test_cli_archive_add_list_and_report(tmp_path, capsys):
     assert main(["report", "--archive", str(root), "-o", str(html)]) == 0
     page = html.read_text()
     assert "2026-11-29" in page and "<script" not in page
+    assert "2 snapshot(s) from 2026-11-28 06:00 UTC to 2026-11-29 06:00 UTC; 4 image rows in the archive." in page
+    assert main(["report", "--archive", str(root), "--history", str(tmp_path), "-o", str(html)]) == 1
+    assert "give --archive or --history, not both" in capsys.readouterr().err
     assert main(["report", seed, "--archive", str(root), "-o", str(html)]) == 1
     assert "give INPUT or --archive ROOT" in capsys.readouterr().err
 
@@ -483,3 +486,27 @@ def test_trend_values_and_errors(year, client):
         year.trend(by="tags")
     with pytest.raises(imgkit.ConfigError, match="column 'tags' holds lists"):
         year.trend(by="tags", engine="pandas")
+
+
+def test_a_replaced_snapshot_is_seen_by_the_same_archive_object(tmp_path):
+    archive = Archive(tmp_path / "a")
+    df = _listing(5)
+    archive.add(df, snapshot_at="2026-01-01T06:00:00Z")
+    assert archive.snapshots()["snapshot_at"].tolist() == [pd.Timestamp("2026-01-01T06:00Z")]
+    archive.add(df, snapshot_at="2026-01-01T07:00:00Z")  # same size on disk, another time in the footer
+    assert archive.snapshots()["snapshot_at"].tolist() == [pd.Timestamp("2026-01-01T07:00Z")]
+    assert Archive(tmp_path / "a").load()["snapshot_at"].iloc[0] == pd.Timestamp("2026-01-01T07:00Z")
+
+
+def test_report_trends_from_an_archive_equal_those_from_its_history(year, client):
+    from imgkit import _history_report as hr
+
+    snaps = {t: year.load(snapshot_at=t).drop(columns="snapshot_at") for t in year.snapshots()["snapshot_at"]}
+    h = imgkit.history(snaps)
+    from_archive = hr.trend_tables(lambda **o: year.trend(**o), top=3)
+    from_history = hr.trend_tables(lambda **o: imgkit.trend(h, **o), top=3)
+    for by in (None, "platform", "os_type", "status"):
+        pd.testing.assert_frame_equal(from_archive[by], from_history[by], check_exact=True)
+    page = imgkit.build_report(year.load(snapshot_at="latest"), history=year, tenants=["tenant-1"], top=3)
+    # tenant-1 has 4, 5, 5 and 3 images in the four snapshots
+    assert "4 snapshot(s) from 2026-01-01 06:00 UTC to 2026-04-01 06:00 UTC; 17 image rows in the archive." in page
