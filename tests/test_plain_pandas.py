@@ -84,10 +84,11 @@ def test_everyday_calls_work_through_the_readme_one_liner(frame):
 
 
 def test_frame_records_read_back_as_the_same_frame(frame):
-    for records in (frame.to_dict("records"), frame.to_json(orient="records", date_format="epoch")):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # pandas 3.1: to_json's default date_format changes
-            back = imgkit.read_images(records, errors="ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas 3.1 deprecates to_json's epoch dates (still its default)
+        sources = (frame.to_dict("records"), frame.to_json(orient="records"))
+    for records in sources:
+        back = imgkit.read_images(records, errors="ignore")
         assert back.shape == frame.shape
         pd.testing.assert_frame_equal(back, frame)
         assert imgkit.validate(back).empty  # min_disk "abc" is NA in the frame: its data is clean

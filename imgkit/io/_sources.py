@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import msgspec
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -171,6 +172,11 @@ def _parse_text(data: bytes, desc: str, ndjson: bool, loads: Any) -> tuple[list[
     return _from_document(doc, desc), len(doc) if isinstance(doc, dict) and "images" in doc else 0
 
 
+def _key_tokens(data: bytes) -> int:
+    """How many ``"key":`` tokens `data` holds (an escaped quote before a colon, inside a string, is none)."""
+    return data.count(b'":') + data.count(b'" :') - data.count(b'\\":')
+
+
 def _may_repeat_keys(data: bytes, chunks: list[_Chunk], top_keys: int) -> bool:
     """Whether some object of `data` may repeat a key (orjson keeps the last value silently).
 
@@ -178,7 +184,7 @@ def _may_repeat_keys(data: bytes, chunks: list[_Chunk], top_keys: int) -> bool:
     counts (the common case, one pass over the bytes) mean no key was repeated. Anything else
     (a repeat, nested objects, ``":`` inside a value) has the text parsed again, keeping repeats.
     """
-    tokens = data.count(b'":') + data.count(b'" :') - data.count(b'\\":')
+    tokens = _key_tokens(data)
     keys = top_keys + sum(len(r) for c in chunks for r in c.records if isinstance(r, dict))
     return tokens != keys
 
@@ -438,3 +444,55 @@ def _segments(source: Any) -> tuple[list[Segment], _Collected] | None:
             return None
         segs.append(Segment(text, desc, ndjson, repaired))
     return segs, collected
+
+
+class _Doc(msgspec.Struct):
+    images: list[msgspec.Raw] | None = None
+
+
+def _split(seg: Segment) -> tuple[list[tuple[str, list[Any]]], bool] | str:
+    """The raw JSON text of each image of a segment, by source, and whether msgspec split a plain document.
+
+    A plain ``{"images": [...]}`` document and NDJSON of images are split without building
+    the images. Other shapes the exact engine reads (a single image, a page wrapped by a
+    proxy, a JSON array of pages, NDJSON lines that are pages) are parsed by orjson and
+    each image is written back as JSON text; a syntax error raises the exact engine's
+    :class:`~imgkit.SourceError`. Otherwise the reason why the exact engine must read it.
+    """
+    if seg.ndjson:
+        lines = [line for line in seg.data.split(b"\n") if line.strip()]
+        if b'"images"' not in seg.data:
+            return [(seg.desc, lines)], False
+        raws: list[Any] = []
+        for i, line in enumerate(lines, start=1):
+            obj = _loads(line, seg.desc, line=i) if b'"images"' in line else None
+            if isinstance(obj, dict) and isinstance(obj.get("images"), list):
+                texts = _dumps_all(obj["images"])
+                if texts is None:
+                    return f"{seg.desc}: an image is not a JSON object"
+                raws.extend(texts)
+            else:
+                raws.append(line)
+        return [(seg.desc, raws)], False
+    try:
+        doc = msgspec.json.decode(seg.data, type=_Doc)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # (msgspec recurses on deep nesting)
+        doc = None
+    if doc is not None and doc.images is not None:
+        return [(seg.desc, doc.images)], True
+    if not seg.data.strip():
+        return f"{seg.desc} is empty"
+    out = []
+    for chunk in _from_document(_loads(seg.data, seg.desc), seg.desc):
+        texts = _dumps_all(chunk.records)
+        if texts is None:
+            return f"{chunk.source}: an image is not a JSON object"
+        out.append((chunk.source, texts))
+    return out, False
+
+
+def _dumps_all(records: list[Any]) -> list[bytes] | None:
+    """Each record as JSON text, or None when one is not a JSON object."""
+    if not all(isinstance(r, dict) for r in records):
+        return None
+    return [orjson.dumps(r) for r in records]
