@@ -105,3 +105,12 @@ def test_a_found_example_stays_fixed(engine):
     df = imgkit.read_images(data, engine=engine, errors="ignore")
     assert df["name"].tolist() == ['["x"]'] and df["status"].astype(str).tolist() == ["5"]
     assert sorted(imgkit.validate(df).query("rule == 'type'")["column"]) == ["name", "status"]
+
+
+def test_found_example_array_id_has_one_finding_on_both_engines():
+    """Found by the property test: `"id": [""]` got different finding actions from the two engines."""
+    data = json.dumps({"images": [{"id": [""]}]}).encode()
+    fast, exact = (imgkit.validate(imgkit.read_images(data, engine=e, errors="ignore")) for e in ("fast", "exact"))
+    pd.testing.assert_frame_equal(fast.drop(columns="source"), exact.drop(columns="source"))
+    assert fast.query("rule == 'type'")[["column", "value", "action"]].values.tolist() == [
+        ["id", '[""]', "converted to text"]]

@@ -436,7 +436,7 @@ def _textual(f: Field, values: list[Any], ctx: _Ctx) -> list[Any]:
     out = list(values)
     for i, v in enumerate(values):
         if v is not None and v is not _MISSING and not isinstance(v, str):
-            ctx.add(i, f.column, f.api, v, "type", "kept as JSON text")
+            ctx.add(i, f.column, f.api, v, "type", "converted to text")
             out[i] = _json_text(v)
     return out
 
