@@ -100,6 +100,22 @@ def _same(a: Any, b: Any) -> bool:
         return repr(a) == repr(b)
 
 
+_PLAIN_TYPES = (dict, list, str, int, float)
+
+
+def _same_quick(a: Any, b: Any) -> bool:
+    """:func:`_same`, with the common cases (the same object, equal plain values of one type) first."""
+    if a is b:
+        return True
+    if type(a) is type(b) and type(a) in _PLAIN_TYPES:
+        try:
+            if (a == b) is True:
+                return True
+        except (TypeError, ValueError):  # e.g. a dict holding arrays
+            pass
+    return _same(a, b)
+
+
 def _arrow(s: pd.Series) -> pa.Array | None:
     if isinstance(s.dtype, (pd.ArrowDtype, pd.StringDtype)):
         arr = pa.array(s.array)
@@ -169,7 +185,13 @@ def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
             return (va != vb) & ~both_nan
     except (TypeError, ValueError, pa.ArrowNotImplementedError, pa.ArrowInvalid):
         pass
-    return np.fromiter((not _same(x, y) for x, y in zip(a.tolist(), b.tolist())), dtype=bool, count=len(a))
+    na_a, na_b = _na(a), _na(b)
+    out = na_a != na_b
+    both = np.flatnonzero(~na_a & ~na_b)  # compare only where both hold a value
+    if len(both):
+        xs, ys = a.to_numpy(dtype=object)[both], b.to_numpy(dtype=object)[both]
+        out[both] = np.fromiter((not _same_quick(x, y) for x, y in zip(xs, ys)), dtype=bool, count=len(both))
+    return out
 
 
 def _absent(n: int) -> pd.Series:
@@ -182,7 +204,11 @@ def _column_at(df: pd.DataFrame, col: str, pos: np.ndarray | None) -> pd.Series:
     if col not in df.columns:
         return _absent(n)
     s = df[col]
-    return (s if pos is None else s.take(pos)).reset_index(drop=True)
+    if pos is None:
+        return s.reset_index(drop=True)
+    if len(pos) and pos[-1] - pos[0] == len(pos) - 1 and (len(pos) < 2 or bool((np.diff(pos) == 1).all())):
+        return s.iloc[int(pos[0]):int(pos[-1]) + 1].reset_index(drop=True)  # a contiguous run: a view, no copy
+    return s.take(pos).reset_index(drop=True)
 
 
 def _changed_cells(old: pd.DataFrame, old_pos: np.ndarray, new: pd.DataFrame, new_pos: np.ndarray,
@@ -233,7 +259,10 @@ def _unique_ids(df: pd.DataFrame, name: str) -> pd.DataFrame:
                       ImgkitWarning, stacklevel=3)
     if dup.any() or missing.any():
         df = df.loc[~(dup | missing)]
-    return df.reset_index(drop=True) if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 else df
+    df = df.reset_index(drop=True) if (dup.any() or missing.any() or not isinstance(df.index, pd.RangeIndex)
+                                       or df.index.start != 0) else df.copy(deep=False)
+    df.attrs = {}  # a working copy: pandas would deep-copy the metadata on every column access
+    return df
 
 
 # ---------------------------------------------------------------------------------------
