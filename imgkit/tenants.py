@@ -62,10 +62,8 @@ def _checked(pairs: Iterable[tuple[Any, Any]], desc: str) -> dict[str, str]:
 
 def _mapping(names: Any, keystone: Mapping[str, Any]) -> tuple[dict[str, str], str]:
     if isinstance(names, str) and names == "keystone":
-        try:
-            from .fetch import fetch_projects  # type: ignore[attr-defined]
-        except ImportError:
-            raise ConfigError("names='keystone' needs imgkit.fetch.fetch_projects, which this imgkit lacks") from None
+        from .fetch import fetch_projects
+
         return _checked(dict(fetch_projects(**keystone)).items(), "keystone"), "keystone"
     if keystone:
         raise ConfigError(f"keyword arguments ({', '.join(sorted(keystone))}) are only for names='keystone'")

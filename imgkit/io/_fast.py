@@ -39,8 +39,8 @@ import pyarrow.json as pj
 
 from ..schema import FIELDS, Field, field_for_api
 from ..validate import findings_frame
-from ._frame import _build_frame, _drop_duplicates, _ids_unique
-from ._sources import Segment, _Collected, _from_document, _loads, _segments
+from ._frame import _ArrowItems, _build_frame, _drop_duplicates, _ids_unique
+from ._sources import Segment, _Collected, _segments, _split
 from ._typing import (
     _MISSING,
     _PART_KINDS,
@@ -77,58 +77,6 @@ def _arrow_type(f: Field) -> pa.DataType | None:
 #: Arrow schema of the raw JSON of every known field that has a fixed JSON type.
 ARROW_SCHEMA = pa.schema([(f.api, t) for f in FIELDS if (t := _arrow_type(f)) is not None])
 _SCALAR_OK = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean, pa.types.is_integer, pa.types.is_floating, pa.types.is_null)
-
-
-class _Doc(msgspec.Struct):
-    images: list[msgspec.Raw] | None = None
-
-
-def _split(seg: Segment) -> tuple[list[tuple[str, list[Any]]], bool] | str:
-    """The raw JSON text of each image of a segment, by source, and whether msgspec split a plain document.
-
-    A plain ``{"images": [...]}`` document and NDJSON of images are split without building
-    the images. Other shapes the exact engine reads (a single image, a page wrapped by a
-    proxy, a JSON array of pages, NDJSON lines that are pages) are parsed by orjson and
-    each image is written back as JSON text; a syntax error raises the exact engine's
-    :class:`~imgkit.SourceError`. Otherwise the reason why the exact engine must read it.
-    """
-    if seg.ndjson:
-        lines = [line for line in seg.data.split(b"\n") if line.strip()]
-        if b'"images"' not in seg.data:
-            return [(seg.desc, lines)], False
-        raws: list[Any] = []
-        for i, line in enumerate(lines, start=1):
-            obj = _loads(line, seg.desc, line=i) if b'"images"' in line else None
-            if isinstance(obj, dict) and isinstance(obj.get("images"), list):
-                texts = _dumps_all(obj["images"])
-                if texts is None:
-                    return f"{seg.desc}: an image is not a JSON object"
-                raws.extend(texts)
-            else:
-                raws.append(line)
-        return [(seg.desc, raws)], False
-    try:
-        doc = msgspec.json.decode(seg.data, type=_Doc)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        doc = None
-    if doc is not None and doc.images is not None:
-        return [(seg.desc, doc.images)], True
-    if not seg.data.strip():
-        return f"{seg.desc} is empty"
-    out = []
-    for chunk in _from_document(_loads(seg.data, seg.desc), seg.desc):
-        texts = _dumps_all(chunk.records)
-        if texts is None:
-            return f"{chunk.source}: an image is not a JSON object"
-        out.append((chunk.source, texts))
-    return out, False
-
-
-def _dumps_all(records: list[Any]) -> list[bytes] | None:
-    """Each record as JSON text, or None when one is not a JSON object."""
-    if not all(isinstance(r, dict) for r in records):
-        return None
-    return [orjson.dumps(r) for r in records]
 
 
 #: Images parsed per pyarrow call. It bounds the joined NDJSON copy that the parser needs to
@@ -590,16 +538,6 @@ class _ArrowColumns:
                 return _type_unknown(values)
             return _type_unknown(got)
         return _type_unknown_arrow(self._col(key))
-
-
-class _ArrowItems:
-    """Index an Arrow array like a list (for finding ids), converting only what is asked for."""
-
-    def __init__(self, arr: pa.Array) -> None:
-        self.arr = arr
-
-    def __getitem__(self, i: int) -> Any:
-        return self.arr[i].as_py()
 
 
 def _fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | str:

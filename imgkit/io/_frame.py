@@ -153,3 +153,13 @@ def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10, noun:
     if len(findings) > examples:
         lines.append(f"  ... and {len(findings) - examples} more")
     return "\n".join(lines)
+
+
+class _ArrowItems:
+    """Index an Arrow array like a list (for finding ids), converting only what is asked for."""
+
+    def __init__(self, arr: pa.Array) -> None:
+        self.arr = arr
+
+    def __getitem__(self, i: int) -> Any:
+        return self.arr[i].as_py()

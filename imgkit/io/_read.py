@@ -11,11 +11,11 @@ import pandas as pd
 
 from .._checks import check_argument
 from ..errors import ConfigError
-from ._exact import _records_frame
+from ._exact import _exact_frame
 from ._fast import _fast_path
 from ._frame import _finish
 from ._parquet import read_parquet
-from ._sources import _collect, _looks_like_json_text
+from ._sources import _looks_like_json_text
 
 __all__ = ["read_images"]
 
@@ -128,8 +128,7 @@ def read_images(
             if exact_columns:
                 ran["exact_columns"] = exact_columns
         else:
-            collected = _collect(source)
-            df, findings = _records_frame(collected, dialect=dialect)
+            df, findings, collected = _exact_frame(source, dialect=dialect)
             ran["ran"] = "exact"
             if fast is not None:
                 ran["reason"] = fast

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 import pandas as pd
 
@@ -275,3 +276,55 @@ def _segments(source: Any) -> tuple[list[Segment], _Collected] | None:
             return None  # the exact path raises the clear error
         segs.append(Segment(data, str(p), _is_ndjson_name(p.name)))
     return segs, collected
+
+
+class _Doc(msgspec.Struct):
+    images: list[msgspec.Raw] | None = None
+
+
+def _split(seg: Segment) -> tuple[list[tuple[str, list[Any]]], bool] | str:
+    """The raw JSON text of each image of a segment, by source, and whether msgspec split a plain document.
+
+    A plain ``{"images": [...]}`` document and NDJSON of images are split without building
+    the images. Other shapes the exact engine reads (a single image, a page wrapped by a
+    proxy, a JSON array of pages, NDJSON lines that are pages) are parsed by orjson and
+    each image is written back as JSON text; a syntax error raises the exact engine's
+    :class:`~imgkit.SourceError`. Otherwise the reason why the exact engine must read it.
+    """
+    if seg.ndjson:
+        lines = [line for line in seg.data.split(b"\n") if line.strip()]
+        if b'"images"' not in seg.data:
+            return [(seg.desc, lines)], False
+        raws: list[Any] = []
+        for i, line in enumerate(lines, start=1):
+            obj = _loads(line, seg.desc, line=i) if b'"images"' in line else None
+            if isinstance(obj, dict) and isinstance(obj.get("images"), list):
+                texts = _dumps_all(obj["images"])
+                if texts is None:
+                    return f"{seg.desc}: an image is not a JSON object"
+                raws.extend(texts)
+            else:
+                raws.append(line)
+        return [(seg.desc, raws)], False
+    try:
+        doc = msgspec.json.decode(seg.data, type=_Doc)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        doc = None
+    if doc is not None and doc.images is not None:
+        return [(seg.desc, doc.images)], True
+    if not seg.data.strip():
+        return f"{seg.desc} is empty"
+    out = []
+    for chunk in _from_document(_loads(seg.data, seg.desc), seg.desc):
+        texts = _dumps_all(chunk.records)
+        if texts is None:
+            return f"{chunk.source}: an image is not a JSON object"
+        out.append((chunk.source, texts))
+    return out, False
+
+
+def _dumps_all(records: list[Any]) -> list[bytes] | None:
+    """Each record as JSON text, or None when one is not a JSON object."""
+    if not all(isinstance(r, dict) for r in records):
+        return None
+    return [orjson.dumps(r) for r in records]
