@@ -165,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
               + (f" (x{scale:.1f} for the year: about {pdr['peak_gb'] * scale:.1f} GB)" if scale > 1 else ""))
 
         first = dk["trend"].iloc[:pandas_days]
-        expected = pdr["trend"]  # os_distribution by snapshot: labels are text, every category a column
+        expected = pdr["trend"]  # os_distribution by snapshot: text labels, largest first, every category a column
         expected.index = pd.DatetimeIndex(expected.index, name="as_of").as_unit("ns")
+        expected = expected.sort_index()
         shown = [c for c in first.columns if first[c].any()]
         same_trend = (list(first.index) == list(expected.index)
                       and (first[shown].to_numpy() == expected.reindex(columns=shown).to_numpy()).all()

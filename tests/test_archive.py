@@ -306,6 +306,10 @@ def test_dask_load_same_frame_known_categories_needed_partitions(year, client):
     assert two.npartitions == 2 and list(two.columns) == ["id", "snapshot_at"]
     assert list(two.compute().columns) == ["id", "snapshot_at"]
     assert len(two) == 24
+    ubuntu = year.load(engine="dask", columns=["id"], filters=[("platform", "==", "Ubuntu"), ("owner", "!=", "x")])
+    expected = year.load(columns=["id"], filters=[("platform", "==", "Ubuntu")])["id"]
+    assert sorted(ubuntu["id"].compute()) == sorted(expected)
+    assert len(ubuntu) == 3 + 4  # the expression travels to the workers; the filter's columns are read, not returned
 
 
 def _read_columns(ddf) -> list:

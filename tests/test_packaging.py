@@ -50,3 +50,10 @@ def test_py_typed_shipped():
     assert (REPO / "imgkit" / "py.typed").exists()
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     assert "py.typed" in project["tool"]["setuptools"]["package-data"]["imgkit"]
+
+
+def test_every_subpackage_is_packaged():
+    """A non-editable install ships every package directory (``imgkit.io`` was once left out)."""
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "imgkit").rglob("__init__.py")}
+    assert found == listed
