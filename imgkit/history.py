@@ -297,6 +297,8 @@ class ListingDiff:
         What was read (``attrs["imgkit"]["source"]``, else the path).
     ignore : tuple of str
         The columns left out of the comparison.
+    changed_names : dict
+        id -> name (in the new listing) of each changed image.
     """
 
     added: pd.DataFrame
@@ -310,6 +312,7 @@ class ListingDiff:
     old_source: str = ""
     new_source: str = ""
     ignore: tuple[str, ...] = field(default=())
+    changed_names: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -351,9 +354,7 @@ class ListingDiff:
                                  "name": _column_at(frame, "name", None).astype(object).to_numpy(),
                                  "column": None, "old": None, "new": None})
 
-        names = {}
-        if len(self.changed):
-            names = self.changed_names
+        names = self.changed_names
         changed = pd.DataFrame({"change": "changed", "id": self.changed["id"].to_numpy(dtype=object),
                                 "owner": self.changed["owner"].to_numpy(dtype=object),
                                 "name": [names.get(i) for i in self.changed["id"]],
@@ -363,11 +364,6 @@ class ListingDiff:
         out = pd.concat([rows(self.added, "added"), rows(self.removed, "removed"), changed], ignore_index=True)
         out = out.astype(object).where(out.notna(), None)
         return out.astype({c: "string" for c in out.columns})
-
-    @property
-    def changed_names(self) -> dict[str, Any]:
-        """id -> name (in the new listing) of the changed images."""
-        return dict(zip(self.changed.attrs.get("ids", []), self.changed.attrs.get("names", [])))
 
 
 def _text(v: Any) -> str | None:
@@ -524,15 +520,15 @@ def diff_listings(old: Any, new: Any, *, ignore: Iterable[str] = ()) -> ListingD
         "new": pd.Series(news, dtype=object),
     })
     changed_new_pos = np.unique(rows_new)
-    changed.attrs = {"ids": n["id"].to_numpy(dtype=object)[changed_new_pos].tolist(),
-                     "names": [_plain(v) for v in _column_at(n, "name", changed_new_pos).tolist()]}
+    names = dict(zip(n["id"].to_numpy(dtype=object)[changed_new_pos].tolist(),
+                     [_plain(v) for v in _column_at(n, "name", changed_new_pos).tolist()]))
     return ListingDiff(
         added=n.loc[added].reset_index(drop=True),
         removed=o.loc[removed].reset_index(drop=True),
         changed=changed,
         summary=_summary(o, n, added, removed, changed_new_pos),
         old_as_of=o_time, new_as_of=n_time, old_as_of_source=o_time_src, new_as_of_source=n_time_src,
-        old_source=_describe(old, o_raw), new_source=_describe(new, n_raw), ignore=ignore,
+        old_source=_describe(old, o_raw), new_source=_describe(new, n_raw), ignore=ignore, changed_names=names,
     )
 
 
