@@ -7,10 +7,14 @@ Arrow columns then go through the same typing functions as the exact path
 (:mod:`imgkit.io._typing`).
 
 pyarrow is strict: a value whose JSON type differs from the declared one (``"min_disk":
-"abc"``, a number in a string field), a syntax error, an unknown key that changes type or
-holds objects, or an unknown string key that pyarrow would read as a timestamp all make
-:func:`fast_frame` return the reason, and the exact path takes over. That is how the fast path
-never mistypes: anything it cannot type exactly, it does not type.
+"abc"``, a number in a string field) or an unknown key that changes type makes it fail,
+naming the column. That key alone then takes the exact route (:class:`_Plan`): it leaves
+the Arrow schema, its values of one JSON kind are moved aside so that pyarrow parses the
+rest, and its values are typed as the exact engine types them. A key pyarrow reads as
+objects or as timestamps inferred from text takes the same route. A syntax error, an image
+that is not an object or a conflict inside nested values make :func:`fast_frame` return
+the reason, and the exact engine reads the whole input. That is how the fast path never
+mistypes: anything it cannot type exactly, it does not type column-wise.
 
 Why pyarrow, when polars parses NDJSON about twice as fast here: measured with polars 2.1
 under an explicit schema, a number, bool, object or array in a string column silently
