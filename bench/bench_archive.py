@@ -14,7 +14,7 @@ Targets (issue 13): the Dask path's peak RSS per worker <= 1.5 GB, the year's tr
 Usage::
 
     python bench/bench_archive.py --days 30                                # a quick run
-    flock /work/bench.lock python bench/bench_archive.py                   # 365 days x 20,000 images
+    python bench/bench_archive.py                   # 365 days x 20,000 images
 
 To run it on a real cluster: start a scheduler and workers with imgkit installed, put the archive on storage every
 worker reads (``--root s3://bucket/imgkit-bench`` with s3fs, or OBS through its S3 endpoint), and pass

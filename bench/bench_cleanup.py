@@ -9,7 +9,7 @@ a volume listing, 1% from an image not in the listing), then times each step (me
 Usage::
 
     python bench/bench_cleanup.py                       # 100k images, 50k servers
-    flock /work/bench.lock python bench/bench_cleanup.py --sizes 100000 1000000
+    python bench/bench_cleanup.py --sizes 100000 1000000
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ snapshot.
 Usage::
 
     python bench/bench_history.py                                      # 100k images, 30 x 100k history
-    flock /work/bench.lock python bench/bench_history.py --sizes 1000000 --history-snapshots 0
+    python bench/bench_history.py --sizes 1000000 --history-snapshots 0
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ varied listing <= 1.25x the uniform one; engine="exact" >= 2x faster than the na
 Usage::
 
     python bench/bench_load.py                                  # 100k, 3 repeats, both listings
-    flock /work/bench.lock python bench/bench_load.py --sizes 100000 1000000 --repeat 3 --repeat-large 1
+    python bench/bench_load.py --sizes 100000 1000000 --repeat 3 --repeat-large 1
 
 Run anything with >= 1M images under ``flock /tmp/imgkit-bench.lock`` (GBs of RAM); the script does not
 take the lock itself (it would deadlock under flock).
