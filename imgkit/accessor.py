@@ -98,6 +98,7 @@ _METHODS: tuple[Callable[..., Any], ...] = (
     analysis.stale_images,
     analysis.creation_timeline,
     analysis.feature_support,
+    analysis.os_features,
     analysis.tenant_summary,
     analysis.filter_images,
     plotting.plot_os_distribution,

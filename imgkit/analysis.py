@@ -83,6 +83,7 @@ __all__ = [
     "feature_support",
     "filter_images",
     "os_distribution",
+    "os_features",
     "resolve_as_of",
     "stale_images",
     "tenant_summary",
@@ -447,6 +448,61 @@ def _age_profile(
             older = np.bincount(gd, weights=(dd > 365 * years) * (1 if wd is None else wd), minlength=ng)
             out[f"older_{years}y"] = np.where(n_dated > 0, older / np.maximum(n_dated, 1), np.nan)
     return _stamp(_named(out, df, by), when, source)
+
+
+def os_features(df: pd.DataFrame) -> pd.DataFrame:
+    """The OS features of ``os_feature_list`` (``__os_feature_list``) as one typed column per feature.
+
+    The listing keeps ``os_feature_list`` as compact JSON text (keys sorted), which any pandas
+    I/O writes and reads back as it is; this expands it: one row per image (the frame's index),
+    ``id`` first, then one column per feature key in name order. A column whose values are all
+    ``"true"``/``"false"`` (any case) or JSON booleans is ``boolean``; any other is ``string``
+    (JSON text for nested values). An image without the key, or without a feature list, is NA.
+
+    Parameters
+    ----------
+    df : DataFrame
+        A frame from :func:`imgkit.read_images` (or a subset of one).
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    ConfigError
+        If the frame has no ``id`` or ``os_feature_list`` column.
+
+    Examples
+    --------
+    >>> df = imgkit.read_images([
+    ...     {"id": "a", "__os_feature_list": '{"onekey_resetpasswd": "true", "nic_hotplug": "false"}'},
+    ...     {"id": "b"}], errors="ignore")
+    >>> df["os_feature_list"].iat[0]
+    '{"nic_hotplug":"false","onekey_resetpasswd":"true"}'
+    >>> imgkit.os_features(df)
+      id  nic_hotplug  onekey_resetpasswd
+    0  a        False                True
+    1  b         <NA>                <NA>
+    """
+    _require(df, ["id", "os_feature_list"])
+    import orjson
+
+    texts = df["os_feature_list"].tolist()
+    rows = [orjson.loads(t) if isinstance(t, str) else {} for t in texts]
+    keys = sorted({k for r in rows for k in r})
+    out = pd.DataFrame({"id": df["id"].to_numpy()}, index=df.index)
+    for k in keys:
+        values = [r.get(k) for r in rows]
+        present = [v for v in values if v is not None]
+        if all(isinstance(v, bool) or (isinstance(v, str) and v.lower() in ("true", "false")) for v in present):
+            out[k] = pd.array([None if v is None else v if isinstance(v, bool) else v.lower() == "true"
+                               for v in values], dtype="boolean")
+        else:
+            out[k] = pd.array([None if v is None else v if isinstance(v, str) else orjson.dumps(v).decode()
+                               for v in values], dtype=df["id"].dtype if isinstance(df["id"].dtype, pd.StringDtype)
+                              else "string")
+    return out
 
 
 def stale_images(

@@ -67,7 +67,6 @@ _KIND_TYPES = {
     "object": pa.string(),
 }
 _KNOWN = {f.column: _KIND_TYPES[f.kind] for f in FIELDS}
-_JSON_KNOWN = {f.column for f in FIELDS if f.kind == "json"}  # kind "object" (locations) is JSON text already
 _TO_PANDAS = {
     pa.string(): _STRING,
     pa.large_string(): _STRING,
@@ -121,7 +120,7 @@ def _to_table(df: pd.DataFrame, info: dict[str, Any]) -> pa.Table:
     json_columns, categories = [], {}
     for c in df.columns:
         s = df[c].reset_index(drop=True)
-        if s.dtype == object or c in _JSON_KNOWN:
+        if s.dtype == object:  # os_feature_list and locations are JSON text already
             json_columns.append(c)
             s = pd.Series(pd.array([None if _isna(v) else _json_text(v) for v in s], dtype=_STRING))
         elif isinstance(s.dtype, pd.CategoricalDtype):
@@ -541,7 +540,7 @@ class Archive:
         categories: dict[str, list[str]] = {
             f.column: list(f.values) for f in FIELDS if f.kind == "enum"
         }
-        json_columns = set(_JSON_KNOWN)
+        json_columns: set[str] = set()
         for r in cat:
             for field in r["schema"]:
                 if field.name not in types:
@@ -619,7 +618,7 @@ class Archive:
             import dask
             import dask.dataframe as dd
 
-            # dataframe.convert-string would turn the dict columns (os_feature_list) into their repr
+            # dataframe.convert-string would turn object columns (dicts of unknown keys) into their repr
             with dask.config.set({"dataframe.convert-string": False}):
                 meta = plan.empty(selected)
                 if not pieces:

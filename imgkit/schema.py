@@ -89,7 +89,7 @@ KINDS: dict[str, str] = {
     "int": "Int64",
     "datetime": "datetime64[ns, UTC]",
     "list": "list<item: string>[pyarrow]",
-    "json": "object",
+    "json": "string",
     "object": "string",
 }
 
@@ -253,7 +253,8 @@ _TABLE: tuple[tuple[str, str, str, str, str, tuple[int, int] | None, str], ...] 
     ("__support_agent_list", "list", "", _O, "string (comma list)", None,
      "Agents installed in the image ('hss,ces'), as a list."),
     ("__os_feature_list", "json", "", _O, "string (JSON text)", None,
-     "OS features as JSON text ('{\"nic_hotplug\":\"true\"}'), parsed into a dict."),
+     "OS features as JSON text ('{\"nic_hotplug\":\"true\"}'), kept as canonical JSON text (keys sorted); "
+     "imgkit.os_features(df) gives one typed column per feature."),
     # upstream Glance only
     ("os_hidden", "bool", "", _O, "boolean", None, "Hidden from the default image list (Glance)."),
     ("os_hash_algo", "text", "", _O, "string or null", None, "Multihash algorithm (Glance)."),

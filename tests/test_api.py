@@ -23,7 +23,7 @@ PUBLIC = {
     "load_demo", "generate_listing", "write_listing", "evolve_listing",
     # analysis
     "os_distribution", "age_profile", "stale_images", "creation_timeline", "feature_support", "tenant_summary",
-    "filter_images", "resolve_as_of", "feature_labels",
+    "filter_images", "resolve_as_of", "feature_labels", "os_features",
     # plots
     "plot_os_distribution", "plot_age", "plot_creation_timeline", "plot_feature_support", "platform_colors",
     # report

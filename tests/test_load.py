@@ -288,13 +288,22 @@ def test_lists_tags_and_agent_list(read):
     assert df["support_agent_list"].tolist() == [["hss", "ces"], ["hss"], []]
 
 
-def test_os_feature_list_json_text_to_dict(read):
-    df = read([rec(id="a", __os_feature_list='{"nic_hotplug":"true", "onekey_resetpasswd": "true"}'),
-               rec(id="b", __os_feature_list="{not json"), rec(id="c")])
-    assert df["os_feature_list"].iat[0] == {"nic_hotplug": "true", "onekey_resetpasswd": "true"}
-    assert df["os_feature_list"].iat[1] is None and df["os_feature_list"].iat[2] is None
+def test_os_feature_list_canonical_json_text_and_os_features(read):
+    df = read([rec(id="a", __os_feature_list='{"onekey_resetpasswd": "true", "nic_hotplug":"TRUE"}'),
+               rec(id="b", __os_feature_list="{not json"), rec(id="c"),
+               rec(id="d", __os_feature_list={"nic_hotplug": "false", "x": {"y": 1}})])
+    assert isinstance(df["os_feature_list"].dtype, pd.StringDtype)
+    assert df["os_feature_list"].iat[0] == '{"nic_hotplug":"TRUE","onekey_resetpasswd":"true"}'  # keys sorted
+    assert df["os_feature_list"].iat[3] == '{"nic_hotplug":"false","x":{"y":1}}'
+    assert df["os_feature_list"].iloc[1:3].isna().all()
     f = imgkit.validate(df)
     assert f[["image_id", "value", "rule"]].values.tolist() == [["b", "{not json", "untypable"]]
+    feats = imgkit.os_features(df)
+    assert feats.columns.tolist() == ["id", "nic_hotplug", "onekey_resetpasswd", "x"]
+    assert str(feats["nic_hotplug"].dtype) == "boolean" and str(feats["x"].dtype) == "string"
+    assert feats["nic_hotplug"].tolist() == [True, pd.NA, pd.NA, False]
+    assert feats["onekey_resetpasswd"].tolist() == [True, pd.NA, pd.NA, pd.NA]
+    assert feats["x"].tolist() == [pd.NA, pd.NA, pd.NA, '{"y":1}']
 
 
 def test_unknown_keys_kept_and_typed_conservatively(read):
@@ -485,7 +494,7 @@ def test_parquet_round_trip_keeps_every_dtype_and_metadata(tmp_path, records):
     imgkit.to_parquet(df, p)
     back = imgkit.read_images(p)
     pd.testing.assert_frame_equal(back, df)
-    assert back["os_feature_list"].iat[0] == {"nic_hotplug": "true"}
+    assert back["os_feature_list"].iat[0] == '{"nic_hotplug":"true"}'
     assert back["tags"].iat[1] == ["a=b"] and isinstance(back["tags"].iat[1], list)
     assert imgkit.validate(back)["value"].tolist() == ["abc"]
     assert back.attrs["imgkit"] == df.attrs["imgkit"]
@@ -668,8 +677,8 @@ def test_json_text_column_parsed_alike_by_both_parsers(tmp_path, texts):
             v = json.loads(t)
         except ValueError:
             v = None
-        expected.append(v if isinstance(v, dict) else None)
-    assert fast["os_feature_list"].tolist() == expected + [None]
+        expected.append(orjson.dumps(v, option=orjson.OPT_SORT_KEYS).decode() if isinstance(v, dict) else None)
+    assert [None if pd.isna(v) else v for v in fast["os_feature_list"]] == expected + [None]
 
 
 

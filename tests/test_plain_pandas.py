@@ -99,3 +99,23 @@ def test_glance_frame_records_keep_the_dialect():
     back = imgkit.read_images(df.to_dict("records"), errors="raise")
     assert back.attrs["imgkit"]["dialect"] == "glance"
     pd.testing.assert_frame_equal(back, df)
+
+
+def test_plain_parquet_round_trip_of_feature_lists_empty_and_nested(tmp_path):
+    """``os_feature_list`` is canonical JSON text, so plain pandas I/O writes any object (``{}`` included) unchanged."""
+    page = json.loads(IMS.read_text(encoding="utf-8"))
+    page["images"][0]["__os_feature_list"] = "{}"
+    page["images"][1]["__os_feature_list"] = '{"b": "true", "a": {"n": [1, {}]}}'
+    df = imgkit.read_images(page, errors="raise")
+    p = tmp_path / "f.parquet"
+    df.to_parquet(p)
+    back = pd.read_parquet(p)
+    pd.testing.assert_frame_equal(back, df)
+    assert back["os_feature_list"].tolist() == ["{}", '{"a":{"n":[1,{}]},"b":"true"}']
+
+
+def test_plain_parquet_round_trip_of_the_demo(tmp_path):
+    df = imgkit.load_demo()
+    p = tmp_path / "demo.parquet"
+    df.to_parquet(p)
+    pd.testing.assert_frame_equal(pd.read_parquet(p), df)

@@ -311,41 +311,47 @@ def _type_list(f: Field, values: list[Any], ctx: _Ctx) -> Any:
     return _pd_list(pa.array(out, _LIST_TYPE))
 
 
-def _json_value(f: Field, i: int, v: Any, ctx: _Ctx) -> dict | None:
-    """One JSON-text value (or an already parsed object) -> a dict, or None with a finding."""
+def _json_value(f: Field, i: int, v: Any, ctx: _Ctx) -> str | None:
+    """One JSON-object value (text or an already parsed dict) -> its canonical JSON text, or None with a finding.
+
+    Canonical: compact, keys sorted, so that equal objects have equal text (diffs, duplicates,
+    ``value_counts``) and plain ``df.to_parquet`` writes any object, the empty one included.
+    :func:`imgkit.os_features` turns the column into one typed column per key.
+    """
     if v is None or v is _MISSING or v == "":
         return None
-    if isinstance(v, dict):
-        return v
     if isinstance(v, str):
+        raw = v
         try:
-            parsed = orjson.loads(v)
+            v = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            ctx.add(i, f.column, f.api, v, "untypable", "set to NA (not JSON)")
+            ctx.add(i, f.column, f.api, raw, "untypable", "set to NA (not JSON)")
             return None
-        if isinstance(parsed, dict):
-            return parsed
-        ctx.add(i, f.column, f.api, v, "untypable", "set to NA (not a JSON object)")
-        return None
+        if not isinstance(v, dict):
+            ctx.add(i, f.column, f.api, raw, "untypable", "set to NA (not a JSON object)")
+            return None
+    if isinstance(v, dict):
+        try:
+            return orjson.dumps(v, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError:  # keys that are not text (a dict built in Python)
+            ctx.add(i, f.column, f.api, repr(v), "untypable", "set to NA (not a JSON object)")
+            return None
     ctx.add(i, f.column, f.api, v, "untypable", "set to NA")
     return None
 
 
-def _type_json(f: Field, values: list[Any], ctx: _Ctx) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        out[i] = _json_value(f, i, v, ctx)
-    return out
+def _type_json(f: Field, values: list[Any], ctx: _Ctx) -> Any:
+    return _pd_string(pa.array([_json_value(f, i, v, ctx) for i, v in enumerate(values)], pa.string()))
 
 
-def _type_json_arrow(f: Field, arr: Any, ctx: _Ctx) -> np.ndarray:
+def _type_json_arrow(f: Field, arr: Any, ctx: _Ctx) -> Any:
     """:func:`_type_json` of an Arrow column, looking only at its non-null values."""
-    out = np.full(len(arr), None, dtype=object)
+    out: list[str | None] = [None] * len(arr)
     valid = arr.is_valid()
     rows = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
     for i, v in zip(rows.tolist(), arr.filter(valid).to_pylist()):
         out[i] = _json_value(f, i, v, ctx)
-    return out
+    return _pd_string(pa.array(out, pa.string()))
 
 
 def _object_column(values: list[Any]) -> np.ndarray:
