@@ -29,10 +29,10 @@ from typing import Any
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import _common  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-import _common  # noqa: E402
 import imgkit  # noqa: E402
 
 TARGET = 0.2

@@ -73,8 +73,14 @@ def on_dask(root: str, scheduler: str | None) -> dict:
     if scheduler:
         cluster, client = None, Client(scheduler)
     else:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address="127.0.0.1:0", memory_limit=0)
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            memory_limit=0,
+        )
         client = Client(cluster)
     try:
         archive = imgkit.Archive(root)
@@ -89,8 +95,16 @@ def on_dask(root: str, scheduler: str | None) -> dict:
         dist = imgkit.os_distribution(archive.load(engine="dask"))
         t_dist = time.perf_counter() - t0
         peak = client.run(_peak_rss_gb)
-        return {"warm_s": warm, "trend_s": t_trend, "os_distribution_s": t_dist, "worker_start_gb": start_rss,
-                "worker_peak_gb": peak, "client_peak_gb": _peak_rss_gb(), "trend": trend, "dist": dist}
+        return {
+            "warm_s": warm,
+            "trend_s": t_trend,
+            "os_distribution_s": t_dist,
+            "worker_start_gb": start_rss,
+            "worker_peak_gb": peak,
+            "client_peak_gb": _peak_rss_gb(),
+            "trend": trend,
+            "dist": dist,
+        }
     finally:
         client.close()
         if cluster is not None:
@@ -118,8 +132,12 @@ print(json.dumps({"rows": len(df), "frame_gb": df.memory_usage(deep=True).sum() 
 
 def on_pandas(root: str, days: int, work: Path) -> dict:
     """The same two results with pandas on the concatenated frame of the first `days` snapshots (fresh process)."""
-    out = subprocess.run([sys.executable, "-c", _PANDAS, root, str(days), str(work / "trend.pkl"),
-                          str(work / "dist.pkl")], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _PANDAS, root, str(days), str(work / "trend.pkl"), str(work / "dist.pkl")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     res["trend"] = pd.read_pickle(work / "trend.pkl")
     res["dist"] = pd.read_pickle(work / "dist.pkl")
@@ -131,8 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--images", type=int, default=20_000)
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--tenants", type=int, default=200)
-    p.add_argument("--pandas-days", type=int, default=None,
-                   help="snapshots the pandas baseline loads (default: all, when --days <= 120, else 120)")
+    p.add_argument(
+        "--pandas-days",
+        type=int,
+        default=None,
+        help="snapshots the pandas baseline loads (default: all, when --days <= 120, else 120)",
+    )
     p.add_argument("--root", default=None, help="the archive (default: a fresh temporary directory)")
     p.add_argument("--scheduler", default=None, help="a dask.distributed scheduler address (default: LocalCluster)")
     args = p.parse_args(argv)
@@ -144,39 +166,50 @@ def main(argv: list[str] | None = None) -> int:
         adds = build(root, args.images, args.days, args.tenants)
         snaps = imgkit.Archive(root).snapshots()
         rows, size = int(snaps["images"].sum()), int(snaps["bytes_on_disk"].sum())
-        print(f"archive: {len(snaps)} snapshots, {rows:,} image rows, {size / 1e6:.0f} MB on disk "
-              f"({size / rows:.0f} B per image row)")
-        print(f"add per snapshot: median {statistics.median(adds):.3f} s, max {max(adds):.3f} s, "
-              f"total {sum(adds):.1f} s")
+        print(
+            f"archive: {len(snaps)} snapshots, {rows:,} image rows, {size / 1e6:.0f} MB on disk "
+            f"({size / rows:.0f} B per image row)"
+        )
+        print(
+            f"add per snapshot: median {statistics.median(adds):.3f} s, max {max(adds):.3f} s, total {sum(adds):.1f} s"
+        )
 
         dk = on_dask(root, args.scheduler)
         peak = max(dk["worker_peak_gb"].values())
-        print(f"dask (2 workers x 1 thread; importing imgkit on fresh workers: {dk['warm_s']:.1f} s): "
-              f"trend(by='platform') {dk['trend_s']:.1f} s, os_distribution {dk['os_distribution_s']:.1f} s")
+        print(
+            f"dask (2 workers x 1 thread; importing imgkit on fresh workers: {dk['warm_s']:.1f} s): "
+            f"trend(by='platform') {dk['trend_s']:.1f} s, os_distribution {dk['os_distribution_s']:.1f} s"
+        )
         for worker, gb in sorted(dk["worker_peak_gb"].items()):
             print(f"  worker {worker}: peak RSS {gb:.2f} GB (after start-up: {dk['worker_start_gb'][worker]:.2f} GB)")
         print(f"  client (this process, which also built the archive): peak RSS {dk['client_peak_gb']:.2f} GB")
 
         pdr = on_pandas(root, pandas_days, work)
         scale = args.days / pandas_days
-        print(f"pandas on the concatenated frame of {pandas_days} snapshots ({pdr['rows']:,} rows, frame "
-              f"{pdr['frame_gb']:.2f} GB): load {pdr['load_s']:.1f} s, trend + os_distribution "
-              f"{pdr['analyses_s']:.1f} s, peak RSS {pdr['peak_gb']:.2f} GB"
-              + (f" (x{scale:.1f} for the year: about {pdr['peak_gb'] * scale:.1f} GB)" if scale > 1 else ""))
+        print(
+            f"pandas on the concatenated frame of {pandas_days} snapshots ({pdr['rows']:,} rows, frame "
+            f"{pdr['frame_gb']:.2f} GB): load {pdr['load_s']:.1f} s, trend + os_distribution "
+            f"{pdr['analyses_s']:.1f} s, peak RSS {pdr['peak_gb']:.2f} GB"
+            + (f" (x{scale:.1f} for the year: about {pdr['peak_gb'] * scale:.1f} GB)" if scale > 1 else "")
+        )
 
         first = dk["trend"].iloc[:pandas_days]
         expected = pdr["trend"]  # os_distribution by snapshot: text labels, largest first, every category a column
         expected.index = pd.DatetimeIndex(expected.index, name="as_of").as_unit("ns")
         expected = expected.sort_index()
         shown = [c for c in first.columns if first[c].any()]
-        same_trend = (list(first.index) == list(expected.index)
-                      and (first[shown].to_numpy() == expected.reindex(columns=shown).to_numpy()).all()
-                      and int(expected.drop(columns=shown).to_numpy().sum()) == 0)
+        same_trend = (
+            list(first.index) == list(expected.index)
+            and (first[shown].to_numpy() == expected.reindex(columns=shown).to_numpy()).all()
+            and int(expected.drop(columns=shown).to_numpy().sum()) == 0
+        )
         same_dist = scale > 1 or dk["dist"].equals(pdr["dist"])
         print(f"same results on both engines: trend {same_trend}, os_distribution {same_dist}")
         ok = peak <= RSS_TARGET_GB and dk["trend_s"] <= TREND_TARGET_S and same_trend and same_dist
-        print(f"\ntargets: worker peak RSS {peak:.2f} <= {RSS_TARGET_GB} GB, trend {dk['trend_s']:.1f} <= "
-              f"{TREND_TARGET_S:.0f} s: {'within target' if ok else 'above target'}")
+        print(
+            f"\ntargets: worker peak RSS {peak:.2f} <= {RSS_TARGET_GB} GB, trend {dk['trend_s']:.1f} <= "
+            f"{TREND_TARGET_S:.0f} s: {'within target' if ok else 'above target'}"
+        )
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import _common
 import numpy as np
 
-import _common
 import imgkit
 
 print = functools.partial(print, flush=True)  # noqa: A001
@@ -41,13 +41,28 @@ def _servers(ids: np.ndarray, owners: np.ndarray, n: int) -> tuple[dict[str, Any
         sid = f"srv-{k:08d}"
         roll = rng.random()
         image = {"id": f"gone-{k}"} if roll < 0.01 else "" if roll < 0.11 else {"id": str(ids[i])}
-        servers.append({"id": sid, "name": f"vm-{k}", "status": "ACTIVE", "tenant_id": str(owners[i]), "image": image,
-                        "flavor": {"original_name": "s6.large.2"}, "created": "2026-01-01T00:00:00Z",
-                        "updated": "2026-01-02T00:00:00Z", "OS-EXT-AZ:availability_zone": "az1",
-                        "os-extended-volumes:volumes_attached": [{"id": f"vol-{k}"}]})
+        servers.append(
+            {
+                "id": sid,
+                "name": f"vm-{k}",
+                "status": "ACTIVE",
+                "tenant_id": str(owners[i]),
+                "image": image,
+                "flavor": {"original_name": "s6.large.2"},
+                "created": "2026-01-01T00:00:00Z",
+                "updated": "2026-01-02T00:00:00Z",
+                "OS-EXT-AZ:availability_zone": "az1",
+                "os-extended-volumes:volumes_attached": [{"id": f"vol-{k}"}],
+            }
+        )
         if image == "":
-            volumes.append({"id": f"vol-{k}", "volume_image_metadata": {"image_id": str(ids[i])},
-                            "attachments": [{"server_id": sid, "device": "/dev/vda"}]})
+            volumes.append(
+                {
+                    "id": f"vol-{k}",
+                    "volume_image_metadata": {"image_id": str(ids[i])},
+                    "attachments": [{"server_id": sid, "device": "/dev/vda"}],
+                }
+            )
     return {"servers": servers}, {"volumes": volumes}
 
 
@@ -68,15 +83,18 @@ def run(n: int, *, directory: Path, n_tenants: int, repeat: int, per_image: floa
     images = imgkit.read_images(path, errors="ignore")
     load = time.perf_counter() - start
     n_servers = int(n * per_image)
-    servers_doc, volumes_doc = _servers(images["id"].to_numpy(dtype=object), images["owner"].to_numpy(dtype=object),
-                                        n_servers)
+    servers_doc, volumes_doc = _servers(
+        images["id"].to_numpy(dtype=object), images["owner"].to_numpy(dtype=object), n_servers
+    )
     servers = imgkit.read_servers(servers_doc, volumes=volumes_doc, errors="ignore")
     cand = imgkit.cleanup_candidates(images, servers=servers, as_of="2026-07-01")
-    print(f"\n{n:,} images, {n_servers:,} servers: read_images {load:.2f} s = 1.00x (the unit); "
-          f"{len(cand):,} candidates")
+    print(
+        f"\n{n:,} images, {n_servers:,} servers: read_images {load:.2f} s = 1.00x (the unit); {len(cand):,} candidates"
+    )
     steps = {
         f"read_servers({n_servers:,} servers, volumes=)": lambda: imgkit.read_servers(
-            servers_doc, volumes=volumes_doc, errors="ignore"),
+            servers_doc, volumes=volumes_doc, errors="ignore"
+        ),
         "image_usage": lambda: imgkit.image_usage(images, servers),
         "cleanup_candidates(servers=)": lambda: imgkit.cleanup_candidates(images, servers=servers, as_of="2026-07-01"),
         "storage_cost(candidates=)": lambda: imgkit.storage_cost(images, price_per_gb_month=0.02, candidates=cand),

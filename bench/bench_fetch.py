@@ -92,12 +92,23 @@ def populate(url: str, target: int) -> None:
     with requests.Session() as s:
         for i in range(have, target):
             body = {
-                "name": f"bench-{i:05d}", "disk_format": "qcow2", "container_format": "bare",
-                "visibility": ["private", "shared", "public"][i % 3], "min_disk": 40, "tags": ["env=bench"],
-                "__platform": platforms[i % 5], "__os_type": "Windows" if i % 5 == 2 else "Linux",
-                "__os_bit": "64", "__os_version": f"{platforms[i % 5]} {i % 9} 64bit", "__imagetype": "private",
-                "__isregistered": "True", "__image_size": str(10**9 + i), "virtual_env_type": "FusionCompute",
-                "hw_firmware_type": "bios", "__lazyloading": "true", "__support_kvm": "True",
+                "name": f"bench-{i:05d}",
+                "disk_format": "qcow2",
+                "container_format": "bare",
+                "visibility": ["private", "shared", "public"][i % 3],
+                "min_disk": 40,
+                "tags": ["env=bench"],
+                "__platform": platforms[i % 5],
+                "__os_type": "Windows" if i % 5 == 2 else "Linux",
+                "__os_bit": "64",
+                "__os_version": f"{platforms[i % 5]} {i % 9} 64bit",
+                "__imagetype": "private",
+                "__isregistered": "True",
+                "__image_size": str(10**9 + i),
+                "virtual_env_type": "FusionCompute",
+                "hw_firmware_type": "bios",
+                "__lazyloading": "true",
+                "__support_kvm": "True",
                 "__support_fc_inject": "false",
             }
             if i % 4:
@@ -135,8 +146,9 @@ def measure(fn, *args, pid: int) -> dict:
 
 def openstacksdk(python: Path, url: str, limit: str, pid: int) -> dict:
     srv = server_cpu(pid)
-    proc = subprocess.run([str(python), "-c", OPENSTACKSDK, url, limit, json.dumps(ADMIN)], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [str(python), "-c", OPENSTACKSDK, url, limit, json.dumps(ADMIN)], capture_output=True, text=True, check=True
+    )
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["server"] = server_cpu(pid) - srv  # includes the small untimed discovery calls
     return out
@@ -166,10 +178,14 @@ def main() -> None:
         ]
         if has_sdk:
             runs += [
-                ("openstacksdk conn.image.images() (default page 25)",
-                 lambda: openstacksdk(bin_dir / "python", url, "default", pid)),
-                ("openstacksdk conn.image.images(limit=1000)",
-                 lambda: openstacksdk(bin_dir / "python", url, "1000", pid)),
+                (
+                    "openstacksdk conn.image.images() (default page 25)",
+                    lambda: openstacksdk(bin_dir / "python", url, "default", pid),
+                ),
+                (
+                    "openstacksdk conn.image.images(limit=1000)",
+                    lambda: openstacksdk(bin_dir / "python", url, "1000", pid),
+                ),
             ]
         with_imgkit(url, 1000)  # warm-up (imports, first connection)
         # Interleaved rounds (each client once per round), so drift on a shared machine hits all alike.
@@ -182,8 +198,10 @@ def main() -> None:
             assert all(s["n"] == total for s in got), (name, [s["n"] for s in got], total)
             results[name] = {k: statistics.median(s[k] for s in got) for k in ("wall", "cpu", "server")}
 
-    print(f"\nfull listing of {total:,} images from Glance {gs.GLANCE_VERSION} on loopback "
-          f"(median of {args.repeat}; machine: {os.cpu_count()} cores)\n")
+    print(
+        f"\nfull listing of {total:,} images from Glance {gs.GLANCE_VERSION} on loopback "
+        f"(median of {args.repeat}; machine: {os.cpu_count()} cores)\n"
+    )
     print(f"{'client':<52} {'wall s':>8} {'cpu s':>8} {'server s':>9} {'overhead':>9}")
     for name, r in results.items():
         print(f"{name:<52} {r['wall']:8.3f} {r['cpu']:8.3f} {r['server']:9.3f} {r['cpu'] / r['wall']:9.1%}")
@@ -191,15 +209,19 @@ def main() -> None:
     bare, bare25 = results["bare requests loop, page 1000"], results["bare requests loop, page 25"]
     print()
     print(f"imgkit client overhead (cpu / wall), default page: {ik['cpu'] / ik['wall']:.1%} (target <= 10%)")
-    print(f"imgkit wall / bare requests wall: page 1000 {ik['wall'] / bare['wall']:.2f}x, "
-          f"page 25 {ik25['wall'] / bare25['wall']:.2f}x")
+    print(
+        f"imgkit wall / bare requests wall: page 1000 {ik['wall'] / bare['wall']:.2f}x, "
+        f"page 25 {ik25['wall'] / bare25['wall']:.2f}x"
+    )
     if has_sdk:
         sdk = results["openstacksdk conn.image.images() (default page 25)"]
         sdk1000 = results["openstacksdk conn.image.images(limit=1000)"]
         print(f"openstacksdk default / imgkit default (wall): {sdk['wall'] / ik['wall']:.2f}x faster (target >= 2x)")
-        print(f"same page size, openstacksdk / imgkit (wall): page 25 {sdk['wall'] / ik25['wall']:.2f}x, "
-              f"page 1000 {sdk1000['wall'] / ik['wall']:.2f}x; client cpu: page 25 "
-              f"{sdk['cpu'] / ik25['cpu']:.2f}x, page 1000 {sdk1000['cpu'] / ik['cpu']:.2f}x")
+        print(
+            f"same page size, openstacksdk / imgkit (wall): page 25 {sdk['wall'] / ik25['wall']:.2f}x, "
+            f"page 1000 {sdk1000['wall'] / ik['wall']:.2f}x; client cpu: page 25 "
+            f"{sdk['cpu'] / ik25['cpu']:.2f}x, page 1000 {sdk1000['cpu'] / ik['cpu']:.2f}x"
+        )
     else:
         print("openstacksdk not importable in the Glance venv: skipped")
 

@@ -29,19 +29,20 @@ import sys
 import time
 from pathlib import Path
 
+import _common
 import numpy as np
 import pandas as pd
 
-import _common
 import imgkit
-from imgkit.demo import _uuids
+from imgkit.demo._generate import _uuids
 
 TARGET = 1.0
 print = functools.partial(print, flush=True)  # noqa: A001  (progress shows under nohup/flock)
 
 
-def changed_copy(df: pd.DataFrame, *, share: float = 0.01, churn: float = 0.001, seed: int = 0) -> tuple[
-        pd.DataFrame, int]:
+def changed_copy(
+    df: pd.DataFrame, *, share: float = 0.01, churn: float = 0.001, seed: int = 0
+) -> tuple[pd.DataFrame, int]:
     """`df` with `share` of its images changed, `churn` removed and as many added; and the number changed."""
     rng = np.random.default_rng(seed)
     n = len(df)
@@ -85,8 +86,10 @@ def run_diff(n: int, *, directory: Path, n_tenants: int, repeat: int) -> bool:
     seconds = statistics.median(times)
     ratio = seconds / load
     print(f"\n{n:,} images, {df['owner'].nunique()} tenants: read_images {load:.2f} s = 1.00x (the unit)")
-    print(f"  diff_listings (1% changed, 0.1% added, 0.1% removed): {seconds:.2f} s = {ratio:.2f}x load"
-          f"{'' if ratio <= TARGET else f'  > {TARGET}x target'}   ({d!r})")
+    print(
+        f"  diff_listings (1% changed, 0.1% added, 0.1% removed): {seconds:.2f} s = {ratio:.2f}x load"
+        f"{'' if ratio <= TARGET else f'  > {TARGET}x target'}   ({d!r})"
+    )
     return ratio <= TARGET
 
 
@@ -122,8 +125,9 @@ print(seconds, hwm(), base, {result})
 
 
 def _child(body: str, result: str) -> tuple[float, float, float, str]:
-    out = subprocess.run([sys.executable, "-c", _CHILD.format(body=body, result=result)], capture_output=True,
-                         text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD.format(body=body, result=result)], capture_output=True, text=True, check=True
+    ).stdout.split()
     return float(out[0]), float(out[1]), float(out[2]), " ".join(out[3:])
 
 
@@ -133,12 +137,17 @@ def run_history(n: int, k: int, *, directory: Path, n_tenants: int) -> None:
     print(f"\nhistory over {k} snapshots of ~{n:,} images ({folder}); fresh process each, peak RSS in MiB:")
     for name, body, result in (
         ("read one snapshot (read_images .parquet)", f"df = imgkit.read_images({str(one)!r})", "len(df)"),
-        (f"read all {k} snapshots, one at a time",
-         f"import pathlib\nfor p in sorted(pathlib.Path({str(folder)!r}).glob('*.parquet')): df = imgkit.read_images(p)",
-         "len(df)"),
+        (
+            f"read all {k} snapshots, one at a time",
+            f"import pathlib\nfor p in sorted(pathlib.Path({str(folder)!r}).glob('*.parquet')): df = imgkit.read_images(p)",
+            "len(df)",
+        ),
         ("history(folder)", f"h = imgkit.history({str(folder)!r})", "len(h), int(h['is_current'].sum())"),
-        ("trend(h, by='platform') on that history",
-         f"h = imgkit.history({str(folder)!r})\nstart = time.perf_counter()\nt = imgkit.trend(h)", "t.shape"),
+        (
+            "trend(h, by='platform') on that history",
+            f"h = imgkit.history({str(folder)!r})\nstart = time.perf_counter()\nt = imgkit.trend(h)",
+            "t.shape",
+        ),
     ):
         seconds, peak, base, res = _child(body, result)
         print(f"  {name:<44} {seconds:7.2f} s   peak RSS {peak:7.0f} MiB (after import {base:.0f})   -> {res}")

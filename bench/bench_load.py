@@ -157,13 +157,14 @@ def worker(approach: str, path: Path, n: int) -> None:
 # the driver
 # --------------------------------------------------------------------------------------
 def _listing(directory: Path, n: int, seed: int, listing: str = "uniform") -> Path:
-    path = directory / (f"images_{n}_seed{seed}.json" if listing == "uniform" else f"images_{n}_seed{seed}_{listing}.json")
+    path = directory / (
+        f"images_{n}_seed{seed}.json" if listing == "uniform" else f"images_{n}_seed{seed}_{listing}.json"
+    )
     if not path.exists():
         # in a subprocess: the driver must stay small, since a child's ru_maxrss starts at its parent's
         extra = ["--varied"] if listing == "varied" else []
         took = _worker_call(["--generate", str(path), "--n", str(n), "--seed", str(seed), *extra])["seconds"]
-        print(f"# generated {n:,} images -> {path} ({path.stat().st_size / 1e6:,.0f} MB) in {took:.1f} s",
-              flush=True)
+        print(f"# generated {n:,} images -> {path} ({path.stat().st_size / 1e6:,.0f} MB) in {took:.1f} s", flush=True)
     return path
 
 
@@ -192,8 +193,15 @@ def _fmt(value: float | None, spec: str) -> str:
     return "" if value is None else format(value, spec)
 
 
-def bench(sizes: list[int], repeat: int, repeat_large: int, directory: Path, seed: int,
-          approaches: list[str], listings: list[str] = list(LISTINGS)) -> list[dict[str, Any]]:
+def bench(
+    sizes: list[int],
+    repeat: int,
+    repeat_large: int,
+    directory: Path,
+    seed: int,
+    approaches: list[str],
+    listings: list[str] = list(LISTINGS),
+) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
         for listing in listings:
@@ -209,22 +217,36 @@ def bench(sizes: list[int], repeat: int, repeat_large: int, directory: Path, see
             for a in approaches:
                 med = statistics.median(r["seconds"] for r in results[a])
                 rss = max(r["peak_rss_mb"] for r in results[a])
-                rows.append({"n": n, "listing": listing, "approach": a, "repeats": reps, "median_s": med,
-                             "x_orjson": med / ref if ref else None, "peak_rss_mb": rss,
-                             "rss_x_file": rss / file_mb, "file_mb": file_mb,
-                             "frame_b_per_image": results[a][0]["frame_bytes_per_image"]})
+                rows.append(
+                    {
+                        "n": n,
+                        "listing": listing,
+                        "approach": a,
+                        "repeats": reps,
+                        "median_s": med,
+                        "x_orjson": med / ref if ref else None,
+                        "peak_rss_mb": rss,
+                        "rss_x_file": rss / file_mb,
+                        "file_mb": file_mb,
+                        "frame_b_per_image": results[a][0]["frame_bytes_per_image"],
+                    }
+                )
     return rows
 
 
 def report(rows: list[dict[str, Any]]) -> None:
     print()
-    print("| images | listing | approach | repeats | median s | x orjson.loads | peak RSS MB | RSS / file "
-          "| frame B/image |")
+    print(
+        "| images | listing | approach | repeats | median s | x orjson.loads | peak RSS MB | RSS / file "
+        "| frame B/image |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['n']:,} | {r['listing']} | {r['approach']} | {r['repeats']} | {r['median_s']:.2f} "
-              f"| {_fmt(r['x_orjson'], '.2f')} | {r['peak_rss_mb']:,.0f} | {r['rss_x_file']:.2f} "
-              f"| {_fmt(r['frame_b_per_image'], ',.0f')} |")
+        print(
+            f"| {r['n']:,} | {r['listing']} | {r['approach']} | {r['repeats']} | {r['median_s']:.2f} "
+            f"| {_fmt(r['x_orjson'], '.2f')} | {r['peak_rss_mb']:,.0f} | {r['rss_x_file']:.2f} "
+            f"| {_fmt(r['frame_b_per_image'], ',.0f')} |"
+        )
     print()
     for n in sorted({r["n"] for r in rows}):
         for listing in LISTINGS:
@@ -236,22 +258,28 @@ def report(rows: list[dict[str, Any]]) -> None:
             if "read_images exact" in by:
                 ex = by["read_images exact"]
                 if nat:
-                    parts.append(f"engine='exact' {nat['median_s'] / ex['median_s']:.1f}x faster than pandas "
-                                 "natural (target >= 2)")
+                    parts.append(
+                        f"engine='exact' {nat['median_s'] / ex['median_s']:.1f}x faster than pandas "
+                        "natural (target >= 2)"
+                    )
                 parts.append(f"engine='exact' peak RSS {ex['rss_x_file']:.2f}x file (target <= 4)")
             if "read_images" in by and nat:
                 ri = by["read_images"]
-                parts.append(f"frame {ri['frame_b_per_image']:,.0f} B/image = "
-                             f"{ri['frame_b_per_image'] / nat['frame_b_per_image']:.2f}x the natural pipeline's "
-                             f"{nat['frame_b_per_image']:,.0f} (target <= 1)")
+                parts.append(
+                    f"frame {ri['frame_b_per_image']:,.0f} B/image = "
+                    f"{ri['frame_b_per_image'] / nat['frame_b_per_image']:.2f}x the natural pipeline's "
+                    f"{nat['frame_b_per_image']:,.0f} (target <= 1)"
+                )
             if parts:
                 print("; ".join(parts))
         uni = {r["approach"]: r for r in rows if r["n"] == n and r["listing"] == "uniform"}
         var = {r["approach"]: r for r in rows if r["n"] == n and r["listing"] == "varied"}
         for a in ("read_images", "read_images exact"):
             if a in uni and a in var:
-                print(f"{n:,} images: {a} on the varied listing = {var[a]['median_s'] / uni[a]['median_s']:.2f}x "
-                      "the uniform one" + (" (target <= 1.25)" if a == "read_images" else ""))
+                print(
+                    f"{n:,} images: {a} on the varied listing = {var[a]['median_s'] / uni[a]['median_s']:.2f}x "
+                    "the uniform one" + (" (target <= 1.25)" if a == "read_images" else "")
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,12 +287,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000], help="listing sizes (default 100000)")
     parser.add_argument("--repeat", type=int, default=3, help="fresh-process repeats below 1M images (default 3)")
     parser.add_argument("--repeat-large", type=int, default=1, help="repeats at >= 1M images (default 1)")
-    parser.add_argument("--approaches", nargs="+", choices=APPROACHES, default=list(APPROACHES), metavar="NAME",
-                        help=f"subset of {APPROACHES}")
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="where listings are generated and kept for reuse (default: a temporary directory)")
-    parser.add_argument("--listings", nargs="+", choices=LISTINGS, default=list(LISTINGS), metavar="NAME",
-                        help=f"subset of {LISTINGS}")
+    parser.add_argument(
+        "--approaches",
+        nargs="+",
+        choices=APPROACHES,
+        default=list(APPROACHES),
+        metavar="NAME",
+        help=f"subset of {APPROACHES}",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="where listings are generated and kept for reuse (default: a temporary directory)",
+    )
+    parser.add_argument(
+        "--listings", nargs="+", choices=LISTINGS, default=list(LISTINGS), metavar="NAME", help=f"subset of {LISTINGS}"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--varied", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
@@ -284,12 +323,16 @@ def main(argv: list[str] | None = None) -> int:
     from importlib.metadata import version
 
     # the driver imports neither imgkit nor pandas (see _listing)
-    print(f"# imgkit {version('imgkit')}, Python {platform.python_version()}, {os.cpu_count()} CPUs; "
-          f"sizes {args.sizes}, repeats {args.repeat} (<1M) / {args.repeat_large} (>=1M)", flush=True)
+    print(
+        f"# imgkit {version('imgkit')}, Python {platform.python_version()}, {os.cpu_count()} CPUs; "
+        f"sizes {args.sizes}, repeats {args.repeat} (<1M) / {args.repeat_large} (>=1M)",
+        flush=True,
+    )
     if args.dir is None:
         with tempfile.TemporaryDirectory(prefix="imgkit-bench-") as tmp:
-            rows = bench(args.sizes, args.repeat, args.repeat_large, Path(tmp), args.seed, args.approaches,
-                         args.listings)
+            rows = bench(
+                args.sizes, args.repeat, args.repeat_large, Path(tmp), args.seed, args.approaches, args.listings
+            )
     else:
         args.dir.mkdir(parents=True, exist_ok=True)
         rows = bench(args.sizes, args.repeat, args.repeat_large, args.dir, args.seed, args.approaches, args.listings)

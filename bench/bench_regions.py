@@ -29,9 +29,18 @@ def _server(pages: int, latency: float, prefix: str) -> HTTPServer:
     def handler(request):
         time.sleep(latency)
         n = int(request.args.get("marker", "0"))
-        images = [{"id": f"{prefix}-{n * 100 + i:08d}", "name": f"img-{i}", "status": "active",
-                   "visibility": "private", "owner": "p1", "created_at": "2026-01-01T00:00:00Z",
-                   "updated_at": "2026-01-01T00:00:00Z"} for i in range(100)]
+        images = [
+            {
+                "id": f"{prefix}-{n * 100 + i:08d}",
+                "name": f"img-{i}",
+                "status": "active",
+                "visibility": "private",
+                "owner": "p1",
+                "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z",
+            }
+            for i in range(100)
+        ]
         body = {"images": images}
         if n + 1 < pages:
             body["next"] = f"/v2/images?marker={n + 1}"
@@ -67,9 +76,11 @@ def main() -> None:
     finally:
         for s in servers:
             s.stop()
-    print(f"{args.regions} regions x {args.pages} pages x {args.latency:g} s: together "
-          f"{statistics.median(together):.2f} s, one after the other {statistics.median(apart):.2f} s "
-          f"(medians of {args.repeat})")
+    print(
+        f"{args.regions} regions x {args.pages} pages x {args.latency:g} s: together "
+        f"{statistics.median(together):.2f} s, one after the other {statistics.median(apart):.2f} s "
+        f"(medians of {args.repeat})"
+    )
 
 
 if __name__ == "__main__":

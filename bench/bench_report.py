@@ -27,6 +27,7 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import _common  # noqa: E402
+
 import imgkit  # noqa: E402
 from imgkit.cli import main as cli_main  # noqa: E402
 

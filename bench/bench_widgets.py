@@ -33,8 +33,9 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import _common  # noqa: E402
+
 import imgkit  # noqa: E402
-from imgkit.widgets import ImageExplorer  # noqa: E402
+from imgkit.widgets import ImageExplorer
 
 TARGET = 0.150
 

@@ -1,29 +1,37 @@
 """imgkit: the image catalogue of Huawei Cloud IMS / OpenStack Glance v2 clouds as typed pandas frames.
 
-The data path, one module per concern:
-schema -> load (read_images) / fetch (fetch_images) -> typed frame -> analysis -> plots / widgets / report.
+The layout is the data path (each layer imports only the layers below it; ``lint-imports`` checks it):
+``schema`` / ``validate`` -> ``io`` (read_images) -> ``fetch`` (fetch_images) -> ``analysis`` -> ``plotting``
+-> ``archive`` / ``demo`` -> ``report`` / ``widgets`` / ``accessor`` -> ``cli``.
 """
 
 from __future__ import annotations
 
-from . import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
-from . import accessor as _accessor  # noqa: F401  (registers the df.imgkit accessor)
-from .analysis import (
+from imgkit import accessor as _accessor  # noqa: F401  (registers the df.imgkit accessor)
+from imgkit._version import __version__
+from imgkit.analysis import (
+    ListingDiff,
     age_profile,
+    cleanup_candidates,
     creation_timeline,
+    diff_listings,
     feature_labels,
     feature_support,
     filter_images,
+    history,
+    image_usage,
+    label_tenants,
     os_distribution,
     os_features,
     resolve_as_of,
     stale_images,
+    storage_cost,
     tenant_summary,
+    trend,
 )
-from .archive import Archive
-from .demo import evolve_listing, generate_listing, load_demo, write_listing
-from .demo_servers import load_demo_servers
-from .errors import (
+from imgkit.archive import Archive
+from imgkit.demo import evolve_listing, generate_listing, load_demo, load_demo_servers, write_listing
+from imgkit.errors import (
     ApiError,
     AuthError,
     ConfigError,
@@ -33,24 +41,25 @@ from .errors import (
     SchemaError,
     SourceError,
 )
-from .fetch import fetch_images, fetch_servers
-from .history import ListingDiff, diff_listings, history, plot_diff_summary, plot_trend, trend
-from .io import read_images, read_parquet, to_parquet
-from .plotting import (
+from imgkit.fetch import fetch_images, fetch_servers
+from imgkit.io import (
+    read_images,
+    read_parquet,
+    read_servers,
+    to_parquet,
+)
+from imgkit.plotting import (
     platform_colors,
     plot_age,
     plot_creation_timeline,
+    plot_diff_summary,
     plot_feature_support,
     plot_os_distribution,
+    plot_trend,
 )
-from .report import build_report
-from .schema import FIELDS, api_to_column, column_to_api, describe_columns
-from .servers import read_servers
-from .cleanup import cleanup_candidates, image_usage, storage_cost
-from .tenants import label_tenants
-from .validate import validate
-
-__version__ = "0.1.0"
+from imgkit.report import build_report
+from imgkit.schema import FIELDS, api_to_column, column_to_api, describe_columns
+from imgkit.validate import validate
 
 __all__ = [
     "FIELDS",

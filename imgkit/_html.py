@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["MAX_CHARS", "escape", "format_cell", "isna", "render_plot", "svg_of", "table_html", "truncate"]
 
 #: rcParams while plotting: deterministic SVG (no date, fixed id salt), text as text, no mathtext.
-_RC = {"svg.fonttype": "none", "svg.hashsalt": "imgkit", "text.parse_math": False}
+SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "imgkit", "text.parse_math": False}
 _SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 _MAX_TABLE_ROWS = 500
@@ -125,10 +125,10 @@ def _breakable(text: str) -> str:
     """
     out, last = [], 0
     for m in _LONG_TOKEN.finditer(text):
-        out.append(escape(text[last:m.start()]))
+        out.append(escape(text[last : m.start()]))
         parts = []
         for part in _SEPARATOR.split(m.group()):
-            parts += [part[i:i + 20] for i in range(0, len(part), 20)] or [part]
+            parts += [part[i : i + 20] for i in range(0, len(part), 20)] or [part]
         out.append("<wbr>".join(escape(p) for p in parts if p))
         last = m.end()
     out.append(escape(text[last:]))
@@ -202,7 +202,6 @@ def svg_of(fig: Figure, *, close: bool = True, bbox_inches: Any = "tight") -> st
     the cost of one more layout pass) or a fixed :class:`~matplotlib.transforms.Bbox` in inches.
     """
     import matplotlib.pyplot as plt
-
     from matplotlib.text import Text
 
     for text in fig.findobj(Text):  # a figure shows values from the data too
@@ -231,7 +230,7 @@ def render_plot(plot: Any, *args: Any, title: str | None = None, **kwargs: Any) 
     """
     import matplotlib.pyplot as plt
 
-    with plt.rc_context(_RC):
+    with plt.rc_context(SVG_RC):
         before = set(plt.get_fignums())
         try:
             ax = plot(*args, **kwargs)

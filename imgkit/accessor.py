@@ -15,7 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, cleanup, demo, history, plotting, tenants
+import imgkit.analysis as analysis
+import imgkit.demo as demo
+import imgkit.plotting as plotting
 
 __all__ = ["ImgkitAccessor"]
 
@@ -105,13 +107,13 @@ _METHODS: tuple[Callable[..., Any], ...] = (
     plotting.plot_age,
     plotting.plot_creation_timeline,
     plotting.plot_feature_support,
-    cleanup.image_usage,
-    cleanup.cleanup_candidates,
-    cleanup.storage_cost,
-    tenants.label_tenants,
-    history.diff_listings,
-    history.trend,
-    history.plot_trend,
+    analysis.image_usage,
+    analysis.cleanup_candidates,
+    analysis.storage_cost,
+    analysis.label_tenants,
+    analysis.diff_listings,
+    analysis.trend,
+    plotting.plot_trend,
     demo.evolve_listing,
 )
 

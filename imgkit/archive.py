@@ -33,10 +33,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ._checks import check_argument
-from .analysis import _utc
-from .errors import ConfigError, SourceError
-from .schema import FIELDS
+from imgkit._validators import check_argument
+from imgkit.analysis import to_utc
+from imgkit.errors import ConfigError, SourceError
+from imgkit.schema import FIELDS
 
 __all__ = ["Archive"]
 
@@ -162,8 +162,9 @@ class _Plan:
         plain = []  # columns pyarrow converts in one go
         for c in columns:
             if c == "snapshot_at":
-                out[c] = pd.Series(pd.Timestamp(piece["snapshot_at"]), index=pd.RangeIndex(n),
-                                   dtype="datetime64[ns, UTC]").array
+                out[c] = pd.Series(
+                    pd.Timestamp(piece["snapshot_at"]), index=pd.RangeIndex(n), dtype="datetime64[ns, UTC]"
+                ).array
                 continue
             if c in _LEVELS:
                 out[c] = pd.array([piece.get(c)] * n, dtype=_STRING)
@@ -186,14 +187,17 @@ class _Plan:
                 plain.append((c, arr))
         if plain:
             converted = pa.table([a for _, a in plain], names=[c for c, _ in plain]).to_pandas(
-                types_mapper=_TO_PANDAS.get, ignore_metadata=True)
+                types_mapper=_TO_PANDAS.get, ignore_metadata=True
+            )
             for c, _ in plain:
                 out[c] = converted[c].array
         return pd.DataFrame(out, index=pd.RangeIndex(n), columns=list(columns))
 
     def empty(self, columns: Sequence[str]) -> pd.DataFrame:
-        table = pa.table([pa.array([], self.types[c]) for c in columns if c not in SNAPSHOT_COLUMNS],
-                         names=[c for c in columns if c not in SNAPSHOT_COLUMNS])
+        table = pa.table(
+            [pa.array([], self.types[c]) for c in columns if c not in SNAPSHOT_COLUMNS],
+            names=[c for c in columns if c not in SNAPSHOT_COLUMNS],
+        )
         return self.frame(table, columns, {"snapshot_at": "1970-01-01T00:00:00+00:00"})
 
     @property
@@ -273,15 +277,22 @@ def _compare(left: Any, op: str, right: Any) -> bool:
         return hit if op == "in" else not hit
     if left is None or (isinstance(left, float) and np.isnan(left)) or left is pd.NaT:
         return op == "!="
-    return {"==": left == right, "=": left == right, "!=": left != right, "<": left < right,
-            "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+    return {
+        "==": left == right,
+        "=": left == right,
+        "!=": left != right,
+        "<": left < right,
+        "<=": left <= right,
+        ">": left > right,
+        ">=": left >= right,
+    }[op]
 
 
 def _partition_value(column: str, value: Any) -> Any:
     if column == "snapshot_at":
         if isinstance(value, (list, tuple, set)):
-            return [_utc(v, "filters") for v in value]
-        return _utc(value, "filters")
+            return [to_utc(v, "filters") for v in value]
+        return to_utc(value, "filters")
     return value
 
 
@@ -363,7 +374,7 @@ class Archive:
             When the listing has no ``fetched_at`` and no `snapshot_at` is given, when the levels differ from
             the archive's, or when the frame cannot be stored with the schema's types.
         """
-        from . import read_images
+        from imgkit.io import read_images
 
         df = source_or_frame if isinstance(source_or_frame, pd.DataFrame) else read_images(source_or_frame)
         meta = df.attrs.get("imgkit")
@@ -375,7 +386,7 @@ class Archive:
                     "the listing has no fetched_at (it is not a fetch_images snapshot); "
                     "pass snapshot_at= (--snapshot-at), e.g. Archive.add(df, snapshot_at='2026-11-29T06:00:00Z')"
                 )
-        when = _utc(snapshot_at, "snapshot_at")
+        when = to_utc(snapshot_at, "snapshot_at")
         levels = {}
         for name, value in (("cloud", cloud), ("region", region)):
             if value is not None:
@@ -388,7 +399,7 @@ class Archive:
                 f"this archive's snapshots are partitioned by {_describe_levels(existing)}; "
                 f"this add gives {_describe_levels(tuple(levels))}: pass the same levels to every add"
             )
-        from . import __version__
+        from imgkit._version import __version__
 
         info = {
             "snapshot_at": when.isoformat(),
@@ -468,8 +479,9 @@ class Archive:
                 raise SourceError("a Parquet file of the archive was not written by Archive.add", source=f["path"])
             info = orjson.loads(raw)
             groups = [md.row_group(i).num_rows for i in range(md.num_row_groups)]
-            out.append({**f, **info, "images": md.num_rows, "row_group_rows": groups,
-                        "schema": md.schema.to_arrow_schema()})
+            out.append(
+                {**f, **info, "images": md.num_rows, "row_group_rows": groups, "schema": md.schema.to_arrow_schema()}
+            )
         out.sort(key=lambda r: (pd.Timestamp(r["snapshot_at"]), *(r.get(k) or "" for k in _LEVELS)))
         self._cached = (key, out)
         return out
@@ -486,8 +498,7 @@ class Archive:
         cat = self._catalogue()
         return pd.DataFrame(
             {
-                "snapshot_at": pd.Series([pd.Timestamp(r["snapshot_at"]) for r in cat],
-                                         dtype="datetime64[ns, UTC]"),
+                "snapshot_at": pd.Series([pd.Timestamp(r["snapshot_at"]) for r in cat], dtype="datetime64[ns, UTC]"),
                 "cloud": pd.array([r.get("cloud") for r in cat], dtype=_STRING),
                 "region": pd.array([r.get("region") for r in cat], dtype=_STRING),
                 "images": np.array([r["images"] for r in cat], dtype=np.int64),
@@ -504,15 +515,18 @@ class Archive:
                 days = {max(r["snapshot_date"] for r in cat)}
             else:
                 wanted = snapshot_at if isinstance(snapshot_at, (list, tuple)) else [snapshot_at]
-                days = {f"{_utc(v, 'snapshot_at'):%Y-%m-%d}" for v in wanted}
+                days = {f"{to_utc(v, 'snapshot_at'):%Y-%m-%d}" for v in wanted}
             cat = [r for r in cat if r["snapshot_date"] in days]
         dnf = _normalise_filters(filters)
         exprs: dict[str, Any] = {}
         if dnf:
             kept = []
             for r in cat:
-                values = {"snapshot_at": pd.Timestamp(r["snapshot_at"]), "cloud": r.get("cloud"),
-                          "region": r.get("region")}
+                values = {
+                    "snapshot_at": pd.Timestamp(r["snapshot_at"]),
+                    "cloud": r.get("cloud"),
+                    "region": r.get("region"),
+                }
                 data_parts, data_columns, whole = [], [], False
                 for conj in dnf:
                     if all(_compare(values[c], op, _partition_value(c, v)) for c, op, v in conj if c in values):
@@ -537,9 +551,7 @@ class Archive:
         levels = self._levels() or ()
         types: dict[str, pa.DataType] = dict(_KNOWN)
         order = [f.column for f in FIELDS]
-        categories: dict[str, list[str]] = {
-            f.column: list(f.values) for f in FIELDS if f.kind == "enum"
-        }
+        categories: dict[str, list[str]] = {f.column: list(f.values) for f in FIELDS if f.kind == "enum"}
         json_columns: set[str] = set()
         for r in cat:
             for field in r["schema"]:
@@ -612,7 +624,7 @@ class Archive:
                 check_argument("filters` column `", plan.all_columns, c)
         pieces = _pieces(cat)
         if engine == "dask":
-            from ._dask import require_dask
+            from imgkit.analysis import require_dask
 
             require_dask("Archive.load(engine='dask')")
             import dask
@@ -624,7 +636,10 @@ class Archive:
                 if not pieces:
                     return dd.from_pandas(meta, npartitions=1)
                 return dd.from_map(
-                    _ReadPiece(self._fs, plan, exprs, selected), pieces, meta=meta, enforce_metadata=False,
+                    _ReadPiece(self._fs, plan, exprs, selected),
+                    pieces,
+                    meta=meta,
+                    enforce_metadata=False,
                     label="imgkit-archive",
                 )[selected]
         frames = [_read_piece(self._fs, plan, p, selected, exprs.get(p["path"])) for p in pieces]
@@ -633,7 +648,7 @@ class Archive:
             if c in plan.categories and not isinstance(df[c].dtype, pd.CategoricalDtype):
                 df[c] = pd.Categorical(df[c], categories=plan.categories[c])
         times = sorted({r["snapshot_at"] for r in cat})
-        from . import __version__
+        from imgkit._version import __version__
 
         findings = [f for r in cat for f in orjson.loads(r.get("findings") or "[]")]
         df.attrs["imgkit"] = {
@@ -696,7 +711,7 @@ class Archive:
         columns = [] if by is None else [by]
         options = {"by": by, "times": times, "top": top}
         if engine == "dask":
-            from ._dask import aggregate
+            from imgkit.analysis import aggregate
 
             ddf = self.load(columns=columns, filters=filters, engine="dask")
             return aggregate(_trend_core, ddf, ["snapshot_at", by], **options)
@@ -707,19 +722,17 @@ def _trend_core(
     df: pd.DataFrame, w: np.ndarray | None, *, by: str | None, times: pd.DatetimeIndex, top: int | None
 ) -> pd.DataFrame:
     """imgkit.trend's table from the (snapshot_at, by) rows of the archive, optionally weighted."""
-    from ._common import ALL_IMAGES, _codes
-    from .analysis import _as_documented, _crosstab
-    from .history import _trend_table
+    from imgkit.analysis import ALL_IMAGES, as_documented, crosstab_counts, group_codes, trend_table
 
     t = times.get_indexer(pd.DatetimeIndex(df["snapshot_at"]))
     if by is None:
         codes, labels, categorical = np.zeros(len(df), dtype=np.intp), [ALL_IMAGES], False
     else:
-        s = _as_documented(df[by])
-        codes, labels, _ = _codes(s, w)
+        s = as_documented(df[by])
+        codes, labels, _ = group_codes(s, w)
         categorical = isinstance(s.dtype, pd.CategoricalDtype)
-    counts = _crosstab(t, len(times), codes, len(labels), w)
-    return _trend_table(counts, times, labels, by=by, categorical=categorical, top=top)
+    counts = crosstab_counts(t, len(times), codes, len(labels), w)
+    return trend_table(counts, times, labels, by=by, categorical=categorical, top=top)
 
 
 def _describe_levels(levels: tuple[str, ...]) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ImgkitError
+from imgkit.errors import ImgkitError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -45,7 +45,9 @@ def _subcommand(
     p = sub.add_parser(name, help=help, description=description)
     if input:
         p.add_argument(
-            "input", metavar="INPUT", nargs="?" if input == "optional" else None,
+            "input",
+            metavar="INPUT",
+            nargs="?" if input == "optional" else None,
             help="a listing file (.json[.gz], .jsonl[.gz], .parquet), a snapshot directory, or - for standard input",
         )
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
@@ -58,8 +60,8 @@ def _load(source: str) -> pd.DataFrame:
     become one line each. A missing file, a symlink loop, a FIFO: the loader's SourceError says which."""
     import warnings
 
-    from .errors import ImgkitWarning, SourceError
-    from .io import read_images
+    from imgkit.errors import ImgkitWarning, SourceError
+    from imgkit.io import read_images
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImgkitWarning)
@@ -90,7 +92,7 @@ def _warned(func: Callable[..., Any], *args: Any) -> Any:
     """Call `func`; imgkit warnings become one ``imgkit: warning:`` line each."""
     import warnings
 
-    from .errors import ImgkitWarning
+    from imgkit.errors import ImgkitWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImgkitWarning)
@@ -101,7 +103,7 @@ def _warned(func: Callable[..., Any], *args: Any) -> Any:
 
 
 def _read_servers(source: str, volumes: str | None) -> pd.DataFrame:
-    from .servers import read_servers
+    from imgkit.io import read_servers
 
     for path in (source, volumes):
         if path is not None and not Path(path).exists():
@@ -174,7 +176,7 @@ def _summary_text(df: pd.DataFrame) -> str:
         counts = df[col].value_counts(dropna=False, sort=True)
         counts.index = ["(missing)" if pd.isna(k) else str(k) for k in counts.index]
         lines += _counts_block(title, counts, n)
-    from .validate import validate
+    from imgkit.validate import validate
 
     findings = validate(df)  # as the report counts them: load-time findings + the rules re-checked on the frame
     nf = len(findings)
@@ -277,7 +279,7 @@ def _to_safe_xlsx(df: pd.DataFrame, path: str | Path) -> None:
 
     out = _safe_table(df)
     names = []
-    for col, orig in zip(out.columns, df.columns):
+    for col in out.columns:
         s = out[col]
         if types.is_datetime64_any_dtype(s.dtype):
             if getattr(s.dtype, "tz", None) is not None:
@@ -286,8 +288,9 @@ def _to_safe_xlsx(df: pd.DataFrame, path: str | Path) -> None:
             names.append(f"{col} (UTC)")
             continue
         if s.dtype == object:
-            out[col] = s.map(lambda v: ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), v)
-                             if isinstance(v, str) else v)
+            out[col] = s.map(
+                lambda v: ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), v) if isinstance(v, str) else v
+            )
         elif isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
             out[col] = s.astype(object).where(s.notna(), None)
         names.append(ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), str(col)))
@@ -308,7 +311,7 @@ def _run_export(args: argparse.Namespace) -> int:
     elif suffix == ".xlsx":
         _to_safe_xlsx(df, out)
     else:
-        from .io import to_parquet
+        from imgkit.io import to_parquet
 
         to_parquet(df, out)
     print(f"wrote {len(df):,} images to {out}", file=sys.stderr)
@@ -328,33 +331,60 @@ def _add_report(sub: Any) -> None:
         "or from the latest snapshot of an archive (--archive ROOT).",
         input="optional",
     )
-    p.add_argument("--archive", metavar="ROOT", default=None,
-                   help="report the latest snapshot of this archive (a directory or fsspec URL) instead of INPUT, "
-                        "with a section 'Trends' over all its snapshots")
+    p.add_argument(
+        "--archive",
+        metavar="ROOT",
+        default=None,
+        help="report the latest snapshot of this archive (a directory or fsspec URL) instead of INPUT, "
+        "with a section 'Trends' over all its snapshots",
+    )
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the HTML file to write")
     p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
     p.add_argument("--title", default=None, help="report title")
-    p.add_argument(
-        "--tenant", action="append", default=None, metavar="ID", help="only this tenant (owner); repeatable"
-    )
+    p.add_argument("--tenant", action="append", default=None, metavar="ID", help="only this tenant (owner); repeatable")
     p.add_argument("--top", type=int, default=10, metavar="N", help="tenants shown in the plots (default 10)")
-    p.add_argument("--baseline", metavar="OLD", default=None,
-                   help="an earlier listing: adds the section 'Changes since <its as_of>'")
-    p.add_argument("--history", metavar="DIR", default=None,
-                   help="a folder of snapshot folders (or .parquet snapshots): adds trend plots")
-    p.add_argument("--tenant-names", metavar="FILE", default=None,
-                   help="a CSV file with the columns id,name: label tenants by name")
-    p.add_argument("--servers", metavar="SERVERS", default=None,
-                   help="a saved GET /v2.1/servers/detail listing (file or snapshot directory): adds the section "
-                        "'Cleanup candidates'")
-    p.add_argument("--volumes", metavar="VOLUMES", default=None,
-                   help="with --servers: a saved GET /v3/volumes/detail listing, for servers booted from a volume")
-    p.add_argument("--price-per-gb-month", type=float, default=None, metavar="X",
-                   help="with --servers: price of one GB-month of image storage, to show monthly costs")
+    p.add_argument(
+        "--baseline",
+        metavar="OLD",
+        default=None,
+        help="an earlier listing: adds the section 'Changes since <its as_of>'",
+    )
+    p.add_argument(
+        "--history",
+        metavar="DIR",
+        default=None,
+        help="a folder of snapshot folders (or .parquet snapshots): adds trend plots",
+    )
+    p.add_argument(
+        "--tenant-names",
+        metavar="FILE",
+        default=None,
+        help="a CSV file with the columns id,name: label tenants by name",
+    )
+    p.add_argument(
+        "--servers",
+        metavar="SERVERS",
+        default=None,
+        help="a saved GET /v2.1/servers/detail listing (file or snapshot directory): adds the section "
+        "'Cleanup candidates'",
+    )
+    p.add_argument(
+        "--volumes",
+        metavar="VOLUMES",
+        default=None,
+        help="with --servers: a saved GET /v3/volumes/detail listing, for servers booted from a volume",
+    )
+    p.add_argument(
+        "--price-per-gb-month",
+        type=float,
+        default=None,
+        metavar="X",
+        help="with --servers: price of one GB-month of image storage, to show monthly costs",
+    )
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from imgkit.report import build_report
 
     if args.top < 1:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
@@ -366,7 +396,7 @@ def _run_report(args: argparse.Namespace) -> int:
         raise ValueError("--volumes and --price-per-gb-month need --servers")
     archive = None
     if args.archive is not None:
-        from .archive import Archive
+        from imgkit.archive import Archive
 
         if args.history:
             raise ValueError("--archive has its own trends: give --archive or --history, not both")
@@ -378,7 +408,7 @@ def _run_report(args: argparse.Namespace) -> int:
     else:
         df = _load(args.input)
     if args.tenant_names:
-        from .tenants import label_tenants
+        from imgkit.analysis import label_tenants
 
         df = _warned(label_tenants, df, args.tenant_names)
     servers = _warned(_read_servers, args.servers, args.volumes) if args.servers else None
@@ -439,7 +469,7 @@ def _add_explore(sub: Any) -> None:
 
 
 def _run_explore(args: argparse.Namespace) -> int:
-    from ._serve import serve_explorer
+    from imgkit.widgets import serve_explorer
 
     as_of = _parse_as_of(args.as_of)
 
@@ -447,8 +477,9 @@ def _run_explore(args: argparse.Namespace) -> int:
         print(url, flush=True)
         print(f"{_PROG}: the explorer of {args.input} is served at {url} (Ctrl-C stops it)", file=sys.stderr)
 
-    return serve_explorer(args.input, port=args.port, as_of=None if as_of is None else as_of.isoformat(),
-                          announce=announce)
+    return serve_explorer(
+        args.input, port=args.port, as_of=None if as_of is None else as_of.isoformat(), announce=announce
+    )
 
 
 # ----------------------------------------------------------------------------- diff
@@ -470,17 +501,22 @@ def _add_diff(sub: Any) -> None:
     p.add_argument("old", metavar="OLD", help="the earlier listing")
     p.add_argument("new", metavar="NEW", help="the later listing")
     p.add_argument("-o", "--output", default=None, metavar="OUT", help="diff.html, diff.csv or diff.parquet")
-    p.add_argument("--ignore", action="append", default=[], metavar="COLUMN",
-                   help="leave a column out of the comparison, e.g. updated_at; repeatable")
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="leave a column out of the comparison, e.g. updated_at; repeatable",
+    )
     p.add_argument("--top", type=int, default=20, metavar="N", help="tenants printed (default 20)")
 
 
 def _diff_text(diff: Any, top: int) -> str:
     """The per-tenant summary ``imgkit diff`` prints."""
-    from .report import _bytes
+    from imgkit.report import format_bytes
 
     table = diff.summary.copy()
-    table["storage_bytes_delta"] = [("+" if v > 0 else "") + _bytes(v) for v in table["storage_bytes_delta"]]
+    table["storage_bytes_delta"] = [("+" if v > 0 else "") + format_bytes(v) for v in table["storage_bytes_delta"]]
     table = table.rename(columns={"storage_bytes_delta": "storage"})
     body = table.drop(index="All tenants")
     shown = body[(body[["added", "removed", "changed"]].sum(axis=1) > 0)].head(top)
@@ -494,7 +530,7 @@ def _diff_text(diff: Any, top: int) -> str:
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    from .history import diff_listings
+    from imgkit.analysis import diff_listings
 
     if args.top < 1:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
@@ -508,7 +544,7 @@ def _run_diff(args: argparse.Namespace) -> int:
     if out is not None:
         suffix = out.suffix.lower()
         if suffix == ".html":
-            from ._history_report import diff_page
+            from imgkit.report import diff_page
 
             out.write_text(diff_page(diff), encoding="utf-8")
         elif suffix == ".csv":
@@ -531,21 +567,33 @@ def _add_archive(sub: Any) -> None:
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    add = _subcommand(actions, "add", _run_archive_add, help="store one snapshot (replaces the same day's)",
-                      description="Store the listing INPUT as one snapshot of the archive ROOT; adding the same "
-                      "day (and cloud and region) again replaces it.")
+    add = _subcommand(
+        actions,
+        "add",
+        _run_archive_add,
+        help="store one snapshot (replaces the same day's)",
+        description="Store the listing INPUT as one snapshot of the archive ROOT; adding the same "
+        "day (and cloud and region) again replaces it.",
+    )
     add.add_argument("--root", required=True, metavar="ROOT", help="the archive (a directory or fsspec URL)")
-    add.add_argument("--snapshot-at", metavar="TIME", default=None,
-                     help="when the listing was taken (default: its fetched_at)")
+    add.add_argument(
+        "--snapshot-at", metavar="TIME", default=None, help="when the listing was taken (default: its fetched_at)"
+    )
     add.add_argument("--cloud", default=None, metavar="NAME", help="partition by cloud (every snapshot then must)")
     add.add_argument("--region", default=None, metavar="NAME", help="partition by region (every snapshot then must)")
-    ls = _subcommand(actions, "list", _run_archive_list, help="list the snapshots",
-                     description="Print the snapshots of the archive ROOT, oldest first.", input=False)
+    ls = _subcommand(
+        actions,
+        "list",
+        _run_archive_list,
+        help="list the snapshots",
+        description="Print the snapshots of the archive ROOT, oldest first.",
+        input=False,
+    )
     ls.add_argument("--root", required=True, metavar="ROOT", help="the archive (a directory or fsspec URL)")
 
 
 def _run_archive_add(args: argparse.Namespace) -> int:
-    from .archive import Archive
+    from imgkit.archive import Archive
 
     df = _load(args.input)
     archive = Archive(args.root)
@@ -555,7 +603,7 @@ def _run_archive_add(args: argparse.Namespace) -> int:
 
 
 def _run_archive_list(args: argparse.Namespace) -> int:
-    from .archive import Archive
+    from imgkit.archive import Archive
 
     snaps = Archive(args.root).snapshots()
     if not len(snaps):
@@ -564,8 +612,10 @@ def _run_archive_list(args: argparse.Namespace) -> int:
     if snaps["cloud"].isna().all() and snaps["region"].isna().all():
         snaps = snaps.drop(columns=["cloud", "region"])
     print(snaps.to_string(index=False))
-    print(f"{len(snaps)} snapshot(s), {int(snaps['images'].sum()):,} image rows, "
-          f"{int(snaps['bytes_on_disk'].sum()):,} bytes")
+    print(
+        f"{len(snaps)} snapshot(s), {int(snaps['images'].sum()):,} image rows, "
+        f"{int(snaps['bytes_on_disk'].sum()):,} bytes"
+    )
     return 0
 
 
@@ -585,29 +635,67 @@ def _add_fetch(sub: Any) -> None:
             "--cloud (clouds.yaml) or OS_AUTH_URL + OS_USERNAME + OS_PASSWORD (Keystone v3)."
         ),
     )
-    p.add_argument("endpoint", metavar="ENDPOINT", nargs="?", default=None,
-                   help="e.g. https://ims.ap-southeast-1.myhuaweicloud.com (default: the Keystone catalog's)")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="snapshot directory (new, empty or an "
-                   "older snapshot, which is replaced only when the fetch succeeds)")
-    p.add_argument("--api", choices=["images", "cloudimages"], default="images",
-                   help="images = GET /v2/images (Glance, OTC); cloudimages = Huawei ListImages (default: images)")
-    p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
-                   help="query filter passed through, e.g. __imagetype=private, created_at=gt:2024-01-01T00:00:00Z, "
-                        "sort_key=name; repeatable (a repeated key is sent repeatedly)")
+    p.add_argument(
+        "endpoint",
+        metavar="ENDPOINT",
+        nargs="?",
+        default=None,
+        help="e.g. https://ims.ap-southeast-1.myhuaweicloud.com (default: the Keystone catalog's)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DIR",
+        help="snapshot directory (new, empty or an older snapshot, which is replaced only when the fetch succeeds)",
+    )
+    p.add_argument(
+        "--api",
+        choices=["images", "cloudimages"],
+        default="images",
+        help="images = GET /v2/images (Glance, OTC); cloudimages = Huawei ListImages (default: images)",
+    )
+    p.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="query filter passed through, e.g. __imagetype=private, created_at=gt:2024-01-01T00:00:00Z, "
+        "sort_key=name; repeatable (a repeated key is sent repeatedly)",
+    )
     p.add_argument("--limit", type=int, default=None, metavar="N", help="page size")
     p.add_argument("--max-images", type=int, default=None, metavar="N", help="stop after N images")
-    p.add_argument("--cloud", action="append", default=None, metavar="NAME",
-                   help="clouds.yaml entry (default: $OS_CLOUD); repeat it to fetch several clouds at once")
-    p.add_argument("--region", action="append", default=None, metavar="NAME",
-                   help="region whose endpoint the Keystone catalog gives, or NAME=ENDPOINT; repeatable: the regions "
-                        "are fetched at once into one folder each under DIR")
-    p.add_argument("--servers", action="store_true",
-                   help="fetch the servers (Nova / ECS GET /v2.1/servers/detail, all projects) instead of the images; "
-                        "ENDPOINT is then the compute endpoint")
-    p.add_argument("--max-pages", type=int, default=2000, metavar="N",
-                   help="refuse to follow more than N pages (default: 2000)")
-    p.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
-                   help="fail when the whole fetch takes longer (default: no limit)")
+    p.add_argument(
+        "--cloud",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="clouds.yaml entry (default: $OS_CLOUD); repeat it to fetch several clouds at once",
+    )
+    p.add_argument(
+        "--region",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="region whose endpoint the Keystone catalog gives, or NAME=ENDPOINT; repeatable: the regions "
+        "are fetched at once into one folder each under DIR",
+    )
+    p.add_argument(
+        "--servers",
+        action="store_true",
+        help="fetch the servers (Nova / ECS GET /v2.1/servers/detail, all projects) instead of the images; "
+        "ENDPOINT is then the compute endpoint",
+    )
+    p.add_argument(
+        "--max-pages", type=int, default=2000, metavar="N", help="refuse to follow more than N pages (default: 2000)"
+    )
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="fail when the whole fetch takes longer (default: no limit)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -628,16 +716,23 @@ def _parse_filters(items: Sequence[str]) -> dict[str, Any]:
 def _run_fetch(args: argparse.Namespace) -> int:
     import warnings
 
-    from .errors import ImgkitWarning
-    from .fetch import fetch_images
+    from imgkit.errors import ImgkitWarning
+    from imgkit.fetch import fetch_images
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImgkitWarning)
-        common = dict(filters=_parse_filters(args.filter), limit=args.limit, cloud=_clouds(args.cloud),
-                      regions=_regions(args.region), save_to=args.output, max_pages=args.max_pages,
-                      deadline=args.deadline, progress=False if args.no_progress else None)
+        common = dict(
+            filters=_parse_filters(args.filter),
+            limit=args.limit,
+            cloud=_clouds(args.cloud),
+            regions=_regions(args.region),
+            save_to=args.output,
+            max_pages=args.max_pages,
+            deadline=args.deadline,
+            progress=False if args.no_progress else None,
+        )
         if args.servers:
-            from .fetch import fetch_servers
+            from imgkit.fetch import fetch_servers
 
             df = fetch_servers(args.endpoint, **common)
         else:
@@ -647,12 +742,14 @@ def _run_fetch(args: argparse.Namespace) -> int:
     meta = df.attrs["imgkit"]
     what = "servers" if args.servers else "images"
     if "parts" in meta:  # the failures, if any, were the warning above
-        done = ", ".join(f"{'/'.join(str(p[k]) for k in ('cloud', 'region') if p.get(k))} {p['rows']:,}"
-                         for p in meta["parts"])
+        done = ", ".join(
+            f"{'/'.join(str(p[k]) for k in ('cloud', 'region') if p.get(k))} {p['rows']:,}" for p in meta["parts"]
+        )
         print(f"fetched {len(df):,} {what} ({done}) -> {args.output}", file=sys.stderr)
         return 0
-    print(f"fetched {len(df):,} {what} in {meta['pages']} page(s) from {meta['source']} -> {args.output}",
-          file=sys.stderr)
+    print(
+        f"fetched {len(df):,} {what} in {meta['pages']} page(s) from {meta['source']} -> {args.output}", file=sys.stderr
+    )
     return 0
 
 
@@ -679,12 +776,18 @@ def _regions(items: list[str] | None) -> list[str] | dict[str, str] | None:
 
 #: One registration function per subcommand, in the order ``--help`` lists them.
 _COMMANDS: list[Callable[[Any], None]] = [
-    _add_report, _add_summary, _add_export, _add_explore, _add_fetch, _add_archive, _add_diff,
+    _add_report,
+    _add_summary,
+    _add_export,
+    _add_explore,
+    _add_fetch,
+    _add_archive,
+    _add_diff,
 ]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from imgkit._version import __version__
 
     parser = argparse.ArgumentParser(
         prog=_PROG,

@@ -48,8 +48,8 @@ with another column keeps its API name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -159,22 +159,56 @@ _TABLE: tuple[tuple[str, str, str, str, str, tuple[int, int] | None, str], ...] 
     ("id", "text", "", _M, "string", None, "Image ID (UUID)."),
     ("name", "text", "", _M, "string", None, "Image name (1-128 characters, may be non-ASCII)."),
     ("owner", "text", "", _M, "string", None, "Project (tenant) ID that owns the image."),
-    ("status", "enum", "queued|saving|active|killed|deleted|pending_delete|deactivated|uploading|importing", _M,
-     "string", None, "Image status; queued = metadata only, killed = upload failed, active = usable."),
-    ("visibility", "enum", "public|private|shared|community", _M, "string", None,
-     "Who can see the image: public, private, shared (with members) or community."),
+    (
+        "status",
+        "enum",
+        "queued|saving|active|killed|deleted|pending_delete|deactivated|uploading|importing",
+        _M,
+        "string",
+        None,
+        "Image status; queued = metadata only, killed = upload failed, active = usable.",
+    ),
+    (
+        "visibility",
+        "enum",
+        "public|private|shared|community",
+        _M,
+        "string",
+        None,
+        "Who can see the image: public, private, shared (with members) or community.",
+    ),
     ("protected", "bool", "", _M, "boolean", None, "Protected images cannot be deleted."),
     ("tags", "list", "", _M, "array<string>", None, "User tags ('key=value' on Huawei Cloud); empty list when none."),
     # formats and sizes
-    ("container_format", "enum", "bare|ovf|ova|ami|ari|aki|docker|compressed", _M, "string", None,
-     "Container format."),
-    ("disk_format", "enum", "zvhd2|vhd|zvhd|raw|qcow2|iso|vmdk|vdi|vhdx|ploop|ami|ari|aki", _M, "string", None,
-     "Disk format of the image file."),
+    ("container_format", "enum", "bare|ovf|ova|ami|ari|aki|docker|compressed", _M, "string", None, "Container format."),
+    (
+        "disk_format",
+        "enum",
+        "zvhd2|vhd|zvhd|raw|qcow2|iso|vmdk|vdi|vhdx|ploop|ami|ari|aki",
+        _M,
+        "string",
+        None,
+        "Disk format of the image file.",
+    ),
     ("min_ram", "int", "", _M, "integer", (0, 2**31 - 1), "Minimum memory (MB) to run the image; 0 = no minimum."),
-    ("min_disk", "int", "", _M, "integer", (0, 1024),
-     "Minimum disk (GB) to run the image; IMS documents 1-1024, Glance uses 0 for 'no minimum'."),
-    ("size", "int", "", _D, "integer or null", (0, 2**63 - 1),
-     "Size in bytes (Glance); IMS documents it as unused. May exceed int32."),
+    (
+        "min_disk",
+        "int",
+        "",
+        _M,
+        "integer",
+        (0, 1024),
+        "Minimum disk (GB) to run the image; IMS documents 1-1024, Glance uses 0 for 'no minimum'.",
+    ),
+    (
+        "size",
+        "int",
+        "",
+        _D,
+        "integer or null",
+        (0, 2**63 - 1),
+        "Size in bytes (Glance); IMS documents it as unused. May exceed int32.",
+    ),
     ("virtual_size", "int", "", _O, "integer or null", (0, 2**63 - 1), "Virtual size in bytes; usually null."),
     ("checksum", "text", "", _D, "string or null", None, "MD5 of the image data (meaningless on IMS)."),
     ("__image_size", "int", "", _O, "string (int)", (0, 2**63 - 1), "Size of the image file in bytes (__image_size)."),
@@ -189,30 +223,72 @@ _TABLE: tuple[tuple[str, str, str, str, str, tuple[int, int] | None, str], ...] 
     ("file", "text", "", _M, "string", None, "Relative URL to upload/download the image file."),
     ("schema", "text", "", _M, "string", None, "Relative URL of the image schema."),
     # operating system
-    ("__platform", "enum",
-     "Windows|Ubuntu|RedHat|SUSE|CentOS|Debian|OpenSUSE|Oracle Linux|Fedora|CoreOS|EulerOS|openEuler|"
-     "Huawei Cloud EulerOS|Other", _O, "string", None, "OS platform (open set: 'Red Hat', 'OracleLinux'... are kept)."),
+    (
+        "__platform",
+        "enum",
+        "Windows|Ubuntu|RedHat|SUSE|CentOS|Debian|OpenSUSE|Oracle Linux|Fedora|CoreOS|EulerOS|openEuler|"
+        "Huawei Cloud EulerOS|Other",
+        _O,
+        "string",
+        None,
+        "OS platform (open set: 'Red Hat', 'OracleLinux'... are kept).",
+    ),
     ("__os_type", "enum", "Linux|Windows|Other", _O, "string", None, "OS type."),
     ("__os_version", "text", "", _O, "string", None, "OS version, free text ('CentOS 7.3 64bit')."),
     ("__os_bit", "int", "", _O, "string (int)", (32, 64), "OS word size: 32 or 64."),
-    ("__imagetype", "enum", "gold|private|shared|market", _O, "string", None,
-     "Image type: gold = public, private, shared (in or out), market."),
-    ("virtual_env_type", "enum", "FusionCompute|Ironic|DataImage|IsoImage", _I, "string", None,
-     "Where the image is used: FusionCompute = ECS, Ironic = BMS, DataImage = data disk, IsoImage = ISO."),
-    ("hw_firmware_type", "enum", "bios|uefi", _O, "string", None,
-     "Boot mode: bios or uefi (the seed page says mandatory; real market images go without)."),
+    (
+        "__imagetype",
+        "enum",
+        "gold|private|shared|market",
+        _O,
+        "string",
+        None,
+        "Image type: gold = public, private, shared (in or out), market.",
+    ),
+    (
+        "virtual_env_type",
+        "enum",
+        "FusionCompute|Ironic|DataImage|IsoImage",
+        _I,
+        "string",
+        None,
+        "Where the image is used: FusionCompute = ECS, Ironic = BMS, DataImage = data disk, IsoImage = ISO.",
+    ),
+    (
+        "hw_firmware_type",
+        "enum",
+        "bios|uefi",
+        _O,
+        "string",
+        None,
+        "Boot mode: bios or uefi (the seed page says mandatory; real market images go without).",
+    ),
     ("hw_vif_multiqueue_enabled", "bool", "", _O, "string bool", None, "Whether NIC multi-queue is enabled."),
     # Huawei lifecycle and provenance
     ("__isregistered", "bool", "", _O, "string bool", None, "Whether the image is registered."),
-    ("__lazyloading", "bool", "", _O, "string bool", None,
-     "Whether the image supports lazy loading (the seed page says mandatory; pre-2018 images go without)."),
+    (
+        "__lazyloading",
+        "bool",
+        "",
+        _O,
+        "string bool",
+        None,
+        "Whether the image supports lazy loading (the seed page says mandatory; pre-2018 images go without).",
+    ),
     ("__image_source_type", "enum", "uds|swift", _O, "string", None, "Backend storage type."),
     ("__description", "text", "", _O, "string", None, "Free-text description (up to 1024 characters)."),
     ("__originalimagename", "text", "", _O, "string", None, "Parent image ID."),
     ("__backup_id", "text", "", _O, "string", None, "Backup the image was created from."),
     ("__productcode", "text", "", _O, "string", None, "Marketplace product ID."),
-    ("__data_origin", "text", "", _O, "string or null", None,
-     "Where the image came from ('instance,<id>', 'image,<region>,<id>'); empty for public images."),
+    (
+        "__data_origin",
+        "text",
+        "",
+        _O,
+        "string or null",
+        None,
+        "Where the image came from ('instance,<id>', 'image,<region>,<id>'); empty for public images.",
+    ),
     ("__root_origin", "enum", "file", _O, "string", None, "Root origin of the image data."),
     ("__sequence_num", "int", "", _O, "string (int)", None, "Sequence number."),
     ("__account_code", "text", "", _O, "string", None, "Billing account code of a charged image."),
@@ -229,32 +305,81 @@ _TABLE: tuple[tuple[str, str, str, str, str, tuple[int, int] | None, str], ...] 
     ("max_ram", "int", "", _O, "string (int)", None, "Maximum memory (MB) the image supports."),
     ("tag_resource_type", "text", "", _O, "string", None, "Resource type used for tagging (undocumented)."),
     # capabilities: present only when supported
-    ("__support_xen", "flag", "", _O, "string bool or absent", None,
-     "Supports Xen. Absent = not supported. Cannot co-exist with the Xen HANA/GPU and KVM InfiniBand flags."),
+    (
+        "__support_xen",
+        "flag",
+        "",
+        _O,
+        "string bool or absent",
+        None,
+        "Supports Xen. Absent = not supported. Cannot co-exist with the Xen HANA/GPU and KVM InfiniBand flags.",
+    ),
     ("__support_kvm", "flag", "", _O, "string bool or absent", None, "Supports KVM. Absent = not supported."),
     ("__support_largememory", "flag", "", _O, "string bool or absent", None, "Supports large-memory ECSs."),
     ("__support_diskintensive", "flag", "", _O, "string bool or absent", None, "Supports disk-intensive ECSs."),
     ("__support_highperformance", "flag", "", _O, "string bool or absent", None, "Supports high-performance ECSs."),
     ("__support_xen_hana", "flag", "", _O, "string bool or absent", None, "Supports HANA ECSs on Xen."),
-    ("__support_kvm_infiniband", "flag", "", _O, "string bool or absent", None,
-     "Supports ECSs with InfiniBand NICs on KVM."),
+    (
+        "__support_kvm_infiniband",
+        "flag",
+        "",
+        _O,
+        "string bool or absent",
+        None,
+        "Supports ECSs with InfiniBand NICs on KVM.",
+    ),
     ("__support_kvm_hi1822_hisriov", "flag", "", _O, "string bool or absent", None, "Supports Hi1822 SR-IOV NICs."),
-    ("__support_kvm_hi1822_hivirtionet", "flag", "", _O, "string bool or absent", None,
-     "Supports Hi1822 virtio NICs."),
-    ("__support_fc_inject", "flag", "", _O, "string bool or absent", None,
-     "INVERTED: True means password/key injection with Cloud-Init is NOT supported (raw flag kept). The seed page "
-     "says mandatory; like every flag, absent means False."),
+    ("__support_kvm_hi1822_hivirtionet", "flag", "", _O, "string bool or absent", None, "Supports Hi1822 virtio NICs."),
+    (
+        "__support_fc_inject",
+        "flag",
+        "",
+        _O,
+        "string bool or absent",
+        None,
+        "INVERTED: True means password/key injection with Cloud-Init is NOT supported (raw flag kept). The seed page "
+        "says mandatory; like every flag, absent means False.",
+    ),
     ("__support_xen_gpu_type", "enum", "M60_vGPU", _O, "string or absent", None, "GPU type supported on Xen."),
-    ("__support_kvm_gpu_type", "enum", "M60|V100_vGPU|P2V_V100|P100|V100", _O, "string or absent", None,
-     "GPU type supported on KVM."),
-    ("__support_kvm_fpga_type", "enum", "VU9P|VU9P_COMMON", _O, "string or absent", None, "FPGA type supported on KVM."),
+    (
+        "__support_kvm_gpu_type",
+        "enum",
+        "M60|V100_vGPU|P2V_V100|P100|V100",
+        _O,
+        "string or absent",
+        None,
+        "GPU type supported on KVM.",
+    ),
+    (
+        "__support_kvm_fpga_type",
+        "enum",
+        "VU9P|VU9P_COMMON",
+        _O,
+        "string or absent",
+        None,
+        "FPGA type supported on KVM.",
+    ),
     ("__support_arm", "bool", "", _O, "string bool", None, "Whether the image is for Arm (aarch64)."),
     ("__support_amd", "bool", "", _O, "string bool", None, "Whether the image is for AMD CPUs."),
-    ("__support_agent_list", "list", "", _O, "string (comma list)", None,
-     "Agents installed in the image ('hss,ces'), as a list."),
-    ("__os_feature_list", "json", "", _O, "string (JSON text)", None,
-     "OS features as JSON text ('{\"nic_hotplug\":\"true\"}'), kept as canonical JSON text (keys sorted); "
-     "imgkit.os_features(df) gives one typed column per feature."),
+    (
+        "__support_agent_list",
+        "list",
+        "",
+        _O,
+        "string (comma list)",
+        None,
+        "Agents installed in the image ('hss,ces'), as a list.",
+    ),
+    (
+        "__os_feature_list",
+        "json",
+        "",
+        _O,
+        "string (JSON text)",
+        None,
+        'OS features as JSON text (\'{"nic_hotplug":"true"}\'), kept as canonical JSON text (keys sorted); '
+        "imgkit.os_features(df) gives one typed column per feature.",
+    ),
     # upstream Glance only
     ("os_hidden", "bool", "", _O, "boolean", None, "Hidden from the default image list (Glance)."),
     ("os_hash_algo", "text", "", _O, "string or null", None, "Multihash algorithm (Glance)."),
@@ -311,6 +436,8 @@ def mandatory_fields(dialect: str) -> frozenset[str]:
     ['virtual_env_type']
     """
     return _MANDATORY[dialect]
+
+
 _BY_COLUMN: dict[str, Field] = {f.column: f for f in FIELDS}
 assert len(_BY_API) == len(FIELDS) == len(_BY_COLUMN), "duplicate field or column in the schema table"
 assert all(f.kind in KINDS for f in FIELDS)
@@ -403,7 +530,7 @@ def describe_columns(table: str = "images") -> pd.DataFrame:
     """
     import pandas as pd
 
-    from ._checks import check_argument
+    from imgkit._validators import check_argument
 
     fields = {"images": FIELDS, "servers": SERVER_FIELDS}[check_argument("table", ["images", "servers"], table)]
 
@@ -426,7 +553,7 @@ def describe_columns(table: str = "images") -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------------
 # Servers: the same kinds and the same Field rows, for a Nova / Huawei ECS
-# GET /v2.1/servers/detail listing (read by imgkit.servers.read_servers).
+# GET /v2.1/servers/detail listing (read by imgkit.read_servers).
 # `api` is where the value comes from in a server object: a key, a dotted path into a
 # nested object ("image.id"), alternatives separated by " or " (the first present
 # wins), "[].id" for the ids of an array of objects, and "(derived)" for columns imgkit
@@ -437,36 +564,98 @@ _SERVER_TABLE: tuple[tuple[str, str, str, str, str, str, str], ...] = (
     # column, api path, kind, documented values, mandatory (_M: every server carries it), JSON type, description
     ("id", "id", "text", "", _M, "string", "Server ID (UUID)."),
     ("name", "name", "text", "", _M, "string", "Server name."),
-    ("status", "status", "enum",
-     "ACTIVE|BUILD|DELETED|ERROR|HARD_REBOOT|MIGRATING|PASSWORD|PAUSED|REBOOT|REBUILD|RESCUE|RESIZE|REVERT_RESIZE|"
-     "SHELVED|SHELVED_OFFLOADED|SHUTOFF|SOFT_DELETED|SUSPENDED|UNKNOWN|VERIFY_RESIZE", _M, "string",
-     "Server status (UNKNOWN for a server in a cell that is down)."),
+    (
+        "status",
+        "status",
+        "enum",
+        "ACTIVE|BUILD|DELETED|ERROR|HARD_REBOOT|MIGRATING|PASSWORD|PAUSED|REBOOT|REBUILD|RESCUE|RESIZE|REVERT_RESIZE|"
+        "SHELVED|SHELVED_OFFLOADED|SHUTOFF|SOFT_DELETED|SUSPENDED|UNKNOWN|VERIFY_RESIZE",
+        _M,
+        "string",
+        "Server status (UNKNOWN for a server in a cell that is down).",
+    ),
     ("tenant_id", "tenant_id", "text", "", _M, "string", "Project (tenant) ID that owns the server."),
-    ("image_id", "image.id", "text", "", _O, "object or \"\"",
-     "ID of the image the server was booted from. NA when booted from a volume and not resolved (see image_source)."),
-    ("flavor", "flavor.original_name or flavor.id", "text", "", _M, "object",
-     "Flavor name (microversion >= 2.47: flavor.original_name; before, and on ECS: flavor.id)."),
+    (
+        "image_id",
+        "image.id",
+        "text",
+        "",
+        _O,
+        'object or ""',
+        "ID of the image the server was booted from. NA when booted from a volume and not resolved (see image_source).",
+    ),
+    (
+        "flavor",
+        "flavor.original_name or flavor.id",
+        "text",
+        "",
+        _M,
+        "object",
+        "Flavor name (microversion >= 2.47: flavor.original_name; before, and on ECS: flavor.id).",
+    ),
     ("created", "created", "datetime", "", _M, "string (ISO 8601)", "When the server was created (UTC)."),
     ("updated", "updated", "datetime", "", _M, "string (ISO 8601)", "When the server was last updated (UTC)."),
-    ("availability_zone", "OS-EXT-AZ:availability_zone", "text", "", _O, "string",
-     "Availability zone (OS-EXT-AZ extension)."),
+    (
+        "availability_zone",
+        "OS-EXT-AZ:availability_zone",
+        "text",
+        "",
+        _O,
+        "string",
+        "Availability zone (OS-EXT-AZ extension).",
+    ),
     ("user_id", "user_id", "text", "", _O, "string", "User who created the server."),
     ("host_id", "hostId", "text", "", _O, "string", "Obfuscated host ID ('' when not on a host)."),
-    ("volumes_attached", "os-extended-volumes:volumes_attached[].id", "list", "", _O, "array<object>",
-     "IDs of the attached volumes, in Nova's order."),
-    ("metering_image_id", "metadata.metering.image_id", "text", "", _O, "string",
-     "Huawei ECS: the image ID recorded in the server's metadata (also for ECSs booted from an EVS disk)."),
-    ("boot_from_volume", "(derived)", "bool", "", _O, "derived",
-     "True when Nova reports no image (image is \"\": the server boots from a volume)."),
-    ("image_source", "(derived)", "enum", "image|metadata|volume", _O, "derived",
-     "Where image_id came from: image = image.id, metadata = ECS metering.image_id, volume = the boot volume's "
-     "volume_image_metadata.image_id; NA = unknown."),
+    (
+        "volumes_attached",
+        "os-extended-volumes:volumes_attached[].id",
+        "list",
+        "",
+        _O,
+        "array<object>",
+        "IDs of the attached volumes, in Nova's order.",
+    ),
+    (
+        "metering_image_id",
+        "metadata.metering.image_id",
+        "text",
+        "",
+        _O,
+        "string",
+        "Huawei ECS: the image ID recorded in the server's metadata (also for ECSs booted from an EVS disk).",
+    ),
+    (
+        "boot_from_volume",
+        "(derived)",
+        "bool",
+        "",
+        _O,
+        "derived",
+        'True when Nova reports no image (image is "": the server boots from a volume).',
+    ),
+    (
+        "image_source",
+        "(derived)",
+        "enum",
+        "image|metadata|volume",
+        _O,
+        "derived",
+        "Where image_id came from: image = image.id, metadata = ECS metering.image_id, volume = the boot volume's "
+        "volume_image_metadata.image_id; NA = unknown.",
+    ),
 )
 
 #: The servers schema (:func:`imgkit.read_servers`), one :class:`Field` per column, in frame column order.
 SERVER_FIELDS: tuple[Field, ...] = tuple(
-    Field(api=api, column=column, kind=kind, values=tuple(values.split("|")) if values else (),
-          mandatory_in=("nova",) if mandatory else (), description=description, json_type=json_type)
+    Field(
+        api=api,
+        column=column,
+        kind=kind,
+        values=tuple(values.split("|")) if values else (),
+        mandatory_in=("nova",) if mandatory else (),
+        description=description,
+        json_type=json_type,
+    )
     for column, api, kind, values, mandatory, json_type, description in _SERVER_TABLE
 )
 assert len({f.column for f in SERVER_FIELDS}) == len(SERVER_FIELDS), "duplicate column in the servers table"
@@ -479,8 +668,22 @@ assert all(f.kind in KINDS for f in SERVER_FIELDS)
 # and of read_images / read_servers of such a snapshot.
 # --------------------------------------------------------------------------------------
 ORIGIN_FIELDS: tuple[Field, ...] = (
-    Field(api="(fetch)", column="cloud", kind="enum", values=(), mandatory_in=(), json_type="derived",
-          description="The clouds.yaml entry the row was fetched with (NA when none was named)."),
-    Field(api="(fetch)", column="region", kind="enum", values=(), mandatory_in=(), json_type="derived",
-          description="The region the row was fetched from (the cloud's region_name when no region was named)."),
+    Field(
+        api="(fetch)",
+        column="cloud",
+        kind="enum",
+        values=(),
+        mandatory_in=(),
+        json_type="derived",
+        description="The clouds.yaml entry the row was fetched with (NA when none was named).",
+    ),
+    Field(
+        api="(fetch)",
+        column="region",
+        kind="enum",
+        values=(),
+        mandatory_in=(),
+        json_type="derived",
+        description="The region the row was fetched from (the cloud's region_name when no region was named).",
+    ),
 )

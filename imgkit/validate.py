@@ -44,7 +44,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from .schema import FIELDS, field_for_column
+from imgkit.schema import FIELDS, field_for_column
 
 __all__ = ["FINDING_COLUMNS", "RULES", "findings_from_json", "findings_text", "loaded_findings", "validate"]
 
@@ -53,7 +53,14 @@ FINDING_COLUMNS: tuple[str, ...] = ("source", "row", "image_id", "column", "fiel
 
 #: Every rule a finding can carry.
 RULES: tuple[str, ...] = (
-    "untypable", "type", "mandatory", "range", "coexistence", "duplicate_id", "boot_from_volume", "duplicate_key",
+    "untypable",
+    "type",
+    "mandatory",
+    "range",
+    "coexistence",
+    "duplicate_id",
+    "boot_from_volume",
+    "duplicate_key",
     "encoding",
 )
 
@@ -135,7 +142,16 @@ def frame_findings(df: pd.DataFrame, *, source: str = "") -> pd.DataFrame:
         bad = ((col < lo) | (col > hi)).fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(bad):
             rows.append(
-                (srcs[i], positions[i], ids.iat[i], f.column, f.api, str(col.iat[i]), "range", f"kept (valid {lo}-{hi})")
+                (
+                    srcs[i],
+                    positions[i],
+                    ids.iat[i],
+                    f.column,
+                    f.api,
+                    str(col.iat[i]),
+                    "range",
+                    f"kept (valid {lo}-{hi})",
+                )
             )
     for a, b in _COEXISTENCE:
         if a not in df.columns or b not in df.columns:
@@ -147,8 +163,16 @@ def frame_findings(df: pd.DataFrame, *, source: str = "") -> pd.DataFrame:
         fb_api = field_for_column(b).api  # type: ignore[union-attr]
         for i in np.flatnonzero(fa & fb):
             rows.append(
-                (srcs[i], positions[i], ids.iat[i], b, fb_api, f"{fa_api}={df[a].iat[i]}, {fb_api}={cb.iat[i]}",
-                 "coexistence", "kept")
+                (
+                    srcs[i],
+                    positions[i],
+                    ids.iat[i],
+                    b,
+                    fb_api,
+                    f"{fa_api}={df[a].iat[i]}, {fb_api}={cb.iat[i]}",
+                    "coexistence",
+                    "kept",
+                )
             )
     return findings_frame(rows)
 

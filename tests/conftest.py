@@ -77,11 +77,20 @@ def explorer_server(tmp_path_factory):
     import sys
     import time
 
-    from imgkit._serve import free_port
+    from imgkit.widgets._serve import free_port
 
     log = tmp_path_factory.mktemp("explore") / "imgkit-explore.log"
-    command = [sys.executable, "-m", "imgkit.cli", "explore", str(REPO / "data" / "demo_images.json.gz"),
-               "--port", str(free_port()), "--as-of", EXPLORE_AS_OF]
+    command = [
+        sys.executable,
+        "-m",
+        "imgkit.cli",
+        "explore",
+        str(REPO / "data" / "demo_images.json.gz"),
+        "--port",
+        str(free_port()),
+        "--as-of",
+        EXPLORE_AS_OF,
+    ]
     with open(log, "wb") as err:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, cwd=REPO)
     sel = selectors.DefaultSelector()

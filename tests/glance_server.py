@@ -49,8 +49,9 @@ def venv_dir() -> Path:
 def _installed(python: Path) -> bool:
     if not python.exists():
         return False
-    probe = ("import importlib.metadata as m, glance, gunicorn; "
-             f"raise SystemExit(m.version('glance') != {GLANCE_VERSION!r})")
+    probe = (
+        f"import importlib.metadata as m, glance, gunicorn; raise SystemExit(m.version('glance') != {GLANCE_VERSION!r})"
+    )
     return subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0
 
 
@@ -75,8 +76,9 @@ def ensure_glance(*, log=print) -> tuple[Path, float]:
             proc = subprocess.run(cmd, capture_output=True, text=True)
             if proc.returncode != 0:
                 shutil.rmtree(venv, ignore_errors=True)
-                raise GlanceUnavailable(f"{' '.join(cmd[:4])} ... failed ({proc.returncode}):\n"
-                                        f"{(proc.stdout + proc.stderr)[-3000:]}")
+                raise GlanceUnavailable(
+                    f"{' '.join(cmd[:4])} ... failed ({proc.returncode}):\n{(proc.stdout + proc.stderr)[-3000:]}"
+                )
         elapsed = time.perf_counter() - started
         log(f"installed Glance {GLANCE_VERSION} in {elapsed:.1f}s")
         return venv / "bin", elapsed
@@ -203,9 +205,16 @@ class GlanceServer:
         (self.state / "etc" / "glance-api.conf").write_text(_CONF.format(state=self.state))
         (self.state / "etc" / "glance-api-paste.ini").write_text(_PASTE)
         with open(self.state / "log" / "db_sync.log", "w") as out:
-            rc = subprocess.run([str(self.bin / "glance-manage"), "--config-file",
-                                 str(self.state / "etc" / "glance-api.conf"), "db_sync"],
-                                stdout=out, stderr=subprocess.STDOUT).returncode
+            rc = subprocess.run(
+                [
+                    str(self.bin / "glance-manage"),
+                    "--config-file",
+                    str(self.state / "etc" / "glance-api.conf"),
+                    "db_sync",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            ).returncode
         if rc != 0:
             raise GlanceUnavailable(f"glance-manage db_sync failed ({rc})\n{self._logs()}")
         env = dict(os.environ, OS_GLANCE_CONFIG_DIR=str(self.state / "etc"))
@@ -213,10 +222,27 @@ class GlanceServer:
             # glance >= 31 has no standalone glance-api: it runs under a WSGI server.  One
             # thread: sqlite answers concurrent writes with "database is locked".
             self.proc = subprocess.Popen(
-                [str(self.bin / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-                 "--worker-class", "gthread", "--threads", "1", "--timeout", "300", "--chdir", str(self.state),
-                 "glance.wsgi.api:application"],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+                [
+                    str(self.bin / "gunicorn"),
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    "1",
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    "1",
+                    "--timeout",
+                    "300",
+                    "--chdir",
+                    str(self.state),
+                    "glance.wsgi.api:application",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -251,8 +277,9 @@ class GlanceServer:
 
 if __name__ == "__main__":  # pragma: no cover - manual use
     bin_dir, _ = ensure_glance()
-    with GlanceServer(Path(sys.argv[1]), bin_dir=bin_dir,
-                      port=int(sys.argv[2]) if len(sys.argv) > 2 else None) as server:
+    with GlanceServer(
+        Path(sys.argv[1]), bin_dir=bin_dir, port=int(sys.argv[2]) if len(sys.argv) > 2 else None
+    ) as server:
         print(server.url, flush=True)
         try:
             signal.pause()

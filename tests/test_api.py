@@ -11,35 +11,84 @@ import imgkit
 
 PUBLIC = {
     # load / schema / validation
-    "read_images", "read_parquet", "to_parquet", "validate", "describe_columns", "api_to_column", "column_to_api",
+    "read_images",
+    "read_parquet",
+    "to_parquet",
+    "validate",
+    "describe_columns",
+    "api_to_column",
+    "column_to_api",
     "FIELDS",
     # servers, usage, cleanup
-    "read_servers", "image_usage", "cleanup_candidates", "storage_cost", "label_tenants",
+    "read_servers",
+    "image_usage",
+    "cleanup_candidates",
+    "storage_cost",
+    "label_tenants",
     "load_demo_servers",
     # fetch
     "fetch_images",
     "fetch_servers",
     # demo data
-    "load_demo", "generate_listing", "write_listing", "evolve_listing",
+    "load_demo",
+    "generate_listing",
+    "write_listing",
+    "evolve_listing",
     # analysis
-    "os_distribution", "age_profile", "stale_images", "creation_timeline", "feature_support", "tenant_summary",
-    "filter_images", "resolve_as_of", "feature_labels", "os_features",
+    "os_distribution",
+    "age_profile",
+    "stale_images",
+    "creation_timeline",
+    "feature_support",
+    "tenant_summary",
+    "filter_images",
+    "resolve_as_of",
+    "feature_labels",
+    "os_features",
     # plots
-    "plot_os_distribution", "plot_age", "plot_creation_timeline", "plot_feature_support", "platform_colors",
+    "plot_os_distribution",
+    "plot_age",
+    "plot_creation_timeline",
+    "plot_feature_support",
+    "platform_colors",
     # report
     "build_report",
     # what changed: diffs, history, trends
-    "diff_listings", "ListingDiff", "history", "trend", "plot_trend", "plot_diff_summary",
+    "diff_listings",
+    "ListingDiff",
+    "history",
+    "trend",
+    "plot_trend",
+    "plot_diff_summary",
     # snapshot archive (pandas / Dask)
     "Archive",
     # errors
-    "ImgkitError", "SourceError", "SchemaError", "ConfigError", "ApiError", "AuthError", "PaginationError",
+    "ImgkitError",
+    "SourceError",
+    "SchemaError",
+    "ConfigError",
+    "ApiError",
+    "AuthError",
+    "PaginationError",
     "ImgkitWarning",
     "__version__",
 }
 
-MODULES = ["schema", "errors", "io", "validate", "fetch", "demo", "analysis", "plotting", "accessor", "report",
-           "widgets", "cli", "servers", "history", "cleanup", "tenants", "demo_servers", "archive"]
+MODULES = [
+    "schema",
+    "errors",
+    "io",
+    "validate",
+    "fetch",
+    "demo",
+    "analysis",
+    "plotting",
+    "accessor",
+    "report",
+    "widgets",
+    "cli",
+    "archive",
+]
 
 
 def test_public_names_are_pinned():

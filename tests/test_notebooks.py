@@ -11,8 +11,15 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 #: Calls whose results depend on the reference time: each must pass as_of= explicitly.
-AGE_CALLS = ("age_profile", "stale_images", "tenant_summary", "plot_age", "ImageExplorer", "build_report",
-             "cleanup_candidates")
+AGE_CALLS = (
+    "age_profile",
+    "stale_images",
+    "tenant_summary",
+    "plot_age",
+    "ImageExplorer",
+    "build_report",
+    "cleanup_candidates",
+)
 
 
 def _code(path: Path) -> list[str]:

@@ -21,8 +21,7 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_and_pyproject_agree():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    pypi = {_name(r) for r in project["dependencies"]} | {
-        _name(r) for r in project["optional-dependencies"]["test"]}
+    pypi = {_name(r) for r in project["dependencies"]} | {_name(r) for r in project["optional-dependencies"]["test"]}
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = {CONDA_TO_PYPI.get(_name(d), _name(d)) for d in env["dependencies"] if isinstance(d, str)}
     conda -= {"python", "pip"}

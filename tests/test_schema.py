@@ -47,8 +47,25 @@ def test_every_seed_field_is_in_the_schema_with_its_mandatory_flag():
 def test_mandatory_sets_per_dialect():
     from imgkit.schema import PENDING_STATUSES, detect_dialect, mandatory_fields
 
-    common = {"id", "name", "owner", "status", "visibility", "protected", "tags", "container_format", "disk_format",
-              "min_ram", "min_disk", "size", "checksum", "updated_at", "self", "file", "schema"}
+    common = {
+        "id",
+        "name",
+        "owner",
+        "status",
+        "visibility",
+        "protected",
+        "tags",
+        "container_format",
+        "disk_format",
+        "min_ram",
+        "min_disk",
+        "size",
+        "checksum",
+        "updated_at",
+        "self",
+        "file",
+        "schema",
+    }
     assert mandatory_fields("glance") == common
     assert mandatory_fields("ims") == common | {"virtual_env_type"}
     assert {f.api for f in FIELDS if f.with_data} == {"size", "checksum"}
@@ -73,9 +90,18 @@ def test_kinds_and_enum_values():
         assert bool(f.values) == (f.kind == "enum"), f.api
         assert f.description.endswith("."), f.api
     flags = [f.column for f in FIELDS if f.kind == "flag"]
-    assert flags == ["support_xen", "support_kvm", "support_largememory", "support_diskintensive",
-                     "support_highperformance", "support_xen_hana", "support_kvm_infiniband",
-                     "support_kvm_hi1822_hisriov", "support_kvm_hi1822_hivirtionet", "support_fc_inject"]
+    assert flags == [
+        "support_xen",
+        "support_kvm",
+        "support_largememory",
+        "support_diskintensive",
+        "support_highperformance",
+        "support_xen_hana",
+        "support_kvm_infiniband",
+        "support_kvm_hi1822_hisriov",
+        "support_kvm_hi1822_hivirtionet",
+        "support_fc_inject",
+    ]
     assert field_for_column("enterprise_project_id").kind == "text"  # "0" is an id
     assert field_for_column("min_disk").valid_range == (0, 1024)
 
@@ -95,8 +121,16 @@ def test_column_names_strip_leading_underscores_and_map_both_ways():
 def test_describe_columns_is_the_table():
     d = imgkit.describe_columns()
     assert list(d.index) == [f.column for f in FIELDS]
-    assert list(d.columns) == ["api_name", "kind", "dtype", "json_type", "mandatory", "values", "valid_range",
-                               "description"]
+    assert list(d.columns) == [
+        "api_name",
+        "kind",
+        "dtype",
+        "json_type",
+        "mandatory",
+        "values",
+        "valid_range",
+        "description",
+    ]
     assert d.loc["platform", "values"].startswith("Windows|Ubuntu|RedHat")
     assert d.loc["tags", "dtype"] == "list<item: string>[pyarrow]"
     assert d.loc["min_disk", "valid_range"] == "0-1024"

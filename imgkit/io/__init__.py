@@ -16,14 +16,43 @@ The package keeps one private module per seam, behind this small public surface:
 
 * :mod:`._sources` -- paths, directories, gzip, open files, JSON text, dicts -> raw chunks/segments;
 * :mod:`._fast` and :mod:`._exact` -- the two engines (raw columns of a listing);
-* :mod:`._typing` -- per-kind typing of a raw column, with findings;
+* :mod:`._coerce` -- per-kind typing of a raw column, with findings;
 * :mod:`._frame` -- assembly, unknown keys, duplicate ids, findings and metadata;
-* :mod:`._read` -- :func:`read_images`; :mod:`._parquet` -- :func:`to_parquet` / :func:`read_parquet`.
+* :mod:`._read` -- :func:`read_images`; :mod:`._parquet` -- :func:`to_parquet` / :func:`read_parquet`;
+* :mod:`._snapshot` -- the on-disk snapshot format (a folder of raw API pages), both ways;
+* :mod:`._servers` -- :func:`read_servers` / :func:`read_volumes`, on the same sources.
 """
 
 from __future__ import annotations
 
-from ._parquet import read_parquet, to_parquet
-from ._read import read_images
+from imgkit.io import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
+from imgkit.io._parquet import PARQUET_KEY, read_parquet, to_parquet
+from imgkit.io._read import read_images
+from imgkit.io._servers import read_servers, read_volumes
+from imgkit.io._snapshot import (
+    PAGE_NAME,
+    RESERVED_PARAMS,
+    SNAPSHOT_META,
+    combine,
+    commit_snapshot,
+    page_files,
+    prepare_snapshot,
+    snapshot_meta,
+)
 
-__all__ = ["read_images", "read_parquet", "to_parquet"]
+__all__ = [
+    "PAGE_NAME",
+    "PARQUET_KEY",
+    "RESERVED_PARAMS",
+    "SNAPSHOT_META",
+    "combine",
+    "commit_snapshot",
+    "page_files",
+    "prepare_snapshot",
+    "read_images",
+    "read_parquet",
+    "read_servers",
+    "read_volumes",
+    "snapshot_meta",
+    "to_parquet",
+]

@@ -23,12 +23,20 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import SourceError
-from ..schema import DIALECTS, FIELDS, Field, field_for_api, mandatory_fields
-from ..validate import findings_frame
-from ._frame import _ArrowItems, _build_frame, _drop_duplicates
-from ._sources import _collect, _Collected, _key_tokens, _Repeats, _segments, _split
-from ._typing import _LIST_TYPE, _MISSING, _Ctx, _exact_typed, _type_arrow, _type_unknown, _type_unknown_arrow
+from imgkit.errors import SourceError
+from imgkit.io._coerce import (
+    ABSENT,
+    LIST_TYPE,
+    TypingContext,
+    exact_typed,
+    type_arrow,
+    type_unknown,
+    type_unknown_arrow,
+)
+from imgkit.io._frame import ArrowItems, build_frame, drop_duplicates
+from imgkit.io._sources import Collected, Repeats, collect_source, key_tokens, segments_of, split_listing
+from imgkit.schema import DIALECTS, FIELDS, Field, field_for_api, mandatory_fields
+from imgkit.validate import findings_frame
 
 #: Records parsed and converted to columns at a time: the group's dicts are the only Python objects per
 #: field alive at once.
@@ -47,7 +55,7 @@ def _chunk(arr: pa.Array, values: Any) -> pa.Array | None:
         return arr
     if pa.types.is_float64(t):
         return None if any(type(v) is int for v in values) else arr
-    if t == _LIST_TYPE and arr.values.null_count == 0:
+    if t == LIST_TYPE and arr.values.null_count == 0:
         return arr
     return None
 
@@ -114,12 +122,19 @@ class _GroupedColumns:
             col = table[:, j]
             try:
                 arr = pa.array(col, from_pandas=True)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError, TypeError,
-                    ValueError):
+            except (
+                pa.ArrowInvalid,
+                pa.ArrowTypeError,
+                pa.ArrowNotImplementedError,
+                OverflowError,
+                TypeError,
+                ValueError,
+            ):
                 arr = None
             if arr is not None and arr.null_count and k in _REQUIRED:
-                self._absent(k, [i for i in np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))
-                                 if col[i] is _NAN])
+                self._absent(
+                    k, [i for i in np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False)) if col[i] is _NAN]
+                )
             chunk = _chunk(arr, col) if arr is not None else None
             if chunk is None:  # JSON types mix: the values themselves, None where absent
                 nan = [i for i, v in enumerate(col) if v is _NAN]
@@ -145,8 +160,13 @@ class _GroupedColumns:
             types = {c.type for c in per_group if c is not None and not pa.types.is_null(c.type)}
             if len(types) <= 1:
                 typ = types.pop() if types else pa.string()
-                return pa.chunked_array([pa.nulls(size, typ) if c is None else c if c.type == typ else c.cast(typ)
-                                         for c, size in zip(per_group, self.sizes)], typ)
+                return pa.chunked_array(
+                    [
+                        pa.nulls(size, typ) if c is None else c if c.type == typ else c.cast(typ)
+                        for c, size in zip(per_group, self.sizes)
+                    ],
+                    typ,
+                )
         values: list[Any] = []
         for c, size in zip(per_group, self.sizes):
             values.extend([None] * size if c is None else c if isinstance(c, list) else c.to_pylist())
@@ -160,36 +180,45 @@ class _GroupedColumns:
         if "id" not in self.chunks:
             return [None] * self.n
         col = self.column("id")
-        return _ArrowItems(col) if isinstance(col, pa.ChunkedArray) else col
+        return ArrowItems(col) if isinstance(col, pa.ChunkedArray) else col
 
-    def typed(self, f: Field, ctx: _Ctx) -> Any:
+    def typed(self, f: Field, ctx: TypingContext) -> Any:
         col = self.column(f.api)
         if isinstance(col, pa.ChunkedArray):
             if ctx.requires(f):
                 for i in self._absent_rows(f.api):
                     ctx.missing(int(i), f)
-            return _type_arrow(f, col, ctx)
+            return type_arrow(f, col, ctx)
         for i in self._absent_rows(f.api):
-            col[i] = _MISSING
-        return _exact_typed(f, col, ctx)
+            col[i] = ABSENT
+        return exact_typed(f, col, ctx)
 
     def unknown(self, key: str) -> Any:
         col = self.column(key)
-        return _type_unknown_arrow(col) if isinstance(col, pa.ChunkedArray) else _type_unknown(col)
+        return type_unknown_arrow(col) if isinstance(col, pa.ChunkedArray) else type_unknown(col)
 
 
-_JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", str: "a string",
-               list: "an array"}
+_JSON_TYPES = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+}
 
 
 #: Columns named unlike their API key: all of them in a record means a typed frame's own record.
-_RENAMED = {f.column: f for f in FIELDS if f.column != f.api}
+RENAMED_FIELDS = {f.column: f for f in FIELDS if f.column != f.api}
 
 
 def _frame_records(rec: Any) -> bool:
     """Whether `rec` is a row of an imgkit frame (``df.to_dict("records")``, ``df.to_json(orient="records")``)."""
-    return (isinstance(rec, Mapping) and all(c in rec for c in _RENAMED)
-            and not any(f.api in rec for f in _RENAMED.values()))
+    return (
+        isinstance(rec, Mapping)
+        and all(c in rec for c in RENAMED_FIELDS)
+        and not any(f.api in rec for f in RENAMED_FIELDS.values())
+    )
 
 
 def _from_frame_record(rec: Mapping) -> dict:
@@ -201,25 +230,25 @@ def _from_frame_record(rec: Mapping) -> dict:
             v = None
         elif hasattr(v, "tolist") and not isinstance(v, (str, bytes)):  # numpy scalars and arrays
             v = v.tolist()
-        f = _RENAMED.get(k) or field_for_api(k)
+        f = RENAMED_FIELDS.get(k) or field_for_api(k)
         if f is not None and f.ims_only and (v is None or v == [] or (f.kind == "flag" and v is False)):
             continue
         out[f.api if f is not None else k] = v
     return out
 
 
-def _raw_groups(source: Any) -> tuple[Iterator[tuple[str, list[Any], bool]], _Collected, bool] | None:
+def _raw_groups(source: Any) -> tuple[Iterator[tuple[str, list[Any], bool]], Collected, bool] | None:
     """Groups of parsed records of a file, directory or JSON text, each with its source; None for other sources
     or when a segment is not a plain listing of objects (the records are then read as a whole)."""
-    got = _segments(source)
+    got = segments_of(source)
     if got is None:
         return None
     segs, collected = got
     if not segs:
-        return None  # an empty directory: _collect says so
+        return None  # an empty directory: collect_source says so
     parts = []
     for seg in segs:
-        split = _split(seg)
+        split = split_listing(seg)
         if isinstance(split, str):
             return None
         parts.extend(split[0])
@@ -227,22 +256,22 @@ def _raw_groups(source: Any) -> tuple[Iterator[tuple[str, list[Any], bool]], _Co
     def groups() -> Iterator[tuple[str, list[Any], bool]]:
         for desc, raws in parts:
             for i in range(0, len(raws), GROUP):
-                text = b"[" + b",".join(raws[i:i + GROUP]) + b"]"
+                text = b"[" + b",".join(raws[i : i + GROUP]) + b"]"
                 records = orjson.loads(text)
-                if _key_tokens(text) != sum(len(r) for r in records if isinstance(r, dict)):
+                if key_tokens(text) != sum(len(r) for r in records if isinstance(r, dict)):
                     raise _NotAnObject  # a key may repeat inside an image (orjson keeps the last): read it whole
                 yield desc, records, True
 
     return groups(), collected, any(seg.repaired for seg in segs)
 
 
-def _record_groups(collected: _Collected) -> Iterator[tuple[str, list[Any], bool]]:
+def _record_groups(collected: Collected) -> Iterator[tuple[str, list[Any], bool]]:
     for chunk in collected.chunks:
         for i in range(0, len(chunk.records), GROUP):
-            yield chunk.source, chunk.records[i:i + GROUP], False
+            yield chunk.source, chunk.records[i : i + GROUP], False
 
 
-def _exact_frame(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame, _Collected]:
+def exact_frame(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame, Collected]:
     """The exact engine's frame, findings and what the source said about itself."""
     raw = _raw_groups(source)
     if raw is not None:
@@ -251,7 +280,7 @@ def _exact_frame(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, p
             return _grouped_frame(groups, collected, dialect=dialect, repaired=repaired)
         except (_NotAnObject, orjson.JSONDecodeError):
             pass  # read as a whole below: the same records, or the precise error
-    collected = _collect(source)
+    collected = collect_source(source)
     return _grouped_frame(_record_groups(collected), collected, dialect=dialect)
 
 
@@ -259,8 +288,9 @@ class _NotAnObject(Exception):
     pass
 
 
-def _grouped_frame(groups: Iterator[tuple[str, list[Any], bool]], collected: _Collected, *, dialect: str,
-                   repaired: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, _Collected]:
+def _grouped_frame(
+    groups: Iterator[tuple[str, list[Any], bool]], collected: Collected, *, dialect: str, repaired: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame, Collected]:
     cols = _GroupedColumns()
     repeats: list[tuple[int, list[tuple[str, Any]]]] = []  # (row, the earlier values of repeated keys)
     frame: bool | None = None  # a typed frame's own records?
@@ -273,9 +303,11 @@ def _grouped_frame(groups: Iterator[tuple[str, list[Any], bool]], collected: _Co
                 if collected.chunks:
                     raise SourceError(
                         f"image #{start.get(desc, 0) + j + 1} is {_JSON_TYPES.get(type(rec), type(rec).__name__)}, "
-                        "not an object", source=desc)
+                        "not an object",
+                        source=desc,
+                    )
                 raise _NotAnObject
-            if type(rec) is _Repeats:
+            if type(rec) is Repeats:
                 repeats.append((cols.n + j, rec.repeated))
         if frame is None:
             frame = bool(records) and _frame_records(records[0])
@@ -286,15 +318,21 @@ def _grouped_frame(groups: Iterator[tuple[str, list[Any], bool]], collected: _Co
         sources.extend([desc] * len(records))
         positions.append(np.arange(first, first + len(records), dtype=np.int64))
         start[desc] = first + len(records)
-    ctx = _Ctx(cols.ids(), sources, np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64))
+    ctx = TypingContext(cols.ids(), sources, np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64))
     repaired = repaired or any(c.repaired for c in collected.chunks)
-    df, meta = _build_frame(cols, ctx, dialect=dialect, repaired=repaired)
+    df, meta = build_frame(cols, ctx, dialect=dialect, repaired=repaired)
     column_of = {api: col for col, api in meta["unknown_keys"].items()}
     for i, repeated in repeats:
         for key, earlier in repeated:
             f = field_for_api(key)
-            ctx.add(i, f.column if f else column_of.get(key, key), key, earlier, "duplicate_key",
-                    "repeated in one object: the last value is kept, this earlier one dropped")
-    df = _drop_duplicates(df, ctx)
+            ctx.add(
+                i,
+                f.column if f else column_of.get(key, key),
+                key,
+                earlier,
+                "duplicate_key",
+                "repeated in one object: the last value is kept, this earlier one dropped",
+            )
+    df = drop_duplicates(df, ctx)
     df.attrs["imgkit"] = meta
     return df, findings_frame(ctx.rows), collected

@@ -41,23 +41,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.json as pj
 
-from ..schema import FIELDS, Field, field_for_api
-from ..validate import findings_frame
-from ._exact import _RENAMED
-from ._frame import _ArrowItems, _build_frame, _drop_duplicates, _ids_unique
-from ._sources import Segment, _Collected, _segments, _split
-from ._typing import (
-    _MISSING,
-    _PART_KINDS,
-    _bad_positions,
-    _Ctx,
-    _exact_typed,
-    _missing_action,
-    _type_arrow,
-    _type_parts,
-    _type_unknown,
-    _type_unknown_arrow,
+from imgkit.io._coerce import (
+    ABSENT,
+    PART_KINDS,
+    TypingContext,
+    bad_positions,
+    exact_typed,
+    type_arrow,
+    type_parts,
+    type_unknown,
+    type_unknown_arrow,
 )
+from imgkit.io._exact import RENAMED_FIELDS
+from imgkit.io._frame import ArrowItems, build_frame, drop_duplicates, ids_unique
+from imgkit.io._sources import Collected, Segment, segments_of, split_listing
+from imgkit.schema import FIELDS, Field, field_for_api
+from imgkit.validate import findings_frame
 
 #: Threads typing the columns of the fast parser's Arrow table (Arrow's kernels release the GIL).
 _TYPING_WORKERS = min(4, os.cpu_count() or 1)
@@ -81,7 +80,14 @@ def _arrow_type(f: Field) -> pa.DataType | None:
 
 #: Arrow schema of the raw JSON of every known field that has a fixed JSON type.
 ARROW_SCHEMA = pa.schema([(f.api, t) for f in FIELDS if (t := _arrow_type(f)) is not None])
-_SCALAR_OK = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean, pa.types.is_integer, pa.types.is_floating, pa.types.is_null)
+_SCALAR_OK = (
+    pa.types.is_string,
+    pa.types.is_large_string,
+    pa.types.is_boolean,
+    pa.types.is_integer,
+    pa.types.is_floating,
+    pa.types.is_null,
+)
 
 
 class _NotAnObject(ValueError):
@@ -162,7 +168,7 @@ class _Plan:
         starts, m = _KINDS[kind]
         name = key[:-m] + "\x7f" * m
         escaped = orjson.dumps(key)[1:-1]
-        if name in self.moved or len(escaped) <= m or not escaped[-m:].isascii() or b"\\" in escaped[-m - 1:]:
+        if name in self.moved or len(escaped) <= m or not escaped[-m:].isascii() or b"\\" in escaped[-m - 1 :]:
             return False
         self.moved[name] = key
         self.moves.append((escaped, starts, m))
@@ -241,11 +247,13 @@ def _parse(nd: bytes, multiline: bool, plan: _Plan) -> pa.Table:
             data: bytes | bytearray = plan.rename(keys)
         else:
             data = nd
-        parse = pj.ParseOptions(explicit_schema=plan.schema, unexpected_field_behavior="infer",
-                                newlines_in_values=multiline)
+        parse = pj.ParseOptions(
+            explicit_schema=plan.schema, unexpected_field_behavior="infer", newlines_in_values=multiline
+        )
         try:
-            return pj.read_json(pa.BufferReader(data), read_options=pj.ReadOptions(block_size=block),
-                                parse_options=parse)
+            return pj.read_json(
+                pa.BufferReader(data), read_options=pj.ReadOptions(block_size=block), parse_options=parse
+            )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
             if not plan.handle(exc, data):
                 raise
@@ -266,7 +274,7 @@ def _parse_groups(raws: Sequence[Any], plan: _Plan) -> list[pa.Table]:
     with ThreadPoolExecutor(1, thread_name_prefix="imgkit-parse") as pool:
         pending: Future[pa.Table] | None = None
         for i in starts:
-            joined = _join(raws[i:i + GROUP])
+            joined = _join(raws[i : i + GROUP])
             if pending is not None:
                 tables.append(pending.result())
             pending = pool.submit(_parse, *joined, plan)
@@ -288,8 +296,9 @@ def _unusable(name: str, typ: pa.DataType) -> str | None:
     if f is None:
         if not _unknown_ok(typ):
             return f"pyarrow reads it as {typ}"  # objects, lists of objects, timestamps inferred from text
-    elif f.kind == "object" and not (pa.types.is_null(typ) or (pa.types.is_list(typ)
-                                                              and pa.types.is_null(typ.value_type))):
+    elif f.kind == "object" and not (
+        pa.types.is_null(typ) or (pa.types.is_list(typ) and pa.types.is_null(typ.value_type))
+    ):
         return f"pyarrow reads it as {typ}"
     return None
 
@@ -352,14 +361,14 @@ def _arrow_parts(tables: Sequence[pa.Table], plan: _Plan, key: str) -> list[pa.C
                 return None
             if kind == "null":
                 continue
-            chunks[kind].extend([pa.nulls(len(x), col.type) for x in tables[len(chunks[kind]):g]])
+            chunks[kind].extend([pa.nulls(len(x), col.type) for x in tables[len(chunks[kind]) : g]])
             chunks[kind].append(col.combine_chunks())
     chunks.pop("null", None)
     out = []
-    for kind, arrays in chunks.items():
+    for arrays in chunks.values():
         typ = arrays[-1].type
         arrays = [a if a.type == typ else a.cast(typ) for a in arrays]  # string vs large_string
-        arrays.extend(pa.nulls(t.num_rows, typ) for t in tables[len(arrays):])
+        arrays.extend(pa.nulls(t.num_rows, typ) for t in tables[len(arrays) :])
         out.append(pa.chunked_array(arrays, typ))
     return out or [pa.chunked_array([pa.nulls(t.num_rows) for t in tables], pa.null())]
 
@@ -393,9 +402,10 @@ def _absent(raws: Sequence[Any], parts: list[pa.ChunkedArray], key: str) -> np.n
     return out
 
 
-def _exact_values(segs: Sequence[Segment], docs: list[bool], raws: Sequence[Any], keys: Sequence[str]
-                  ) -> dict[str, tuple[list[Any]]]:
-    """The values of `keys` in every image, as the exact engine reads them (absent: ``_MISSING``; in a 1-tuple).
+def _exact_values(
+    segs: Sequence[Segment], docs: list[bool], raws: Sequence[Any], keys: Sequence[str]
+) -> dict[str, tuple[list[Any]]]:
+    """The values of `keys` in every image, as the exact engine reads them (absent: ``ABSENT``; in a 1-tuple).
 
     msgspec decodes only those keys and skips the rest of each image without building it.
     """
@@ -411,15 +421,23 @@ def _exact_values(segs: Sequence[Segment], docs: list[bool], raws: Sequence[Any]
         rows = [dec.decode(r) for r in raws]
     out = {}
     for n, key in zip(names, keys):
-        out[key] = ([_MISSING if v is msgspec.UNSET else v for v in map(operator.attrgetter(n), rows)],)
+        out[key] = ([ABSENT if v is msgspec.UNSET else v for v in map(operator.attrgetter(n), rows)],)
     return out
 
 
 class _Parsed:
     """What the fast parser read: Arrow columns, the exact route's values, each row's source."""
 
-    def __init__(self, table: pa.Table, keys: list[str], exact: dict[str, list[Any]], why: dict[str, str],
-                 raws: list[Any], sources: list[str], positions: np.ndarray) -> None:
+    def __init__(
+        self,
+        table: pa.Table,
+        keys: list[str],
+        exact: dict[str, list[Any]],
+        why: dict[str, str],
+        raws: list[Any],
+        sources: list[str],
+        positions: np.ndarray,
+    ) -> None:
         self.table = table
         self.keys = keys
         self.exact = exact
@@ -439,7 +457,7 @@ def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
     positions: list[np.ndarray] = []
     docs: list[bool] = []
     for seg in segments:
-        split = _split(seg)
+        split = split_listing(seg)
         if isinstance(split, str):
             return split
         parts, plain = split
@@ -461,12 +479,12 @@ def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
     if sum(t.num_rows for t in tables) != len(raws):
         return "pyarrow read a different number of images"
     table, keys = _combine(tables, plan)
-    if _RENAMED.keys() <= set(keys):  # (every schema key is a column here, so only the column names tell)
+    if RENAMED_FIELDS.keys() <= set(keys):  # (every schema key is a column here, so only the column names tell)
         return "these are a typed frame's own records (imgkit column names)"
     exact: dict[str, Any] = {}
     for key in plan.exact:
         f = field_for_api(key)
-        got = _arrow_parts(tables, plan, key) if f is not None and f.kind in _PART_KINDS else None
+        got = _arrow_parts(tables, plan, key) if f is not None and f.kind in PART_KINDS else None
         if got is None:
             got = _arrow_values(tables, plan, key)  # JSON null and absent both None: see _ArrowColumns.typed
         if got is not None:
@@ -523,49 +541,49 @@ class _ArrowColumns:
     def ids(self) -> Any:
         if "id" in self.exact:
             got = self.exact["id"]
-            return [None if v is _MISSING else v for v in (got[0] if isinstance(got, tuple) else got)]
-        return _ArrowItems(self._col("id")) if "id" in self.keys else [None] * self.n
+            return [None if v is ABSENT else v for v in (got[0] if isinstance(got, tuple) else got)]
+        return ArrowItems(self._col("id")) if "id" in self.keys else [None] * self.n
 
-    def typed(self, f: Field, ctx: _Ctx) -> Any:
+    def typed(self, f: Field, ctx: TypingContext) -> Any:
         if f.api in self.exact:
             got = self.exact[f.api]
-            if isinstance(got, tuple):  # _exact_values: absent is _MISSING already
-                return _exact_typed(f, got[0], ctx)
+            if isinstance(got, tuple):  # _exact_values: absent is ABSENT already
+                return exact_typed(f, got[0], ctx)
             if isinstance(got[0], pa.ChunkedArray):
-                return _type_parts(f, got, _absent(self.raws, got, f.api) if ctx.requires(f) else None, ctx)
+                return type_parts(f, got, _absent(self.raws, got, f.api) if ctx.requires(f) else None, ctx)
             if ctx.requires(f):  # null or absent? look at the raw images where it is null
                 rows = np.array([i for i, v in enumerate(got) if v is None], dtype=np.int64)
                 got = list(got)
                 for i in rows[~present_rows(self.raws, rows, f.api)]:
-                    got[i] = _MISSING
-            return _exact_typed(f, got, ctx)
+                    got[i] = ABSENT
+            return exact_typed(f, got, ctx)
         arr = self._col(f.api)
         if ctx.requires(f) and arr.null_count:
-            rows = _bad_positions(arr.is_null())
+            rows = bad_positions(arr.is_null())
             needle = orjson.dumps(f.api)
             if any(needle in text for text in self.texts):  # some rows send it (maybe as null): look closer
                 rows = rows[~present_rows(self.raws, rows, f.api)]
             for i in rows:
                 ctx.missing(int(i), f)
-        return _type_arrow(f, arr, ctx)
+        return type_arrow(f, arr, ctx)
 
     def unknown(self, key: str) -> Any:
         if key in self.exact:
             got = self.exact[key]
             if isinstance(got, tuple):
-                return _type_unknown(got[0])
+                return type_unknown(got[0])
             if isinstance(got[0], pa.ChunkedArray):  # a known field's parts, asked for its raw values
                 values = got[0].to_pylist()
                 for part in got[1:]:
                     values = [a if a is not None else b for a, b in zip(values, part.to_pylist())]
-                return _type_unknown(values)
-            return _type_unknown(got)
-        return _type_unknown_arrow(self._col(key))
+                return type_unknown(values)
+            return type_unknown(got)
+        return type_unknown_arrow(self._col(key))
 
 
-def _fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame, _Collected] | str:
+def fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame, Collected] | str:
     """The frame, its findings and what the source said about itself; or why the exact engine must read it."""
-    got = _segments(source)
+    got = segments_of(source)
     if got is None:
         return f"the fast engine reads JSON text (paths, directories, str, bytes), not a {type(source).__name__}"
     segs, collected = got
@@ -575,13 +593,13 @@ def _fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.
     cols = _ArrowColumns(parsed, [seg.data for seg in segs])
     repaired = any(seg.repaired for seg in segs)
     del segs
-    ctx = _Ctx(cols.ids(), parsed.sources, parsed.positions)
+    ctx = TypingContext(cols.ids(), parsed.sources, parsed.positions)
     with ThreadPoolExecutor(1, thread_name_prefix="imgkit-ids") as pool:
         # Text ids read by pyarrow are the typed ids, so their uniqueness is checked while the columns are typed.
         arrow_ids = "id" in cols.keys and "id" not in cols.exact
-        unique = pool.submit(_ids_unique, parsed.table.column("id")) if arrow_ids else None
-        df, meta = _build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect, repaired=repaired)
-        df = _drop_duplicates(df, ctx, unique=unique.result() if unique else None)
+        unique = pool.submit(ids_unique, parsed.table.column("id")) if arrow_ids else None
+        df, meta = build_frame(cols, ctx, workers=_TYPING_WORKERS, dialect=dialect, repaired=repaired)
+        df = drop_duplicates(df, ctx, unique=unique.result() if unique else None)
     df.attrs["imgkit"] = meta
     if parsed.why:
         df.attrs["imgkit"]["exact_columns"] = parsed.why

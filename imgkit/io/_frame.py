@@ -1,7 +1,7 @@
 """Typed columns -> frame: assembly in schema order, unknown keys, duplicate ids, findings, metadata.
 
 Shared by both engines: each gives a *columns* object (``n``, ``keys``, ``typed(field, ctx)``,
-``unknown(key)``) to :func:`_build_frame`.
+``unknown(key)``) to :func:`build_frame`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import ImgkitWarning, SchemaError
-from ..schema import (
+from imgkit.errors import ImgkitWarning, SchemaError
+from imgkit.io._coerce import TypingContext, json_text, type_values
+from imgkit.io._sources import Collected
+from imgkit.schema import (
     FIELDS,
     PENDING_STATUSES,
     Field,
@@ -26,19 +28,17 @@ from ..schema import (
     field_for_api,
     mandatory_fields,
 )
-from ..validate import findings_text, frame_findings
-from ._sources import _Collected
-from ._typing import _Ctx, _json_text, _type_values
+from imgkit.validate import findings_text, frame_findings
 
 
-def _version() -> str:
-    from .. import __version__
+def imgkit_version() -> str:
+    from imgkit._version import __version__
 
     return __version__
 
 
-def _build_frame(
-    cols: Any, ctx: _Ctx, *, workers: int = 1, dialect: str = "auto", repaired: bool = False
+def build_frame(
+    cols: Any, ctx: TypingContext, *, workers: int = 1, dialect: str = "auto", repaired: bool = False
 ) -> tuple[pd.DataFrame, dict]:
     """Type every column; with ``workers > 1`` the columns are typed in threads.
 
@@ -59,14 +59,14 @@ def _build_frame(
     ctx.required = mandatory_fields(dialect)
     ctx.pending = _pending_rows(cols) if "status" in present else None
 
-    def one(f: Field) -> tuple[Any, _Ctx]:
+    def one(f: Field) -> tuple[Any, TypingContext]:
         sub = ctx.child()
         if f.api in present:
             return cols.typed(f, sub), sub
         if sub.requires(f):
             for i in range(n):
                 sub.missing(i, f)
-        return _type_values(f, [None] * n, sub), sub
+        return type_values(f, [None] * n, sub), sub
 
     if workers > 1:
         with ThreadPoolExecutor(workers, thread_name_prefix="imgkit-typing") as pool:
@@ -88,7 +88,7 @@ def _build_frame(
     return df, {"dialect": dialect, "unknown_keys": api_of}
 
 
-def _encoding_findings(df: pd.DataFrame, ctx: _Ctx, api_of: dict[str, str]) -> None:
+def _encoding_findings(df: pd.DataFrame, ctx: TypingContext, api_of: dict[str, str]) -> None:
     """A finding for every text value in which invalid UTF-8 was replaced by U+FFFD."""
     for name in df.columns:
         s = df[name]
@@ -99,7 +99,7 @@ def _encoding_findings(df: pd.DataFrame, ctx: _Ctx, api_of: dict[str, str]) -> N
         values = s.tolist()
         api = api_of.get(name) or column_to_api(name)
         for i, v in enumerate(values):
-            text = v if isinstance(v, str) else _json_text(v) if isinstance(v, (dict, list)) else None
+            text = v if isinstance(v, str) else json_text(v) if isinstance(v, (dict, list)) else None
             if text is not None and "\ufffd" in text:
                 ctx.add(i, name, api, text, "encoding", "invalid UTF-8 bytes replaced by U+FFFD")
 
@@ -110,16 +110,16 @@ def _pending_rows(cols: Any) -> np.ndarray:
     return status.isin(PENDING_STATUSES).to_numpy(dtype=bool)
 
 
-def _ids_unique(ids: Any) -> bool:
+def ids_unique(ids: Any) -> bool:
     """Whether the non-null values of an Arrow array of ids are all different (Arrow hashes without the GIL)."""
     return pc.count_distinct(ids, mode="only_valid").as_py() == len(ids) - ids.null_count
 
 
-def _drop_duplicates(df: pd.DataFrame, ctx: _Ctx, *, unique: bool | None = None) -> pd.DataFrame:
+def drop_duplicates(df: pd.DataFrame, ctx: TypingContext, *, unique: bool | None = None) -> pd.DataFrame:
     """Keep the last occurrence of each id; record the others. `unique`: whether the ids are unique, if known."""
     ids = df["id"]
     if unique is None:
-        unique = _ids_unique(pa.array(ids.array))  # Arrow-backed strings: no copy
+        unique = ids_unique(pa.array(ids.array))  # Arrow-backed strings: no copy
     if unique:
         return df
     dup = (ids.duplicated(keep="last") & ids.notna()).to_numpy()
@@ -148,21 +148,25 @@ def _unknown_column_names(unknown: list[str], known: set[str]) -> dict[str, str]
     return names
 
 
-def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, errors: str) -> pd.DataFrame:
+def finish_frame(df: pd.DataFrame, findings: pd.DataFrame, collected: Collected, errors: str) -> pd.DataFrame:
     meta = df.attrs.get("imgkit", {})
     fetched_at = collected.meta.get("fetched_at")
     meta.update(
         source=collected.meta.get("endpoint") or collected.description,
         fetched_at=pd.Timestamp(fetched_at).tz_convert("UTC").isoformat() if fetched_at else None,
-        imgkit_version=_version(),
+        imgkit_version=imgkit_version(),
     )
     for k in ("api", "filters", "files", "skipped"):
         if k in collected.meta:
             meta[k] = collected.meta[k]
     if collected.meta.get("skipped") and errors != "ignore":
         names = ", ".join(collected.meta["skipped"])
-        warnings.warn(f"{meta['source']}: skipped {len(collected.meta['skipped'])} entr(ies) that are not "
-                      f".json/.jsonl/.ndjson page files: {names}", ImgkitWarning, stacklevel=3)
+        warnings.warn(
+            f"{meta['source']}: skipped {len(collected.meta['skipped'])} entr(ies) that are not "
+            f".json/.jsonl/.ndjson page files: {names}",
+            ImgkitWarning,
+            stacklevel=3,
+        )
     if collected.meta.get("endpoint"):
         meta["snapshot"] = collected.description
     df.attrs["imgkit"] = meta
@@ -171,15 +175,16 @@ def _finish(df: pd.DataFrame, findings: pd.DataFrame, collected: _Collected, err
         findings = pd.concat([findings, rules], ignore_index=True) if len(findings) else rules
     meta["findings"] = findings_text(findings)  # JSON text: cheap to deep-copy, JSON-serialisable
     if len(findings) and errors != "ignore":
-        summary = _summarise(findings, meta["source"])
+        summary = summarise_findings(findings, meta["source"])
         if errors == "raise":
             raise SchemaError(summary, findings=findings)
         warnings.warn(summary, ImgkitWarning, stacklevel=3)
     return df
 
 
-def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10, noun: str = "image",
-               frame: str = "df") -> str:
+def summarise_findings(
+    findings: pd.DataFrame, source: str, *, examples: int = 10, noun: str = "image", frame: str = "df"
+) -> str:
     counts = findings.groupby("rule", observed=True).size()
     parts = ", ".join(f"{n} {rule}" for rule, n in counts.items())
     done = "Untypable values were set to NA; see" if (findings["rule"] == "untypable").any() else "See"
@@ -191,7 +196,7 @@ def _summarise(findings: pd.DataFrame, source: str, *, examples: int = 10, noun:
     return "\n".join(lines)
 
 
-class _ArrowItems:
+class ArrowItems:
     """Index an Arrow array like a list (for finding ids), converting only what is asked for."""
 
     def __init__(self, arr: pa.Array) -> None:

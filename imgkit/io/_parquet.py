@@ -8,14 +8,14 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import SourceError
-from ..validate import findings_from_json, findings_text
-from ._frame import _version
-from ._typing import _LIST_DTYPE, _LIST_TYPE, _STRING, _json_text, _object_column, _pd_list
+from imgkit.errors import SourceError
+from imgkit.io._coerce import LIST_DTYPE, LIST_TYPE, STRING_DTYPE, json_text, object_column, pd_list
+from imgkit.io._frame import imgkit_version
+from imgkit.validate import findings_from_json, findings_text
 
 __all__ = ["read_parquet", "to_parquet"]
 
-_PARQUET_KEY = b"imgkit"
+PARQUET_KEY = b"imgkit"
 
 
 def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
@@ -43,13 +43,13 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
     for c in out.columns:
         if out[c].dtype == object:
             json_cols.append(c)
-            out[c] = [None if v is None else _json_text(v) for v in out[c]]
-    meta.setdefault("imgkit_version", _version())
+            out[c] = [None if v is None else json_text(v) for v in out[c]]
+    meta.setdefault("imgkit_version", imgkit_version())
     info = {**meta, "json_columns": json_cols}  # attrs hold JSON values only (see imgkit.validate)
     out.attrs = {}
     table = pa.Table.from_pandas(out, preserve_index=False)
     schema_meta = dict(table.schema.metadata or {})
-    schema_meta[_PARQUET_KEY] = orjson.dumps(info)
+    schema_meta[PARQUET_KEY] = orjson.dumps(info)
     table = table.replace_schema_metadata(schema_meta)
     pq.write_table(table, os.fspath(path))
 
@@ -67,16 +67,16 @@ def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
         table = pq.read_table(os.fspath(path))
     except (OSError, pa.ArrowInvalid) as exc:
         raise SourceError(f"cannot read Parquet file: {exc}", source=str(path)) from None
-    raw = (table.schema.metadata or {}).get(_PARQUET_KEY)
+    raw = (table.schema.metadata or {}).get(PARQUET_KEY)
     df = table.to_pandas()
     for name, typ in zip(table.schema.names, table.schema.types):
-        if typ == _LIST_TYPE and df[name].dtype != _LIST_DTYPE:
-            df[name] = _pd_list(table.column(name).combine_chunks())
-        elif isinstance(df[name].dtype, pd.StringDtype) and df[name].dtype != _STRING:
-            df[name] = df[name].astype(_STRING)  # pandas < 3 restores string[python]
+        if typ == LIST_TYPE and df[name].dtype != LIST_DTYPE:
+            df[name] = pd_list(table.column(name).combine_chunks())
+        elif isinstance(df[name].dtype, pd.StringDtype) and df[name].dtype != STRING_DTYPE:
+            df[name] = df[name].astype(STRING_DTYPE)  # pandas < 3 restores string[python]
     info = orjson.loads(raw) if raw else {}
     for c in info.pop("json_columns", []):
-        df[c] = _object_column([orjson.loads(v) if isinstance(v, str) else None for v in df[c]])
+        df[c] = object_column([orjson.loads(v) if isinstance(v, str) else None for v in df[c]])
     if isinstance(info.get("findings"), list):  # files written before findings were JSON text
         info["findings"] = findings_text(findings_from_json(info["findings"]))
     info.pop("columns", None)  # files written before the column mapping left attrs

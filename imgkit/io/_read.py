@@ -5,24 +5,24 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterable, Mapping
-from typing import IO, Any, Literal, Union
+from typing import IO, Any, Literal
 
 import pandas as pd
 
-from .._checks import check_argument
-from ..errors import ConfigError
-from ._exact import _exact_frame
-from ._fast import _fast_path
-from ._frame import _finish
-from ._parquet import read_parquet
-from ._sources import _looks_like_json_text
+from imgkit._validators import check_argument
+from imgkit.errors import ConfigError
+from imgkit.io._exact import exact_frame
+from imgkit.io._fast import fast_path
+from imgkit.io._frame import finish_frame
+from imgkit.io._parquet import read_parquet
+from imgkit.io._parse import looks_like_json_text
 
 __all__ = ["read_images"]
 
 Errors = Literal["warn", "raise", "ignore"]
 Dialect = Literal["auto", "ims", "glance"]
 Engine = Literal["auto", "fast", "exact"]
-Source = Union[str, bytes, bytearray, memoryview, os.PathLike, IO, Mapping, Iterable]
+Source = str | bytes | bytearray | memoryview | os.PathLike | IO | Mapping | Iterable
 
 
 def read_images(
@@ -105,22 +105,24 @@ def read_images(
     check_argument("errors", ["warn", "raise", "ignore"], errors)
     check_argument("engine", ["auto", "fast", "exact"], engine)
     check_argument("dialect", ["auto", "ims", "glance"], dialect)
-    if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and _looks_like_json_text(source)):
+    if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and looks_like_json_text(source)):
         if str(source).lower().endswith(".parquet"):
             return read_parquet(source)
-        from ..fetch import read_several  # a snapshot of several clouds/regions: one folder each
+        from imgkit.io._snapshot import read_several
 
         several = read_several(source, read_images, errors=errors, engine=engine, dialect=dialect)
         if several is not None:
             return several
     if engine == "fast" and not _is_text_source(source):
-        raise ConfigError(f"engine='fast' reads JSON text (paths, directories, str, bytes), not a "
-                          f"{type(source).__name__}; use engine='auto' or 'exact'")
+        raise ConfigError(
+            f"engine='fast' reads JSON text (paths, directories, str, bytes), not a "
+            f"{type(source).__name__}; use engine='auto' or 'exact'"
+        )
     ran: dict[str, Any] = {"requested": engine}
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing builds millions of objects that hold no cycles; the collector only slows it
     try:
-        fast = _fast_path(source, dialect=dialect) if engine != "exact" else None
+        fast = fast_path(source, dialect=dialect) if engine != "exact" else None
         if fast is not None and not isinstance(fast, str):
             df, findings, collected = fast
             ran["ran"] = "fast"
@@ -128,7 +130,7 @@ def read_images(
             if exact_columns:
                 ran["exact_columns"] = exact_columns
         else:
-            df, findings, collected = _exact_frame(source, dialect=dialect)
+            df, findings, collected = exact_frame(source, dialect=dialect)
             ran["ran"] = "exact"
             if fast is not None:
                 ran["reason"] = fast
@@ -136,7 +138,7 @@ def read_images(
         if gc_was_enabled:
             gc.enable()
     df.attrs["imgkit"]["engine"] = ran
-    return _finish(df, findings, collected, errors)
+    return finish_frame(df, findings, collected, errors)
 
 
 def _is_text_source(source: Any) -> bool:

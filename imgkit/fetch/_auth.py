@@ -1,0 +1,405 @@
+"""Credentials for :func:`imgkit.fetch_images`: a token, ``OS_*`` variables or ``clouds.yaml``.
+
+Private module.  Order of precedence (first match wins):
+
+1. ``token=`` argument;
+2. ``cloud=`` argument: that entry of ``clouds.yaml`` (token or password auth);
+3. ``OS_AUTH_TOKEN``;
+4. ``OS_CLOUD``: that entry of ``clouds.yaml``;
+5. ``OS_AUTH_URL`` + ``OS_USERNAME``/``OS_USER_ID`` + ``OS_PASSWORD``: Keystone v3 password auth;
+6. nothing: requests go without ``X-Auth-Token`` (a Glance without Keystone).
+
+``clouds.yaml`` is looked up like openstacksdk does: ``$OS_CLIENT_CONFIG_FILE``, then
+``./clouds.{yaml,yml,json}``, ``~/.config/openstack/clouds.*``, ``/etc/openstack/clouds.*``;
+the first file found is used, and ``secure.yaml`` from the same places (or
+``$OS_CLIENT_SECURE_FILE``) is merged into it, as openstacksdk does for passwords.
+
+Keystone v3 password auth: ``POST {auth_url}/v3/auth/tokens``; the token is the
+``X-Subject-Token`` response header.  The token is kept in a :class:`~imgkit.fetch._secrets._Secret`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from imgkit.errors import ApiError, AuthError, ConfigError
+from imgkit.fetch._secrets import Secret, header_token
+from imgkit.fetch._transport import Transport
+from imgkit.fetch._urls import redact_url
+
+__all__: list[str] = []
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _search_dirs() -> list[Path]:
+    home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return [Path.cwd(), home / "openstack", Path("/etc/openstack")]
+
+
+def _find_config(basename: str, override_var: str) -> Path | None:
+    override = os.environ.get(override_var)
+    candidates = [Path(override)] if override else []
+    candidates += [d / f"{basename}{s}" for d in _search_dirs() for s in _SUFFIXES]
+    for path in candidates:
+        if path.is_file():
+            return path
+    return None
+
+
+#: ``auth`` keys read as the text written: YAML would turn ``password: 0123`` into 83 and ``yes`` into True.
+_TEXT_KEYS = frozenset(
+    {
+        "password",
+        "token",
+        "username",
+        "user_id",
+        "project_id",
+        "project_name",
+        "tenant_id",
+        "tenant_name",
+        "user_domain_id",
+        "user_domain_name",
+        "project_domain_id",
+        "project_domain_name",
+        "domain_id",
+        "domain_name",
+        "default_domain_id",
+        "default_domain_name",
+        "auth_url",
+        "application_credential_id",
+        "application_credential_secret",
+        "application_credential_name",
+        "passcode",
+    }
+)
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a plain scalar under one of :data:`_TEXT_KEYS` stays the text written."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        for key_node, value_node in node.value:
+            if (
+                isinstance(key_node, yaml.ScalarNode)
+                and key_node.value in _TEXT_KEYS
+                and isinstance(value_node, yaml.ScalarNode)
+                and value_node.tag != "tag:yaml.org,2002:binary"
+            ):
+                mapping[key_node.value] = value_node.value
+        return mapping
+
+
+def _text_values(entry: Mapping[str, Any], name: str) -> None:
+    """ConfigError when an identity value of `entry`'s ``auth`` is not text (a JSON number or boolean)."""
+    auth = entry.get("auth") or {}
+    if not isinstance(auth, Mapping):
+        raise ConfigError(f"cloud {name!r}: auth must be a mapping")
+    for key in sorted(_TEXT_KEYS & set(auth)):
+        value = auth[key]
+        if value is not None and not isinstance(value, str):
+            kind = (
+                "a number" if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
+            )
+            raise ConfigError(f"cloud {name!r}: auth.{key} must be text, got {kind}; quote it")
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """The parsed file; a ConfigError that gives the position of a syntax error, never the text there.
+
+    (PyYAML's messages quote the offending line and JSON errors carry the whole document:
+    that line may hold a password, so neither is shown or chained.)
+    """
+    problem = None
+    try:
+        text = path.read_bytes()
+        doc = orjson.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_Loader)  # noqa: S506
+    except OSError as exc:
+        problem = exc.strerror or type(exc).__name__
+    except orjson.JSONDecodeError as exc:
+        problem = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = getattr(exc, "problem", None) or type(exc).__name__
+        problem = f"invalid YAML{where}: {what}"
+    if problem is not None:
+        raise ConfigError(f"cannot read {path}: {problem}")
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return doc
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_cloud(name: str) -> dict[str, Any]:
+    """The ``clouds.yaml`` entry `name` (merged with ``secure.yaml``); ConfigError when missing."""
+    path = _find_config("clouds", "OS_CLIENT_CONFIG_FILE")
+    if path is None:
+        dirs = ", ".join(str(d) for d in _search_dirs())
+        raise ConfigError(
+            f"cloud {name!r} requested but no clouds.yaml found (looked in $OS_CLIENT_CONFIG_FILE, {dirs})"
+        )
+    clouds = _read_config(path).get("clouds") or {}
+    if name not in clouds:
+        known = ", ".join(repr(k) for k in clouds) or "none"
+        raise ConfigError(f"cloud {name!r} not found in {path} (clouds there: {known})")
+    entry = clouds[name] or {}
+    secure = _find_config("secure", "OS_CLIENT_SECURE_FILE")
+    if secure is not None:
+        entry = _merge(entry, (_read_config(secure).get("clouds") or {}).get(name) or {})
+    if not isinstance(entry, dict):
+        raise ConfigError(f"cloud {name!r} in {path} is not a mapping")
+    _text_values(entry, name)
+    return entry
+
+
+def _env_cloud() -> dict[str, Any]:
+    """A clouds.yaml-shaped entry from OS_* variables (only the keys that are set)."""
+    env = os.environ
+    auth_keys = [
+        "auth_url",
+        "username",
+        "user_id",
+        "password",
+        "user_domain_name",
+        "user_domain_id",
+        "project_name",
+        "project_id",
+        "project_domain_name",
+        "project_domain_id",
+        "domain_name",
+        "domain_id",
+        "default_domain_name",
+        "default_domain_id",
+    ]
+    auth = {k: env[f"OS_{k.upper()}"] for k in auth_keys if env.get(f"OS_{k.upper()}")}
+    if env.get("OS_TENANT_NAME") and "project_name" not in auth:
+        auth["project_name"] = env["OS_TENANT_NAME"]
+    entry: dict[str, Any] = {"auth": auth}
+    for key in ("region_name", "interface", "cacert"):
+        if env.get(f"OS_{key.upper()}"):
+            entry[key] = env[f"OS_{key.upper()}"]
+    if env.get("OS_INSECURE", "").lower() in ("1", "true", "yes"):
+        entry["verify"] = False
+    return entry
+
+
+class StaticToken:
+    """A fixed token (argument, ``OS_AUTH_TOKEN`` or clouds.yaml ``auth_type: token``)."""
+
+    can_refresh = False
+
+    def __init__(self, token: str | Secret) -> None:
+        self._token = header_token(token.reveal() if isinstance(token, Secret) else token)
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Auth-Token": self._token.reveal()}
+
+    def secrets(self) -> list[str]:
+        return [self._token.reveal()]
+
+    def refresh(self) -> None:  # pragma: no cover - can_refresh is False
+        raise AuthError("the token was rejected and cannot be renewed", status=401)
+
+    def __repr__(self) -> str:
+        return "StaticToken(<hidden>)"
+
+
+class KeystonePassword:
+    """Keystone v3 password auth; gets a token lazily, renews it on :meth:`refresh`.
+
+    The password and token are :class:`Secret` values and never appear in reprs or errors.
+    """
+
+    can_refresh = True
+
+    def __init__(self, auth: Mapping[str, Any], *, transport: Transport | None = None) -> None:
+        url = str(auth.get("auth_url") or "").rstrip("/")
+        if not url:
+            raise ConfigError("Keystone password auth needs auth_url (OS_AUTH_URL)")
+        if not (auth.get("username") or auth.get("user_id")) or not auth.get("password"):
+            raise ConfigError("Keystone password auth needs username (or user_id) and password")
+        self.auth_url = url if url.endswith("/v3") else url + "/v3"
+        self._password = Secret(auth["password"])
+        self._params = {k: v for k, v in auth.items() if k not in ("password", "auth_url", "token")}
+        self._token: Secret | None = None
+        self._issued: list[Secret] = []  # every token Keystone gave, for scrubbing server text
+        self.catalog: list[dict[str, Any]] = []
+        self.transport = transport  # set by fetch once the Transport exists
+        self.renewals = 0
+
+    def __repr__(self) -> str:
+        who = self._params.get("username") or self._params.get("user_id")
+        return f"KeystonePassword(auth_url={redact_url(self.auth_url)!r}, user={who!r}, password=<hidden>)"
+
+    def secrets(self) -> list[str]:
+        return [self._password.reveal()] + [t.reveal() for t in self._issued]
+
+    def _body(self) -> dict[str, Any]:
+        p = self._params
+
+        def domain(prefix: str) -> dict[str, str] | None:
+            for key, out in (
+                (f"{prefix}_domain_id", "id"),
+                (f"{prefix}_domain_name", "name"),
+                ("default_domain_id", "id"),
+                ("default_domain_name", "name"),
+            ):
+                if p.get(key):
+                    return {out: str(p[key])}
+            return None
+
+        user: dict[str, Any] = {"password": self._password.reveal()}
+        if p.get("user_id"):
+            user["id"] = str(p["user_id"])
+        else:
+            user["name"] = str(p["username"])
+            user["domain"] = domain("user") or {"id": "default"}
+        body: dict[str, Any] = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}}
+        if p.get("project_id"):
+            body["auth"]["scope"] = {"project": {"id": str(p["project_id"])}}
+        elif p.get("project_name"):
+            body["auth"]["scope"] = {
+                "project": {"name": str(p["project_name"]), "domain": domain("project") or {"id": "default"}}
+            }
+        elif p.get("domain_id") or p.get("domain_name"):
+            body["auth"]["scope"] = {
+                "domain": {"id": str(p["domain_id"])} if p.get("domain_id") else {"name": str(p["domain_name"])}
+            }
+        return body
+
+    def _authenticate(self) -> None:
+        if self.transport is None:  # pragma: no cover - fetch always sets it
+            raise ConfigError("KeystonePassword used without a transport")
+        url = self.auth_url + "/auth/tokens"
+        failed: ApiError | None = None
+        try:
+            resp, _body, doc = self.transport.send("POST", url, json_body=self._body(), use_auth=False)
+        except ApiError as exc:
+            failed = exc
+        if failed is not None:
+            # Raised here, outside the except block, so the original (whose message may echo
+            # the request, e.g. a schema validation error) is not chained; the transport has
+            # scrubbed the password from the message in case the server quoted it.
+            what = "refused the credentials" if isinstance(failed, AuthError) else "authentication failed"
+            raise AuthError(
+                f"Keystone {what}: {failed.message}",
+                status=failed.status,
+                code=failed.code,
+                request_id=failed.request_id,
+                url=failed.url,
+                method="POST",
+            )
+        token = resp.headers.get("X-Subject-Token")
+        if not token:
+            raise AuthError(
+                "Keystone answered without an X-Subject-Token header",
+                status=resp.status_code,
+                url=redact_url(url),
+                method="POST",
+            )
+        try:
+            self._token = header_token(token, "X-Subject-Token from Keystone")
+            self._issued.append(self._token)
+        except ConfigError as exc:
+            problem: str | None = str(exc)
+        else:
+            problem = None
+        if problem is not None:  # raised here, not in the except block: nothing chained
+            raise AuthError(problem, status=resp.status_code, url=redact_url(url), method="POST")
+        self.catalog = ((doc or {}).get("token") or {}).get("catalog") or []
+
+    def headers(self) -> dict[str, str]:
+        if self._token is None:
+            self._authenticate()
+        assert self._token is not None
+        return {"X-Auth-Token": self._token.reveal()}
+
+    def refresh(self) -> None:
+        self.renewals += 1
+        self._token = None
+        self._authenticate()
+
+    def service_endpoint(self, service_type: str, *, region: str | None, interface: str = "public") -> str:
+        """The endpoint of `service_type` (``image``, ``compute``) from the token's catalog."""
+        if self._token is None:
+            self._authenticate()
+        found = []
+        for service in self.catalog:
+            if service.get("type") != service_type:
+                continue
+            for ep in service.get("endpoints") or []:
+                if ep.get("interface", "public") != interface:
+                    continue
+                if region and region not in (ep.get("region"), ep.get("region_id")):
+                    continue
+                found.append(ep)
+        regions = sorted({str(ep.get("region") or ep.get("region_id")) for ep in found})
+        if len(found) != 1 and len(regions) != 1:
+            raise ConfigError(
+                f"cannot choose the {service_type} endpoint from the Keystone catalog: "
+                + (
+                    f"several regions {regions}; pass region_name / OS_REGION_NAME"
+                    if found
+                    else f"no {interface} {service_type!r} endpoint" + (f" in region {region!r}" if region else "")
+                )
+                + "; or pass the endpoint explicitly"
+            )
+        return str(found[0]["url"])
+
+
+def resolve(token: str | None, cloud: str | None) -> tuple[Any, dict[str, Any]]:
+    """(auth object or None, cloud settings) following the precedence in the module docstring."""
+    env = os.environ
+    if token is not None:
+        if not isinstance(token, str):  # str(b"...") would send "b'...'"
+            raise ConfigError(f"`token` must be a str, got {type(token).__name__}")
+        if not token:
+            raise ConfigError("`token` is empty")
+        return StaticToken(token), {}
+    name = cloud or None
+    if name is None and not env.get("OS_AUTH_TOKEN") and env.get("OS_CLOUD"):
+        name = env["OS_CLOUD"]
+    if name is not None:
+        entry = load_cloud(name)
+        auth = dict(entry.get("auth") or {})
+        kind = str(
+            entry.get("auth_type") or ("token" if auth.get("token") and not auth.get("password") else "password")
+        )
+        if kind in ("token", "v3token", "admin_token"):
+            if not auth.get("token"):
+                raise ConfigError(f"cloud {name!r}: auth_type {kind} needs auth.token")
+            return StaticToken(auth["token"]), entry
+        if kind not in ("password", "v3password"):
+            raise ConfigError(f"cloud {name!r}: auth_type {kind!r} is not supported (use password or token)")
+        return KeystonePassword(auth), entry
+    if env.get("OS_AUTH_TOKEN"):
+        return StaticToken(env["OS_AUTH_TOKEN"]), _env_cloud()
+    entry = _env_cloud()
+    if entry["auth"].get("auth_url") and entry["auth"].get("password"):
+        return KeystonePassword(entry["auth"]), entry
+    return None, entry
+
+
+def verify_setting(entry: Mapping[str, Any]) -> bool | str | None:
+    """TLS verification from a cloud entry: ``cacert`` path, ``verify: false``, else None (= default, on)."""
+    if entry.get("verify") is False:
+        return False
+    if entry.get("cacert"):
+        return str(entry["cacert"])
+    return None

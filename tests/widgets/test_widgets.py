@@ -1,0 +1,312 @@
+"""ImageExplorer without a browser: set control values, assert .filtered, the count and what the plots drew."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+import imgkit
+from imgkit.widgets import ImageExplorer
+
+AS_OF = "2026-01-01"
+
+
+@pytest.fixture(scope="module")
+def demo() -> pd.DataFrame:
+    return imgkit.load_demo()
+
+
+@pytest.fixture(scope="module")
+def shared(demo):
+    explorer = ImageExplorer(demo, as_of=AS_OF, rows=5, top=4)
+    yield explorer
+    explorer.close()
+
+
+@pytest.fixture
+def ex(shared):
+    """The shared explorer, back in its initial state (cheap: nothing is redrawn unless it changed)."""
+    shared.tabs.selected_index = 3
+    shared.reset.click()
+    shared.group_by.value = "owner"
+    shared.sort.value = "oldest"
+    shared.tabs.selected_index = 0
+    assert shared.last_error is None or shared.error.value == ""
+    return shared
+
+
+@pytest.fixture
+def table_tab(ex):
+    """The explorer showing its table: filter changes do not redraw plots (faster tests)."""
+    ex.tabs.selected_index = 3
+    return ex
+
+
+def _ytick_labels(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_initial_state(demo):
+    ex = ImageExplorer(demo, as_of=AS_OF, rows=5, top=4)
+    assert ex.filtered.equals(demo)
+    assert ex.count_text == "5,000 of 5,000 images, 60 of 60 tenants"
+    assert ex.count.value == "<b>5,000 of 5,000 images, 60 of 60 tenants</b>"
+    assert ex.as_of == pd.Timestamp(AS_OF, tz="UTC") and ex.as_of_source == "argument"
+    # only the visible tab (OS distribution) is drawn at first
+    assert list(ex.axes) == ["os"]
+    assert ex.axes["os"].get_title() == "OS distribution by owner"
+    assert len(_ytick_labels(ex.axes["os"])) == 5  # top=4 tenants + "Other (56 tenants)"
+    assert _ytick_labels(ex.axes["os"])[-1] == "Other (56 tenants)"
+    out = ex.outputs["os"].outputs
+    assert len(out) == 1 and out[0]["data"]["image/svg+xml"].startswith("<svg")
+    assert ex.platforms.options[:3] == ("Windows", "Ubuntu", "RedHat")  # schema order, present values only
+    assert "Fedora" in ex.platforms.options and "Other" in ex.platforms.options
+    ex.close()
+
+
+def test_platform_filter(ex, demo):
+    ex.platforms.value = ("Ubuntu", "Debian")
+    expected = imgkit.filter_images(demo, platforms=["Ubuntu", "Debian"])
+    pd.testing.assert_frame_equal(ex.filtered, expected)
+    n_tenants = expected["owner"].nunique()
+    assert ex.count_text == f"{len(expected):,} of 5,000 images, {n_tenants} of 60 tenants"
+    assert len(expected) == 1_701 + 527
+    ax = ex.axes["os"]
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["Debian", "Ubuntu"]
+    drawn = sum(p.get_width() for p in ax.patches)
+    assert drawn == len(expected)
+
+
+def test_combined_filters(table_tab, demo):
+    ex = table_tab
+    ex.statuses.value = ("active",)
+    ex.visibilities.value = ("private",)
+    ex.imagetypes.value = ("private",)
+    ex.os_types.value = ("Linux",)
+    ex.features.value = ("uefi", "support_kvm")
+    expected = imgkit.filter_images(
+        demo,
+        statuses=["active"],
+        visibilities=["private"],
+        imagetypes=["private"],
+        os_types=["Linux"],
+        features=["uefi", "support_kvm"],
+    )
+    pd.testing.assert_frame_equal(ex.filtered, expected)
+    assert 0 < len(expected) < 5000
+    assert ex.selection == {
+        "os_types": ["Linux"],
+        "statuses": ["active"],
+        "visibilities": ["private"],
+        "imagetypes": ["private"],
+        "features": ["uefi", "support_kvm"],
+    }
+
+
+def test_created_range_is_inclusive(table_tab, demo):
+    ex = table_tab
+    ex.created_from.value = dt.date(2024, 1, 1)
+    ex.created_to.value = dt.date(2024, 12, 31)
+    expected = imgkit.filter_images(demo, created_between=("2024-01-01", "2025-01-01"))
+    pd.testing.assert_frame_equal(ex.filtered, expected)
+    years = ex.filtered["created_at"].dt.year.unique().tolist()
+    assert years == [2024]
+
+
+def test_tenant_search_keeps_selection(table_tab, demo):
+    ex = table_tab
+    owners = demo["owner"].value_counts().index
+    first, second = owners[0], owners[1]
+    ex.tenant_search.value = first[:6]
+    assert [v for _, v in ex.tenants.options] == [o for o in owners if o.startswith(first[:6])]
+    ex.tenants.value = (first,)
+    assert ex.count_text == f"{(demo['owner'] == first).sum():,} of 5,000 images, 1 of 60 tenants"
+    # a second search: the first choice stays selected though it is not listed
+    ex.tenant_search.value = second[:6]
+    ex.tenants.value = (second,)
+    assert set(ex.filtered["owner"].unique()) == {first, second}
+    assert ex.tenants_note.value.endswith("2 selected</span>")
+    # clearing the search shows both as selected
+    ex.tenant_search.value = ""
+    assert set(ex.tenants.value) == {first, second}
+    # deselecting one in the full list
+    ex.tenants.value = (second,)
+    assert set(ex.filtered["owner"].unique()) == {second}
+
+
+def test_grouping_and_tabs(ex, demo):
+    ex.group_by.value = "visibility"
+    assert ex.axes["os"].get_title() == "OS distribution by visibility"
+    assert _ytick_labels(ex.axes["os"]) == ["public", "private", "shared"]
+    age_before = ex.axes.get("age")
+    ex.tabs.selected_index = 1
+    assert ex.axes["age"] is not age_before
+    assert ex.axes["age"].get_title() == "Image age as of 2026-01-01 (argument)"
+    legend = sorted(t.get_text() for t in ex.axes["age"].get_legend().get_texts())
+    assert legend == ["private", "public", "shared"]
+    ex.tabs.selected_index = 2
+    ax = ex.axes["features"]
+    assert ax.get_title() == "Feature support by visibility"
+    assert _ytick_labels(ax) == ["public", "private", "shared", "All images"]
+
+
+def test_table_sorted_by_age(ex, demo):
+    ex.tabs.selected_index = 3
+    html = ex.table.value
+    oldest = demo.sort_values("created_at", kind="stable").iloc[0]
+    assert html.startswith("<p>First 5 of 5,000 images, oldest first.</p><table>")
+    assert html.count("<tr>") == 6  # header + 5 rows
+    assert f"<td>{oldest['id'][:0]}" in html and str(oldest["owner"]) in html
+    ex.sort.value = "newest"
+    newest = demo.sort_values("created_at", ascending=False, kind="stable").iloc[0]
+    assert "newest first" in ex.table.value
+    assert str(newest["owner"]) in ex.table.value
+
+
+def test_redraw_only_when_rows_change(ex):
+    drawn = ex.draws["OS distribution"]
+    ex.platforms.value = tuple(ex.platforms.options)  # every platform: same rows
+    assert ex.draws["OS distribution"] == drawn
+    ex.platforms.value = ("Windows",)
+    assert ex.draws["OS distribution"] == drawn + 1
+
+
+def _bars(ax) -> dict[str, list[tuple[float, float]]]:
+    """(x, width) of every bar, per legend entry (segments without a visible entry left out)."""
+    from matplotlib.container import BarContainer
+
+    return {
+        c.get_label(): [(round(p.get_x(), 9), round(p.get_width(), 9)) for p in c.patches]
+        for c in ax.containers
+        if isinstance(c, BarContainer) and not c.get_label().startswith("_")
+    }
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"platforms": ("Windows",)},
+        {"platforms": ("Ubuntu", "Debian")},
+        {"statuses": ("active",)},
+        {"imagetypes": ("private",), "visibilities": ("private",)},
+    ],
+)
+def test_os_plot_redrawn_in_place_shows_what_a_new_plot_shows(ex, change):
+    """The explorer reuses its figure and moves its bars: the result is the plot of the selection, drawn anew."""
+    fig = ex.axes["os"].figure
+    for attr, value in change.items():
+        getattr(ex, attr).value = value
+    ax = ex.axes["os"]
+    assert ax.figure is fig  # the figure was reused
+    fresh = imgkit.plot_os_distribution(ex.filtered, by="owner", top_groups=4)
+    assert _ytick_labels(ax) == _ytick_labels(fresh)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [t.get_text() for t in fresh.get_legend().get_texts()]
+    drawn, expected = _bars(ax), _bars(fresh)
+    assert {k: [(x, w) for x, w in v if w] for k, v in drawn.items()} == {
+        k: [(x, w) for x, w in v if w] for k, v in expected.items()
+    }
+    assert sum(p.get_width() for p in ax.patches) == len(ex.filtered)
+    assert ax.get_xlim() == pytest.approx(fresh.get_xlim())
+
+
+def test_empty_selection(ex):
+    ex.platforms.value = ("Windows",)
+    ex.os_types.value = ("Linux",)
+    assert len(ex.filtered) == 0
+    assert ex.count_text == "0 of 5,000 images, 0 of 60 tenants"
+    ex.redraw()
+    assert ex.error.value == ""
+    assert ex.axes["os"].texts[0].get_text() == "no images"
+
+
+def test_reset(table_tab, demo):
+    ex = table_tab
+    ex.platforms.value = ("Ubuntu",)
+    ex.tenant_search.value = "zzz"
+    ex.reset.click()
+    assert ex.count_text == "5,000 of 5,000 images, 60 of 60 tenants"
+    assert ex.platforms.value == () and ex.tenant_search.value == ""
+    assert len(ex.tenants.options) == 60
+
+
+def test_callback_errors_are_shown(table_tab, monkeypatch):
+    ex = table_tab
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("filter <exploded>")
+
+    monkeypatch.setattr(imgkit.analysis, "filter_images", boom)
+    ex.platforms.value = ("Ubuntu",)  # no exception escapes
+    assert isinstance(ex.last_error, RuntimeError)
+    assert "RuntimeError: filter &lt;exploded&gt;" in ex.error.value
+    assert ex.error.layout.display is None
+    monkeypatch.undo()
+    ex.platforms.value = ("Debian",)
+    assert ex.error.value == "" and ex.error.layout.display == "none"
+    assert ex.count_text.startswith("527 of 5,000 images")
+
+
+def test_close_releases_observers(demo):
+    ex = ImageExplorer(demo.head(50), as_of=AS_OF)
+    ex.close()
+    before = ex.count_text
+    ex.platforms.value = ()  # closed widgets: no observer fires
+    assert ex.count_text == before
+    assert ex._observers == []
+    assert ex.widget.comm is None
+
+
+def test_escapes_data_strings(demo):
+    df = demo.head(30).copy()
+    df["name"] = df["name"].astype("string")
+    df.loc[df.index[0], "name"] = "<script>alert(1)</script>"
+    df.loc[df.index[0], "created_at"] = pd.Timestamp("2000-01-01", tz="UTC")
+    ex = ImageExplorer(df, as_of=AS_OF)
+    ex.tabs.selected_index = 3
+    assert "<script>" not in ex.table.value
+    assert "&lt;script&gt;alert(1)&lt;/" in ex.table.value  # (long runs without spaces get <wbr> break points)
+    ex.close()
+
+
+def test_empty_and_bare_frames(demo):
+    empty = ImageExplorer(demo.iloc[:0])
+    empty.redraw()
+    assert empty.count_text == "0 of 0 images, 0 of 0 tenants"
+    assert empty.error.value == "" and empty.platforms.options == ()
+    assert empty.axes["age"].texts[0].get_text() == "no images"
+    empty.close()
+    one = demo[demo["owner"] == demo["owner"].iloc[0]].copy()
+    one.attrs = {}
+    ex = ImageExplorer(one)
+    assert ex.as_of_source == "latest updated_at" and ex.as_of == one["updated_at"].max()
+    assert ex.count_text == f"{len(one):,} of {len(one):,} images, 1 of 1 tenants"
+    ex.close()
+
+
+@pytest.mark.parametrize("dtype", ["datetime64[ns, UTC]", "datetime64[ns]"])
+def test_frame_without_creation_dates(demo, dtype):
+    """All created_at missing, typed or as a user sets it (df["created_at"] = pd.NaT gives a zone-less column)."""
+    undated = demo.head(30).copy()
+    undated["created_at"] = pd.Series(pd.NaT, index=undated.index, dtype=dtype)
+    ex = ImageExplorer(undated, as_of="2026-01-01")
+    ex.redraw()  # the table subtracted created_at from as_of: TypeError on a zone-less column
+    assert ex.last_error is None and ex.error.value == ""
+    assert ex.axes["age"].texts[0].get_text() == "no images with a created_at"
+    assert "First 20 of 30 images" in ex.table.value
+    ex.created_from.value = dt.date(2020, 1, 1)
+    assert ex.count_text == "0 of 30 images, 0 of " + f"{undated['owner'].nunique()} tenants"
+    assert ex.last_error is None
+    ex.close()
+
+
+def test_widget_root_and_repr(ex):
+    assert ex.widget.children[-1] is ex.tabs
+    assert repr(ex) == "<ImageExplorer: 5,000 of 5,000 images, 60 of 60 tenants>"
+
+
+@pytest.mark.parametrize("kwargs", [{"rows": 0}, {"top": "5"}])
+def test_bad_options(demo, kwargs):
+    with pytest.raises(imgkit.ConfigError, match="must be a positive integer"):
+        ImageExplorer(demo, **kwargs)
