@@ -24,6 +24,8 @@ import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from imgkit._typing import RcParams
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
@@ -32,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["MAX_CHARS", "escape", "format_cell", "isna", "render_plot", "svg_of", "table_html", "truncate"]
 
 #: rcParams while plotting: deterministic SVG (no date, fixed id salt), text as text, no mathtext.
-SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "imgkit", "text.parse_math": False}
+SVG_RC: RcParams = {"svg.fonttype": "none", "svg.hashsalt": "imgkit", "text.parse_math": False}
 _SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 _MAX_TABLE_ROWS = 500
@@ -216,11 +218,10 @@ def svg_of(fig: Figure, *, close: bool = True, bbox_inches: Any = "tight") -> st
     finally:
         if close:
             plt.close(fig)
-    text = buf.getvalue()
-    start = text.find("<svg")
-    text = text[start:]
+    svg = buf.getvalue()
+    svg = svg[svg.find("<svg") :]
     # the <metadata> block only carries RDF namespace URLs; drop it
-    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
 
 
 def render_plot(plot: Any, *args: Any, title: str | None = None, **kwargs: Any) -> tuple[str, Axes]:

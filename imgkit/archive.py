@@ -527,7 +527,9 @@ class Archive:
                     "cloud": r.get("cloud"),
                     "region": r.get("region"),
                 }
-                data_parts, data_columns, whole = [], [], False
+                data_parts: list[Any] = []
+                data_columns: list[Any] = []
+                whole = False
                 for conj in dnf:
                     if all(_compare(values[c], op, _partition_value(c, v)) for c, op, v in conj if c in values):
                         rest = [t for t in conj if t[0] not in values]

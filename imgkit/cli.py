@@ -801,7 +801,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(exc: BaseException | Warning, source: str | None = None) -> str:
+def _one_line(exc: BaseException | Warning | str, source: str | None = None) -> str:
     """The first line of an error or warning message, naming `source` (the INPUT) when it does not already.
 
     File names in it (the error's own ``source``, INPUT) are escaped first, so a name holding a

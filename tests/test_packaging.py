@@ -53,6 +53,10 @@ def test_py_typed_shipped():
 
 def test_every_subpackage_is_packaged():
     """A non-editable install ships every package directory (``imgkit.io`` was once left out)."""
-    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    from setuptools import find_packages
+
+    find = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    listed = set(find_packages(str(REPO), include=find["include"]))
     found = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "imgkit").rglob("__init__.py")}
     assert found == listed
+    assert {"imgkit.io", "imgkit.fetch", "imgkit.analysis", "imgkit.report", "imgkit.widgets"} <= listed

@@ -6,7 +6,7 @@ table; :mod:`imgkit.plotting` draws them.
 
 from imgkit.analysis._age import age_profile, creation_timeline, stale_images
 from imgkit.analysis._changes import ListingDiff, diff_listings, fmt_time, load_listing, value_text
-from imgkit.analysis._cleanup import cleanup_candidates, image_bytes, image_usage, storage_cost
+from imgkit.analysis._cleanup import cleanup_candidates, image_bytes, image_family, image_usage, storage_cost
 from imgkit.analysis._composition import (
     feature_labels,
     feature_sources,
@@ -60,6 +60,7 @@ __all__ = [
     "group_rows",
     "history",
     "image_bytes",
+    "image_family",
     "image_usage",
     "is_history",
     "label_tenants",

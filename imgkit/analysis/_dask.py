@@ -8,6 +8,7 @@ that analyses a pandas frame, so the result is the same as on the computed frame
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -54,7 +55,7 @@ def computed(value: Any) -> Any:
 SPLIT_EVERY = 8
 
 
-def aggregate(core: Any, ddf: Any, columns: list[str | None], **options: Any) -> Any:
+def aggregate(core: Any, ddf: Any, columns: Sequence[str | None], **options: Any) -> Any:
     """Run an analysis core on the distinct combinations of `columns` in `ddf`, weighted by their counts."""
     import numpy as np
     import pyarrow as pa

@@ -185,13 +185,13 @@ def display_labels(df: pd.DataFrame, labels: Iterable[Any], *, width: int = LABE
         counts[name] = counts.get(name, 0) + 1
     out = []
     for lab in labels:
-        name = lookup.get(lab)
-        if name is None:
+        found = lookup.get(lab)
+        if found is None:
             out.append(lab)
-        elif counts[name] > 1:
-            out.append(f"{_shorten(name, max(4, width - 11))} ({_shorten(lab, 8)})")
+        elif counts[found] > 1:
+            out.append(f"{_shorten(found, max(4, width - 11))} ({_shorten(lab, 8)})")
         else:
-            out.append(_shorten(name, width))
+            out.append(_shorten(found, width))
     return out
 
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
+from imgkit._typing import Errors
 from imgkit._validators import check_argument
 from imgkit.errors import ConfigError
 
@@ -1002,7 +1003,13 @@ def write_listing(
     """
     path = Path(path)
     fmt = _format_of(path, fmt)
-    params = {"n_tenants": 60, "seed": 0, "end": "2026-06-30T00:00:00Z", "years": 10, "type_variation": False}
+    params: dict[str, Any] = {
+        "n_tenants": 60,
+        "seed": 0,
+        "end": "2026-06-30T00:00:00Z",
+        "years": 10,
+        "type_variation": False,
+    }
     unknown = set(kwargs) - set(params)
     if unknown:
         raise TypeError(f"write_listing() got unexpected keyword argument(s) {sorted(unknown)}")
@@ -1040,7 +1047,7 @@ def _demo_path() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / _DEMO_FILE
 
 
-def load_demo(*, errors: str = "warn") -> pd.DataFrame:
+def load_demo(*, errors: Errors = "warn") -> pd.DataFrame:
     """The bundled synthetic 5,000-image, 60-tenant listing as a typed frame.
 
     Reads ``data/demo_images.json.gz`` next to the package (a checkout or an editable
@@ -1298,7 +1305,7 @@ def demo_snapshots(n_snapshots: int = 7, *, days: float = 30, seed: int = 0) -> 
     return out
 
 
-def _main(argv: list[str]) -> int:
+def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(
             "usage: python -m imgkit.demo OUTPUT  (e.g. data/demo_images.json.gz; writes the bundled demo listing)",
@@ -1313,4 +1320,4 @@ def _main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(_main(sys.argv[1:]))
+    raise SystemExit(main(sys.argv[1:]))

@@ -5,7 +5,7 @@
 ``GET /v2.1/servers/detail`` page and the Cinder ``GET /v3/volumes/detail`` page of the
 boot volumes of the servers booted from a volume. Deterministic by seed; the bundled
 ``data/demo_servers.json.gz`` and ``data/demo_volumes.json.gz`` are exactly what it
-returns (a test checks it). Regenerate them with ``python -m imgkit.demo_servers data``.
+returns (a test checks it). Regenerate them with ``python -m imgkit.demo._servers data``.
 
 The model: every customer tenant runs servers in proportion to its private images;
 about a third of the servers boot from a public (gold) image, the popular ones most;
@@ -238,7 +238,7 @@ def _write(path: Path, doc: dict[str, Any]) -> None:
 def _main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(
-            "usage: python -m imgkit.demo_servers DATA_DIR  (writes demo_servers.json.gz, demo_volumes.json.gz)",
+            "usage: python -m imgkit.demo._servers DATA_DIR  (writes demo_servers.json.gz, demo_volumes.json.gz)",
             file=sys.stderr,
         )
         return 2

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import requests
 
+from imgkit._typing import Errors
 from imgkit._validators import check_argument
 from imgkit.errors import ApiError, ConfigError, ImgkitError
 from imgkit.fetch import _auth
@@ -74,7 +75,7 @@ def fetch_images(
     session: requests.Session | None = None,
     progress: bool | None = None,
     save_to: str | os.PathLike[str] | None = None,
-    errors: str = "warn",
+    errors: Errors = "warn",
     timeout: float | tuple[float, float] = (10.0, 120.0),
     retries: int = 5,
     verify: bool | str | None = None,
@@ -242,7 +243,7 @@ def _run(
             progress=progress,
             snapshot_dir=snapshot_dir,
         )
-        meta = {
+        meta: dict[str, Any] = {
             "endpoint": root,
             "api": listing.api,
             "filters": grouped_query(opts.query)
@@ -268,7 +269,7 @@ def _run(
     return docs, meta
 
 
-Typer = Callable[[list[dict[str, Any]], dict[str, Any], str], "pd.DataFrame"]
+Typer = Callable[[list[dict[str, Any]], dict[str, Any], Errors], "pd.DataFrame"]
 
 
 def _fetch_frame(
@@ -363,7 +364,7 @@ def _collect(
     return out
 
 
-def _typed(docs: list[dict[str, Any]], meta: dict[str, Any], errors: str) -> pd.DataFrame:
+def _typed(docs: list[dict[str, Any]], meta: dict[str, Any], errors: Errors) -> pd.DataFrame:
     """Type the pages with the loader and record where/when they came from (as a snapshot read would)."""
     import pandas as pd
 
@@ -382,7 +383,7 @@ def _typed(docs: list[dict[str, Any]], meta: dict[str, Any], errors: str) -> pd.
 
 
 def _typed_servers(volumes: Any) -> Typer:
-    def typed(docs: list[dict[str, Any]], meta: dict[str, Any], errors: str) -> pd.DataFrame:
+    def typed(docs: list[dict[str, Any]], meta: dict[str, Any], errors: Errors) -> pd.DataFrame:
         import pandas as pd
 
         from imgkit.io import read_servers
@@ -414,7 +415,7 @@ def fetch_servers(
     session: requests.Session | None = None,
     progress: bool | None = None,
     save_to: str | os.PathLike[str] | None = None,
-    errors: str = "warn",
+    errors: Errors = "warn",
     timeout: float | tuple[float, float] = (10.0, 120.0),
     retries: int = 5,
     verify: bool | str | None = None,

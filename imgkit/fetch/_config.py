@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from imgkit._typing import Errors
 from imgkit._validators import check_argument
 from imgkit.errors import ConfigError
 
@@ -36,7 +37,7 @@ def is_interactive() -> bool:
 class FetchOptions:
     """What every fetch of one call shares."""
 
-    errors: str
+    errors: Errors
     limit: int | None
     max_images: int | None
     retries: int
@@ -52,7 +53,7 @@ class FetchOptions:
 
 
 def make_options(
-    *, errors: str, limit: Any, max_images: Any, retries: Any, max_pages: Any, deadline: Any, **rest: Any
+    *, errors: Errors, limit: Any, max_images: Any, retries: Any, max_pages: Any, deadline: Any, **rest: Any
 ) -> FetchOptions:
     """Check the shared options; the whole-fetch deadline starts now."""
     check_argument("errors", ("warn", "raise", "ignore"), errors)

@@ -117,7 +117,7 @@ class _Watchdog:
 
 
 def _watched(cls: type) -> type:
-    class Watched(cls):  # type: ignore[misc,valid-type]
+    class Watched(cls):
         def request(self, *args: Any, **kwargs: Any) -> Any:
             watchdog = getattr(_local, "watchdog", None)
             if watchdog is not None:
@@ -268,7 +268,7 @@ class Transport:
                     prepared = self.session.prepare_request(
                         requests.Request(method, url, params=params, headers=hdrs, data=data)
                     )
-                    if origin(prepared.url) != target:  # what requests made of it is what is sent
+                    if origin(prepared.url or "") != target:  # what requests made of it is what is sent
                         raise ValueError("the prepared request points elsewhere")
                     settings = self.session.merge_environment_settings(
                         prepared.url, {}, True, self.verify if self.verify is not None else None, None
@@ -387,7 +387,7 @@ class Transport:
         policy = self.policy
         ok = resp.status_code < 300
         limit = policy.max_body if ok else policy.max_error_body
-        if resp._content_consumed and isinstance(resp._content, bytes):
+        if getattr(resp, "_content_consumed", False) and isinstance(resp._content, bytes):
             # A response hook of the caller's session (or a custom adapter) already read it.
             if ok and len(resp._content) > limit:
                 raise _TooLarge(limit)
@@ -408,7 +408,7 @@ class Transport:
                 complete = True
         finally:
             # A fully read connection goes back to the pool; a half-read one is dropped.
-            resp._content_consumed = complete
+            resp._content_consumed = complete  # type: ignore[attr-defined]
             resp.close()
         body = bytes(buf)
         del buf

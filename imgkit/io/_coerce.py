@@ -282,7 +282,7 @@ def _type_datetime(f: Field, arr: pa.Array, ctx: TypingContext) -> Any:
         lo, hi = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
         parsed = parsed.where((parsed >= lo) & (parsed <= hi)).astype(_DT_DTYPE)
     for i in np.flatnonzero((parsed.isna() & s.notna()).to_numpy()):
-        ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
+        ctx.add(int(i), f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
     return parsed.array
 
 

@@ -113,7 +113,7 @@ class _GroupedColumns:
         self.sizes.append(len(records))
         self.n += len(records)
 
-    def _add_parsed(self, records: list[dict]) -> None:
+    def _add_parsed(self, records: Sequence[Mapping]) -> None:
         """:meth:`add` of JSON records: pandas' C loop lays them out as one object array per key
         (NaN where absent; JSON has no NaN), and pyarrow converts each with NaN as null."""
         keys = list(self.chunks)
@@ -133,7 +133,7 @@ class _GroupedColumns:
                 arr = None
             if arr is not None and arr.null_count and k in _REQUIRED:
                 self._absent(
-                    k, [i for i in np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False)) if col[i] is _NAN]
+                    k, [int(i) for i in np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False)) if col[i] is _NAN]
                 )
             chunk = _chunk(arr, col) if arr is not None else None
             if chunk is None:  # JSON types mix: the values themselves, None where absent

@@ -198,7 +198,7 @@ class _Plan:
                 buf[e[hit] - j] = _DEL
         return out
 
-    def handle(self, exc: Exception, nd: bytes) -> bool:
+    def handle(self, exc: Exception, nd: bytes | bytearray) -> bool:
         """Adapt the plan to a pyarrow error; False when the error is not one of a column's JSON type."""
         msg = str(exc)
         m = _CONFLICT.search(msg)
@@ -410,10 +410,10 @@ def _exact_values(
     msgspec decodes only those keys and skips the rest of each image without building it.
     """
     names = [f"k{i}" for i in range(len(keys))]
-    one = msgspec.defstruct("_Keys", [(n, Any, msgspec.UNSET) for n in names], rename=dict(zip(names, keys)))
+    one: Any = msgspec.defstruct("_Keys", [(n, Any, msgspec.UNSET) for n in names], rename=dict(zip(names, keys)))
     rows: list[Any] = []
     if all(docs):
-        doc_type = msgspec.defstruct("_DocKeys", [("images", list[one])])
+        doc_type: Any = msgspec.defstruct("_DocKeys", [("images", list[one])])
         for seg in segs:
             rows.extend(msgspec.json.decode(seg.data, type=doc_type).images)
     else:

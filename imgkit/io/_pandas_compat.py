@@ -15,6 +15,7 @@ pandas knows) and returns the real ``pd.ArrowDtype``. Any other string is left t
 
 from __future__ import annotations
 
+import builtins
 import re
 
 import pandas as pd
@@ -61,11 +62,11 @@ class NestedArrowName(ExtensionDtype):
     type = object
 
     @classmethod
-    def construct_from_string(cls, string: str) -> pd.ArrowDtype:  # type: ignore[override]
+    def construct_from_string(cls, string: str) -> pd.ArrowDtype:
         if not isinstance(string, str) or not string.endswith("[pyarrow]") or "<" not in string:
             raise TypeError(f"cannot construct a nested ArrowDtype from {string!r}")
         return pd.ArrowDtype(arrow_type_from_name(string[: -len("[pyarrow]")]))
 
     @classmethod
-    def construct_array_type(cls) -> type:  # pragma: no cover - never a column's dtype
+    def construct_array_type(cls) -> builtins.type:  # pragma: no cover - never a column's dtype
         raise NotImplementedError("NestedArrowName only resolves dtype names")

@@ -64,8 +64,8 @@ def _documents(source: Any) -> tuple[list[tuple[str, Any]], dict[str, Any], str]
             files = page_files(path)
             if not files:
                 raise SourceError("directory holds no .json/.jsonl/.ndjson page files", source=str(path))
-            docs = [d for p in files for d in _file_documents(p)]
-            return docs, {**snapshot_meta(path), "files": [p.name for p in files]}, str(path)
+            found = [d for p in files for d in _file_documents(p)]
+            return found, {**snapshot_meta(path), "files": [p.name for p in files]}, str(path)
         if not path.exists():
             raise SourceError("no such file or directory", source=str(path))
         return _file_documents(path), {}, str(path)
@@ -454,8 +454,8 @@ def _resolve_volumes(df: pd.DataFrame, volumes: Any, rows: list[int]) -> dict[in
     for i, sid, vols in zip(rows, ids, attached):
         if not isinstance(sid, str):
             continue
-        vol = _boot_volume(sid, list(vols), by_id, by_server)
-        image = _volume_image(vol) if vol is not None else None
+        boot = _boot_volume(sid, list(vols), by_id, by_server)
+        image = _volume_image(boot) if boot is not None else None
         if image is not None:
             out[i] = image
     return out

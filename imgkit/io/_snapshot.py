@@ -142,7 +142,9 @@ def combine(
     return out
 
 
-def read_several(path: Path, reader: Callable[..., pd.DataFrame], **kwargs: Any) -> pd.DataFrame | None:
+def read_several(
+    path: str | os.PathLike[str], reader: Callable[..., pd.DataFrame], **kwargs: Any
+) -> pd.DataFrame | None:
     """The stacked frame of a several-cloud/region snapshot folder, or None when `path` is not one."""
     try:
         meta_file = Path(path) / SNAPSHOT_META

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imgkit._html import isna as _isna
+from imgkit._typing import Backend
 from imgkit.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +55,7 @@ def _change_sections(
         from imgkit.analysis import available
 
         filters = None if tenants is None else [("owner", "in", list(tenants))]
-        engine = "dask" if available() else "pandas"
+        engine: Backend = "dask" if available() else "pandas"
         tables = hr.trend_tables(lambda **o: history.trend(filters=filters, engine=engine, **o), top=top)
         rows = int(tables[None].to_numpy().sum())
         out.append(("trends", "Trends", hr.trends_html(tables, f"{rows:,} image rows in the archive.")))

@@ -27,7 +27,7 @@ import html
 import time
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import ipywidgets as W
 
@@ -489,7 +489,8 @@ class ImageExplorer:
                     ax = plot_age(df, by=by, as_of=self.as_of, ax=ax)
                 else:
                     ax = plot_feature_support(df, by=by, top=self._top, ax=ax)
-            fig = ax.figure
+            assert ax is not None
+            fig = cast("Figure", ax.figure)
             if area is None:  # a new figure: kept here, not by pyplot; its page area computed once
                 plt.close(fig)
                 area = fig.get_tightbbox().padded(0.15)

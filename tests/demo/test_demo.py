@@ -341,12 +341,12 @@ def test_bundled_file_equals_a_fresh_generation(tmp_path):
     n = params.pop("n_images")
     data = BUNDLED.read_bytes()
     assert gzip.decompress(data) == orjson.dumps(generate_listing(n, **params))
-    assert demo._generate._main([str(tmp_path / "demo.json.gz")]) == 0
+    assert demo._generate.main([str(tmp_path / "demo.json.gz")]) == 0
     assert (tmp_path / "demo.json.gz").read_bytes() == data
 
 
 def test_main_usage(capsys):
-    assert demo._generate._main([]) == 2
+    assert demo._generate.main([]) == 2
     assert "usage: python -m imgkit.demo" in capsys.readouterr().err
 
 
