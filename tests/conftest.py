@@ -8,10 +8,25 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = FIXTURES / "samples"
 REPO = Path(__file__).resolve().parent.parent
+
+# Property tests: one shared profile. "ci" (default) is derandomized, so CI is repeatable; IMGKIT_HYPOTHESIS=long
+# runs 2,000 examples per test. A test states its CI budget with `budget(n)`, never its own profile.
+_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=100, derandomize=True, deadline=None, suppress_health_check=_HEALTH)
+settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=_HEALTH)
+HYPOTHESIS_PROFILE = os.environ.get("IMGKIT_HYPOTHESIS", "ci")
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def budget(ci_examples: int) -> settings:
+    """Settings of a property test: `ci_examples` under the CI profile, the long profile's count under it."""
+    profile = settings.get_profile(HYPOTHESIS_PROFILE)
+    return settings(profile, max_examples=ci_examples if HYPOTHESIS_PROFILE == "ci" else profile.max_examples)
 
 
 @pytest.fixture(autouse=True)

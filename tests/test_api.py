@@ -88,6 +88,8 @@ MODULES = [
     "widgets",
     "cli",
     "archive",
+    "cleanup",
+    "testing",
 ]
 
 

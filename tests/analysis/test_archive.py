@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from conftest import budget
+from hypothesis import given
 from hypothesis import strategies as st
 
 import imgkit
@@ -451,7 +452,7 @@ def test_analysis_values_on_dask(year, client):
         imgkit.os_distribution(ddf, level="nope")
 
 
-@settings(max_examples=200, deadline=None)
+@budget(200)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(-5, 5), st.integers(1, 4)), min_size=1, max_size=30))
 def test_weighted_quantiles_equal_pandas_on_the_expanded_values(rows):
     from imgkit.analysis._age import _weighted_quantiles

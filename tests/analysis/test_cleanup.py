@@ -6,6 +6,7 @@ import warnings
 
 import pandas as pd
 import pytest
+from conftest import budget
 
 import imgkit
 from imgkit.analysis._cleanup import GB, image_family
@@ -282,11 +283,11 @@ def test_accessor_methods():
 
 
 # ---------------------------------------------------------------- properties
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
-@settings(max_examples=200, deadline=None)
+@budget(200)
 @given(st.text(max_size=30))
 def test_image_family_is_a_prefix_and_idempotent(name):
     fam = image_family(name)
@@ -308,7 +309,7 @@ _row = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@budget(60)
 @given(st.lists(_row, min_size=1, max_size=25), st.lists(st.integers(0, 30), max_size=10), st.integers(0, 3))
 def test_cleanup_rules_hold_on_any_frame(rows, used, keep):
     n = len(rows)

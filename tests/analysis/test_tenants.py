@@ -6,7 +6,8 @@ import csv
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from conftest import budget
+from hypothesis import given
 from hypothesis import strategies as st
 
 import imgkit
@@ -99,7 +100,7 @@ def test_display_labels():
 _name = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(lambda s: s.strip())
 
 
-@settings(max_examples=50, deadline=None)
+@budget(50)
 @given(st.dictionaries(st.text("0123456789abcdef", min_size=1, max_size=32), _name, min_size=1, max_size=8))
 def test_any_csv_round_trips(tmp_path_factory, names):
     p = tmp_path_factory.mktemp("csv") / "n.csv"

@@ -16,6 +16,7 @@ import orjson
 import pandas as pd
 import pytest
 import requests
+from conftest import budget
 from werkzeug import Request, Response
 
 import imgkit
@@ -1984,7 +1985,7 @@ def test_cli_fetch_max_pages_and_deadline(httpserver, tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- issue 10: properties
 
-from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import example, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from urllib3.util import parse_url  # noqa: E402
 
@@ -2028,7 +2029,7 @@ _URL_PIECES = st.sampled_from(
 )
 
 
-@settings(max_examples=2000, deadline=None)
+@budget(200)
 @given(st.lists(_URL_PIECES, min_size=1, max_size=12).map("".join))
 @example("http://user/@")
 def test_origin_accepts_only_what_urllib3_and_urlsplit_both_read_the_same(url):
@@ -2052,7 +2053,7 @@ def test_origin_accepts_only_what_urllib3_and_urlsplit_both_read_the_same(url):
     assert "@" not in split.netloc and "\\" not in url and url.isascii()
 
 
-@settings(max_examples=500, deadline=None)
+@budget(200)
 @given(
     secret=st.text(min_size=8, max_size=40).filter(lambda s: len(_secrets._skeletons(s)[1]) >= 6),
     before=st.text(max_size=40),

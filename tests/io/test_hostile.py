@@ -25,45 +25,18 @@ import orjson
 import pandas as pd
 import pytest
 from _plain import plain
+from factories import image_record, listing_bytes
 
 import imgkit
 
 
 def img(**kw: Any) -> dict:
     """A valid IMS image; kw overrides (None drops the key)."""
-    base = {
-        "id": "img-1",
-        "name": "n",
-        "owner": "o" * 32,
-        "status": "active",
-        "visibility": "private",
-        "protected": False,
-        "tags": [],
-        "container_format": "bare",
-        "disk_format": "zvhd2",
-        "min_ram": 0,
-        "min_disk": 40,
-        "size": 0,
-        "checksum": "d41d8cd98f00b204e9800998ecf8427e",
-        "created_at": "2024-01-01T00:00:00Z",
-        "updated_at": "2024-01-02T00:00:00Z",
-        "self": "/v2/images/img-1",
-        "file": "/v2/images/img-1/file",
-        "schema": "/v2/schemas/image",
-        "virtual_env_type": "FusionCompute",
-        "__platform": "Ubuntu",
-        "__os_type": "Linux",
-    }
-    for k, v in kw.items():
-        if v is None:
-            base.pop(k, None)
-        else:
-            base[k] = v
-    return base
+    return image_record(**{"self": "/v2/images/img-1", "file": "/v2/images/img-1/file", **kw})
 
 
 def doc(*images: dict, **page: Any) -> bytes:
-    return orjson.dumps({"images": list(images), **page})
+    return listing_bytes(images, **page)
 
 
 def raw(key: str, value: str, **kw: Any) -> bytes:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from conftest import budget
+from factories import server_record
+from hypothesis import given
 from hypothesis import strategies as st
 
 import imgkit
@@ -28,18 +30,7 @@ COLUMNS = [f.column for f in SERVER_FIELDS]
 
 
 def _server(i: int, **kw):
-    s = {
-        "id": f"s{i}",
-        "name": f"vm-{i}",
-        "status": "ACTIVE",
-        "tenant_id": "t1",
-        "image": {"id": f"img-{i}"},
-        "flavor": {"id": "m1.small"},
-        "created": "2026-01-01T00:00:00Z",
-        "updated": "2026-01-02T00:00:00Z",
-    }
-    s.update(kw)
-    return s
+    return server_record(i, **kw)
 
 
 def test_columns_and_dtypes_come_from_the_schema():
@@ -254,7 +245,7 @@ _value = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@budget(60)
 @given(
     st.lists(
         st.fixed_dictionaries(
