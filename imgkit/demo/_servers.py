@@ -83,7 +83,7 @@ def generate_servers(*, seed: int = DEMO_SERVERS_SEED) -> tuple[dict[str, Any], 
 
     Examples
     --------
-    >>> from imgkit.demo_servers import generate_servers
+    >>> from imgkit.demo import generate_servers
     >>> servers, volumes = generate_servers()
     >>> len(servers["servers"]), len(volumes["volumes"])
     (2921, 350)
@@ -214,7 +214,7 @@ def load_demo_servers(*, volumes: bool = True, errors: str = "warn") -> pd.DataF
 
     Examples
     --------
-    >>> from imgkit.demo_servers import load_demo_servers
+    >>> from imgkit.demo import load_demo_servers
     >>> servers = load_demo_servers()
     >>> len(servers), int(servers["boot_from_volume"].sum()), int(servers["image_id"].isna().sum())
     (2921, 276, 0)

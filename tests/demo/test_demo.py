@@ -379,7 +379,7 @@ def test_load_demo_returns_independent_copies():
 
 def test_load_demo_regenerates_without_the_file(monkeypatch, tmp_path):
     from_file = load_demo()
-    monkeypatch.setattr(demo, "_demo_path", lambda: tmp_path / "absent.json.gz")
+    monkeypatch.setattr(demo._generate, "_demo_path", lambda: tmp_path / "absent.json.gz")
     regenerated = load_demo()
     assert regenerated.attrs["imgkit"]["source"] != from_file.attrs["imgkit"]["source"]
     pd.testing.assert_frame_equal(regenerated, from_file)
