@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import requests
 
-from imgkit._typing import Errors
+from imgkit._typing import Errors, Source
 from imgkit._validators import check_argument
 from imgkit.errors import ApiError, ConfigError, ImgkitError
 from imgkit.fetch import _auth
@@ -408,7 +408,7 @@ def fetch_servers(
     all_tenants: bool = True,
     filters: Mapping[str, Any] | None = None,
     limit: int | None = None,
-    volumes: Any = None,
+    volumes: Source | None = None,
     token: str | None = None,
     cloud: str | Sequence[str] | None = None,
     regions: Sequence[str] | Mapping[str, str] | None = None,
