@@ -3,7 +3,7 @@
 Private module.  Nothing here knows about pages or images; it turns one GET/POST into
 either ``(response, body bytes)`` or an :class:`~imgkit.errors.ApiError`.
 
-Rules kept here (and tested in ``tests/test_fetch.py``):
+Rules kept here (and tested in ``tests/fetch/``):
 
 * every request has a timeout;
 * 429 honours ``Retry-After`` (seconds or an HTTP date), 502/503/504, connection
