@@ -1,13 +1,20 @@
-"""Credentials for :func:`imgkit.fetch_images`: a token, ``OS_*`` variables or ``clouds.yaml``.
+"""Credentials for the fetches: a token, an access key pair, ``OS_*`` / ``HUAWEICLOUD_SDK_*`` variables or ``clouds.yaml``.
 
 Private module.  Order of precedence (first match wins):
 
 1. ``token=`` argument;
-2. ``cloud=`` argument: that entry of ``clouds.yaml`` (token or password auth);
-3. ``OS_AUTH_TOKEN``;
-4. ``OS_CLOUD``: that entry of ``clouds.yaml``;
-5. ``OS_AUTH_URL`` + ``OS_USERNAME``/``OS_USER_ID`` + ``OS_PASSWORD``: Keystone v3 password auth;
-6. nothing: requests go without ``X-Auth-Token`` (a Glance without Keystone).
+2. ``ak=`` + ``sk=`` arguments (with ``project_id=``, ``security_token=``): AK/SK signing;
+3. ``cloud=`` argument: that entry of ``clouds.yaml`` (``auth_type`` token, password,
+   v3applicationcredential, or an access key pair: ``ak``/``access_key`` + ``sk``/``secret_key`` at the
+   top level of the entry, where python-otcextensions reads them);
+4. ``OS_AUTH_TOKEN``;
+5. ``HUAWEICLOUD_SDK_AK`` + ``HUAWEICLOUD_SDK_SK`` (+ ``HUAWEICLOUD_SDK_PROJECT_ID``,
+   ``HUAWEICLOUD_SDK_SECURITY_TOKEN``), the official SDK's variables;
+6. ``OS_CLOUD``: that entry of ``clouds.yaml``;
+7. ``OS_AUTH_URL`` + ``OS_APPLICATION_CREDENTIAL_ID`` (or ``_NAME`` + user) + ``_SECRET``: Keystone v3
+   application credential;
+8. ``OS_AUTH_URL`` + ``OS_USERNAME``/``OS_USER_ID`` + ``OS_PASSWORD``: Keystone v3 password auth;
+9. nothing: requests go without ``X-Auth-Token`` (a Glance without Keystone).
 
 ``clouds.yaml`` is looked up like openstacksdk does: ``$OS_CLIENT_CONFIG_FILE``, then
 ``./clouds.{yaml,yml,json}``, ``~/.config/openstack/clouds.*``, ``/etc/openstack/clouds.*``;
@@ -15,7 +22,8 @@ the first file found is used, and ``secure.yaml`` from the same places (or
 ``$OS_CLIENT_SECURE_FILE``) is merged into it, as openstacksdk does for passwords.
 
 Keystone v3 password auth: ``POST {auth_url}/v3/auth/tokens``; the token is the
-``X-Subject-Token`` response header.  The token is kept in a :class:`~imgkit.fetch._secrets._Secret`.
+``X-Subject-Token`` response header.  The token, password, secret key and security token are kept in
+:class:`~imgkit.fetch._secrets.Secret` values.
 """
 
 from __future__ import annotations
