@@ -151,10 +151,10 @@ def test_max_pages_stops_an_endless_listing(httpserver):
 
 
 def test_max_pages_default_is_documented():
-    import inspect
+    from imgkit import FetchConfig
 
-    assert inspect.signature(fetch_images).parameters["max_pages"].default == 2000
-    assert "max_pages : int, default 2000" in fetch_images.__doc__
+    assert FetchConfig().max_pages == 2000
+    assert "max_pages : int, default 2000" in FetchConfig.__doc__
 
 
 def test_cli_fetch_max_pages_and_deadline(httpserver, tmp_path, capsys):
