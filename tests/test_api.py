@@ -31,6 +31,7 @@ PUBLIC = {
     "fetch_servers",
     # demo data
     "load_demo",
+    "load_demo_tenants",
     "generate_listing",
     "write_listing",
     "evolve_listing",
