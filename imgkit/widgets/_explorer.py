@@ -91,8 +91,9 @@ _GRID_HEADERS = {
 }
 #: The value of a picker's first option (its label: "Platform…"); choosing another adds it to the filter.
 _NONE = "\x00imgkit:none\x00"
-#: Rows the grid holds at most (the browser keeps them all for its search, sort and download).
-GRID_MAX_ROWS = 20_000
+#: Rows the grid holds at most (the browser keeps them all for its search, sort and download; itables formats
+#: every cell in Python, so a bigger grid makes each change with the Images tab open slower).
+GRID_MAX_ROWS = 5_000
 
 _TABS = ("OS distribution", "Age", "Feature support", "Images")
 
@@ -262,6 +263,9 @@ class ImageExplorer:
         self._selected = self._view
         self._filtered: pd.DataFrame | None = df
         self._masks_now: dict[str, np.ndarray] = {}
+        self._mask_cache: dict[str, tuple[str, np.ndarray]] = {}  # filter -> (its value, its mask)
+        self._feature_masks: dict[str, np.ndarray] = {}
+        self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}  # column -> (integer codes, their labels)
         self._figures: dict[str, tuple[Figure, Any, Any]] = {}  # plot -> (figure, grouping, page area)
 
         owners = df["owner"].value_counts(dropna=True)
@@ -581,13 +585,20 @@ class ImageExplorer:
         return f"No image matches all of {', '.join(chips)}: remove a filter to widen the selection."
 
     def _masks(self) -> dict[str, np.ndarray]:
-        """One boolean mask over the view per active filter (the selection is their AND)."""
+        """One boolean mask over the view per active filter (the selection is their AND).
+
+        A filter's mask is kept while its value stays: a change recomputes one mask, not all.
+        """
         from imgkit.analysis import filter_images
 
         view, masks = self._view, {}
         for key, value in self.selection.items():
-            kept = filter_images(view, **{key: value}).index
-            masks[key] = view.index.isin(kept)
+            kept = self._mask_cache.get(key)
+            if kept is None or kept[0] != repr(value):
+                index = filter_images(view, **{key: value}).index
+                kept = (repr(value), view.index.isin(index))
+                self._mask_cache[key] = kept
+            masks[key] = kept[1]
         return masks
 
     def _refresh(self) -> None:
@@ -613,14 +624,31 @@ class ImageExplorer:
         self.timings["recompute"] = time.perf_counter() - start
         self._draw_visible()
 
-    def _others(self, key: str) -> pd.DataFrame:
-        """The view filtered by every active filter but `key` (what a choice of `key` would narrow)."""
+    def _others(self, key: str) -> np.ndarray | None:
+        """The mask of every active filter but `key` (what a choice of `key` would narrow); None: all rows."""
         import numpy as np
 
         masks = [m for k, m in self._masks_now.items() if k != key]
-        if not masks:
-            return self._view
-        return self._view[functools.reduce(np.logical_and, masks)]
+        return functools.reduce(np.logical_and, masks) if masks else None
+
+    def _counts(self, column: str, mask: np.ndarray | None) -> dict[str, int]:
+        """Images per value of `column` among the rows of `mask`: integer codes (made once) counted, no copy."""
+        import numpy as np
+        import pandas as pd
+
+        if column not in self._codes:
+            series = self._view[column]
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                codes, labels = series.cat.codes.to_numpy(), [str(c) for c in series.cat.categories]
+            else:
+                codes, uniques = pd.factorize(series, use_na_sentinel=True)
+                labels = [str(u) for u in uniques]
+            self._codes[column] = (np.asarray(codes), labels)
+        codes, labels = self._codes[column]
+        if mask is not None:
+            codes = codes[mask]
+        counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+        return dict(zip(labels, counts.tolist()))
 
     def _chip_specs(self) -> list[tuple[str, str, Any]]:
         """(label, attribute, value) of every active filter value."""
@@ -654,15 +682,22 @@ class ImageExplorer:
         self.chips.children = chips
         self.chips.layout.display = None if chips else "none"
 
-    def _update_pickers(self) -> None:
-        """Each picker: the values not chosen yet, with the images each would keep given the other filters."""
+    def _feature_mask(self, name: str) -> np.ndarray:
+        """The images of the listing that support feature `name` (computed once)."""
         from imgkit.analysis import filter_images
 
+        if name not in self._feature_masks:
+            index = filter_images(self._view, features=[name]).index
+            self._feature_masks[name] = self._view.index.isin(index)
+        return self._feature_masks[name]
+
+    def _update_pickers(self) -> None:
+        """Each picker: the values not chosen yet, with the images each would keep given the other filters."""
         self._syncing = True
         try:
             for attr, column, label in (("tenants", "owner", "Tenant"), *_CHOICE_FILTERS):
                 picker, holder = self.pickers[attr], getattr(self, attr)
-                counts = self._others(attr)[column].value_counts(dropna=True) if column in self._view else {}
+                counts = self._counts(column, self._others(attr)) if column in self._view else {}
                 chosen = set(holder.value)
                 choices = [v for v in holder.options if v not in chosen]
                 if attr == "tenants":
@@ -687,7 +722,8 @@ class ImageExplorer:
             feature_options: list[tuple[str, str]] = [("Feature…", _NONE)]
             for name, flabel in self._feature_labels.items():
                 if name not in chosen:
-                    n = len(filter_images(others, features=[name])) if len(others) else 0
+                    supported = self._feature_mask(name)
+                    n = int(supported.sum() if others is None else (supported & others).sum())
                     feature_options.append((f"{flabel} ({n:,})", name))
             self.pickers["features"].options = feature_options
             self.pickers["features"].value = _NONE
@@ -788,7 +824,10 @@ class ImageExplorer:
                 out[_GRID_HEADERS[col]] = s.dt.strftime("%Y-%m-%d %H:%M").astype("string")
             else:
                 text = s.astype("string")
-                out[_GRID_HEADERS.get(col, col)] = text.map(_plain, na_action="ignore").astype("string")
+                odd = ~text.fillna("").map(str.isprintable).astype(bool)  # control characters: escaped
+                if odd.any():
+                    text = text.where(~odd, text[odd].map(_plain))
+                out[_GRID_HEADERS.get(col, col)] = text
         size = pd.Series(np.nan, index=ordered.index, dtype="Float64")
         for col in ("size", "image_size"):  # image_size (IMS) wins over size (Glance; IMS: 'not used')
             if col in ordered:

@@ -201,6 +201,17 @@ def test_grid_holds_the_selection_oldest_first(ex, demo):
     assert len(ex.grid.df) == 527 and set(ex.grid.df["platform"]) == {"Debian"}
 
 
+def test_grid_is_capped_and_says_so(table_tab, monkeypatch):
+    import imgkit.widgets._explorer as explorer_module
+
+    monkeypatch.setattr(explorer_module, "GRID_MAX_ROWS", 100)
+    ex = table_tab
+    ex.statuses.value = ("active",)
+    assert len(ex.grid.df) == 100 and len(ex.filtered) > 100
+    assert f"{len(ex.filtered):,} images in the selection." in ex.grid_note.value
+    assert "The grid holds the oldest 100;" in ex.grid_note.value
+
+
 def test_redraw_only_when_rows_change(ex):
     drawn = ex.draws["OS distribution"]
     ex.platforms.value = tuple(ex.platforms.options)  # every platform: same rows
@@ -327,7 +338,7 @@ def test_callback_errors_are_shown(table_tab, monkeypatch):
         raise RuntimeError("filter <exploded>")
 
     monkeypatch.setattr(imgkit.analysis, "filter_images", boom)
-    ex.platforms.value = ("Ubuntu",)  # no exception escapes
+    ex.platforms.value = ("Fedora", "Ubuntu")  # a new value: its mask is computed (no exception escapes)
     assert isinstance(ex.last_error, RuntimeError)
     assert "RuntimeError: filter &lt;exploded&gt;" in ex.error.value
     assert ex.error.layout.display is None
