@@ -94,7 +94,8 @@ def offline_page(chromium):
 
 @pytest.fixture(scope="session")
 def explorer_server(tmp_path_factory):
-    """`imgkit explore` on the demo listing, on a free loopback port: (URL, process). Stopped with Ctrl-C (SIGINT)."""
+    """`imgkit explore` on the demo listing and its tenant names, on a free loopback port: (URL with its token,
+    process, log). Stopped with Ctrl-C (SIGINT)."""
     import selectors
     import signal
     import subprocess
@@ -114,6 +115,8 @@ def explorer_server(tmp_path_factory):
         str(free_port()),
         "--as-of",
         EXPLORE_AS_OF,
+        "--tenant-names",
+        str(REPO / "data" / "demo_tenants.csv"),
     ]
     with open(log, "wb") as err:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, cwd=REPO)
