@@ -44,7 +44,9 @@ from imgkit.errors import (
 from imgkit.fetch import fetch_images, fetch_servers
 from imgkit.io import (
     read_images,
+    read_members,
     read_parquet,
+    read_scaling_configs,
     read_servers,
     to_parquet,
 )
@@ -106,6 +108,8 @@ __all__ = [
     "read_images",
     "read_parquet",
     "read_servers",
+    "read_scaling_configs",
+    "read_members",
     "image_usage",
     "cleanup_candidates",
     "storage_cost",
