@@ -562,7 +562,14 @@ def _bfv(servers: pd.DataFrame) -> pd.Series:
 # Cleanup candidates
 # ---------------------------------------------------------------------------------------------
 def _lower(df: pd.DataFrame, col: str) -> pd.Series:
-    return df[col].astype("string").str.lower().fillna("") if col in df.columns else pd.Series("", index=df.index)
+    """A column as lower-case text ("" for NA); a categorical one through its categories (fast)."""
+    if col not in df.columns:
+        return pd.Series("", index=df.index)
+    s = df[col]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = np.asarray([str(c).lower() for c in s.cat.categories] + [""], dtype=object)
+        return pd.Series(cats[s.cat.codes.to_numpy()], index=df.index)  # code -1 (NA) takes the last: ""
+    return s.astype("string").str.lower().fillna("")
 
 
 def _shared(df: pd.DataFrame) -> pd.Series:
@@ -617,14 +624,24 @@ def _rank(key: np.ndarray, created: pd.Series, pool: np.ndarray) -> np.ndarray:
 
 def _parents(df: pd.DataFrame) -> np.ndarray:
     """How many listed images name each image as their origin (``originalimagename`` / ``root_origin``)."""
-    ids = df["id"].astype("string")
-    refs = [df[c].astype("string") for c in ("originalimagename", "root_origin") if c in df.columns]
-    if not refs:
-        return np.zeros(len(df), dtype=np.int64)
-    pairs = pd.concat([pd.DataFrame({"child": ids.to_numpy(), "parent": r.to_numpy()}) for r in refs])
-    pairs = pairs[pairs["parent"].notna() & (pairs["parent"] != pairs["child"])].drop_duplicates()
-    counts = pairs.groupby("parent").size()
-    return ids.map(counts).fillna(0).to_numpy(dtype=np.int64)
+    n = len(df)
+    cols = [c for c in ("originalimagename", "root_origin") if c in df.columns]
+    if not cols or not n:
+        return np.zeros(n, dtype=np.int64)
+    values = df["id"].to_numpy(dtype=object, na_value=None)
+    ids = pd.Index(pd.unique(values[pd.notna(values)]), dtype=object)  # an id listed in several regions: one parent
+    m = len(ids)
+    own = np.where(pd.notna(values), ids.get_indexer(values), -1)
+    child = np.arange(n, dtype=np.int64)
+    pairs = []
+    for c in cols:
+        named = df[c].to_numpy(dtype=object, na_value=None)
+        pos = np.where(pd.notna(named), ids.get_indexer(named), -1)
+        ok = (pos >= 0) & (pos != own)
+        pairs.append(child[ok] * m + pos[ok])
+    unique = np.unique(np.concatenate(pairs))  # a child naming its parent in both keys counts once
+    counts = np.bincount(unique % m, minlength=m) if m else np.zeros(0, dtype=np.int64)
+    return np.where(own >= 0, counts[np.maximum(own, 0)] if m else 0, 0).astype(np.int64)
 
 
 def _is_true(df: pd.DataFrame, col: str) -> np.ndarray:
@@ -791,7 +808,7 @@ def cleanup_candidates(
     out["image_kind"] = kinds.take(rows).to_numpy()
     out["image_kind"] = out["image_kind"].astype(kinds.dtype)
     out["reclaimable_bytes"] = pd.array(image_bytes(frame).take(rows).to_numpy(), dtype="Int64")
-    out["reason"] = pd.array(_reasons(frame, rows, age, dated, fam, keep, active, usage_from), dtype="string")
+    out["reason"] = pd.array(_reasons(frame, out, rows, age, dated, fam, keep, active), dtype="string")
     info = {
         "older_than": None if delta is None else str(older_than),
         "keep_newest": keep,
@@ -816,22 +833,22 @@ def cleanup_candidates(
 
 def _reasons(
     frame: pd.DataFrame,
+    sub: pd.DataFrame,
     rows: np.ndarray,
     age: np.ndarray,
     dated: np.ndarray,
     fam: np.ndarray,
     keep: int,
     active: np.ndarray,
-    usage_from: str,
 ) -> list[str]:
     """The reason of each candidate row: why, and what to know before deleting it."""
-    shared = _shared(frame).to_numpy(dtype=bool)[rows]
     parents = _parents(frame)[rows]
-    whole = _is_true(frame, "whole_image")[rows]
-    backup = _text(frame, "backup_id").take(rows).tolist()
-    cmk_col = next((c for c in ("system__cmkid", "system_cmkid", "cmkid") if c in frame.columns), None)
-    cmk = _text(frame, cmk_col).take(rows).tolist() if cmk_col else [pd.NA] * len(rows)
-    status = _text(frame, "status").take(rows).tolist()
+    shared = _shared(sub).to_numpy(dtype=bool)
+    whole = _is_true(sub, "whole_image")
+    backup = _text(sub, "backup_id").tolist()
+    cmk_col = next((c for c in ("system__cmkid", "system_cmkid", "cmkid") if c in sub.columns), None)
+    cmk = _text(sub, cmk_col).tolist() if cmk_col else [pd.NA] * len(rows)
+    status = _text(sub, "status").tolist()
     members = (
         frame["accepted_members"].take(rows).tolist() if "accepted_members" in frame.columns else [pd.NA] * len(rows)
     )
