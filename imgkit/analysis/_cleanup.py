@@ -381,7 +381,7 @@ def image_usage(
         joined = left.join(agg, on=keys + ["image_id"])
         servers_using = joined["servers_using"].fillna(0).to_numpy(dtype=np.int64)
         last = pd.Series(
-            pd.to_datetime(joined["last_server_created"].to_numpy(), utc=True).as_unit("ns"), index=out.index
+            pd.DatetimeIndex(joined["last_server_created"]).tz_convert("UTC").as_unit("ns"), index=out.index
         )
         listed = pd.MultiIndex.from_frame(left.astype(object)) if keys else pd.Index(left["image_id"].astype(object))
         used_keys = agg.index if keys else pd.Index(agg.index.astype(object))
@@ -485,8 +485,7 @@ def image_usage(
     out["volumes_using"] = pd.array(volumes_using, dtype="Int64")
     out["configs_using"] = pd.array(configs_using, dtype="Int64")
     out["accepted_members"] = pd.array(accepted, dtype="Int64")
-    out["last_server_created"] = last.to_numpy()
-    out["last_server_created"] = pd.to_datetime(out["last_server_created"], utc=True).dt.as_unit("ns")
+    out["last_server_created"] = last.dt.tz_convert("UTC").dt.as_unit("ns").array
     out["usage_known"] = pd.array(known_mask, dtype="boolean")
 
     unknown = ~known_mask & ~_exempt(out).to_numpy(dtype=bool)  # exempt images are never candidates anyway
