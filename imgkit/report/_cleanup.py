@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["CLEANUP_COMMAND", "cleanup_section"]
 
 #: The candidates table: few columns, so the reason (which says the age, the family and the cautions) has room.
-_CANDIDATE_COLUMNS = ("id", "name", "tenant", "created_at", "image_kind", "reclaimable", "reason")
+_CANDIDATE_COLUMNS = ("id", "name", "tenant", "created_at", "size", "reason")
 
 #: The CLI command that writes every candidate (the section lists the largest).
 CLEANUP_COMMAND = (
@@ -157,7 +157,7 @@ def cleanup_section(
         table_html(shown),
     ]
     listing = candidates.head(max(top, 10) * 5).copy()
-    listing["reclaimable"] = [_size_text(b) for b in listing["reclaimable_bytes"]]
+    listing["size"] = [_size_text(b) for b in listing["reclaimable_bytes"]]  # what deleting it frees
     if "owner" in listing.columns:  # the tenant's name where known, else its id
         tenant = listing["owner"].astype("string")
         if "owner_name" in listing.columns:
