@@ -441,9 +441,9 @@ def image_usage(
     accepted = pd.array([pd.NA] * n, dtype="Int64")
     if mems is not None:
         require_columns(mems, ["image_id", "member_id", "status"])
-        checked = set((mems.attrs.get("imgkit") or {}).get("images_checked") or []) | set(
-            mems["image_id"].dropna().astype(str)
-        )
+        meta = mems.attrs.get("imgkit") or {}
+        checked = set(meta.get("images_checked") or []) | set(mems["image_id"].dropna().astype(str))
+        checked -= {str(x) for x in meta.get("not_checked") or []}  # asked, but the answer was an error (403/404)
         ok = mems[mems["status"].astype("string").str.lower() == "accepted"]
         n_acc = (
             ok.drop_duplicates(subset=["image_id", "member_id"])

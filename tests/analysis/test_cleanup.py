@@ -395,6 +395,10 @@ def test_shared_images_and_members():
         ["sh2", "shared, but no accepted member remains, 2343 days old"],
     ]
     assert u.loc[u["id"] == "pr1", "used_by"].item() == "share (1)"
+    # an image whose members could not be read (the fetch says so) stays exempt
+    members.attrs["imgkit"]["not_checked"] = ["sh2"]
+    u = imgkit.image_usage(images, servers, members=members)
+    assert imgkit.cleanup_candidates(u, as_of=AS_OF, keep_newest=0)["id"].tolist() == ["sh1"]
 
 
 def test_reasons_say_what_to_know_before_deleting():

@@ -170,3 +170,10 @@ def test_servers_snapshot_says_whether_it_holds_every_tenant(tmp_path):
     assert imgkit.image_usage(images, imgkit.read_servers(admin))["usage_known"].tolist() == [True, True]
     with pytest.warns(imgkit.ImgkitWarning, match="usage unknown for 1 image"):
         assert imgkit.image_usage(images, imgkit.read_servers(mine))["usage_known"].tolist() == [True, False]
+
+
+def test_a_fetched_servers_frame_keeps_its_filters():
+    servers = pd.DataFrame({"id": ["s1"], "tenant_id": ["t1"], "image_id": ["i"], "status": ["ACTIVE"]})
+    servers.attrs["imgkit"] = {"filters": {"all_tenants": "1"}}  # what fetch_servers records
+    images = pd.DataFrame({"id": ["i", "j"], "owner": ["t1", "t2"]})
+    assert imgkit.image_usage(images, servers)["usage_known"].tolist() == [True, True]
