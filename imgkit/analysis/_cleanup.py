@@ -98,6 +98,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_by, require_columns
 from imgkit.analysis._core import ALL_IMAGES, ALL_TENANTS, MISSING, age_days, group_rows, resolve_as_of, to_ns
 from imgkit.analysis._tenants import names_for
@@ -443,7 +444,8 @@ def image_usage(
         require_columns(mems, ["image_id", "member_id", "status"])
         meta = mems.attrs.get("imgkit") or {}
         checked = set(meta.get("images_checked") or []) | set(mems["image_id"].dropna().astype(str))
-        checked -= {str(x) for x in meta.get("not_checked") or []}  # asked, but the answer was an error (403/404)
+        failed = meta.get("not_checked") or []  # asked, but the answer was an error: [{"image_id", "status"}, ...]
+        checked -= {str(x.get("image_id")) if isinstance(x, Mapping) else str(x) for x in failed}
         ok = mems[mems["status"].astype("string").str.lower() == "accepted"]
         n_acc = (
             ok.drop_duplicates(subset=["image_id", "member_id"])
@@ -687,7 +689,7 @@ def cleanup_candidates(
     servers: pd.DataFrame | None = None,
     older_than: str | pd.Timedelta | None = "365D",
     keep_newest: int = 2,
-    as_of: Any = None,
+    as_of: AsOf = None,
     family: str | Callable[[Any], Any] | None = image_family,
 ) -> pd.DataFrame:
     """The images that are candidates for deletion, each with the reason, largest first.

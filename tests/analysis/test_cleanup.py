@@ -396,7 +396,7 @@ def test_shared_images_and_members():
     ]
     assert u.loc[u["id"] == "pr1", "used_by"].item() == "share (1)"
     # an image whose members could not be read (the fetch says so) stays exempt
-    members.attrs["imgkit"]["not_checked"] = ["sh2"]
+    members.attrs["imgkit"]["not_checked"] = [{"image_id": "sh2", "status": 403}]  # as fetch_members records it
     u = imgkit.image_usage(images, servers, members=members)
     assert imgkit.cleanup_candidates(u, as_of=AS_OF, keep_newest=0)["id"].tolist() == ["sh1"]
 
