@@ -9,7 +9,7 @@ Usage and references
 * **server** -- a server whose ``image_id`` (see :func:`imgkit.read_servers`) is the image,
   whatever its status (``SHUTOFF``, ``SHELVED``, ``ERROR`` servers still need it) except
   ``DELETED``. With ``cloud`` / ``region`` columns in both frames, within its cloud and region;
-* **volume** -- a volume (``volumes=``, :func:`imgkit.read_volumes`) whose
+* **volume** -- a volume (``volumes=``, :func:`imgkit.io.read_volumes`) whose
   ``volume_image_metadata.image_id`` is the image, attached or not, in any status but
   ``deleted`` (on Ceph, Glance refuses to delete the parent of a cloned volume);
 * **scaling config** -- an Auto Scaling configuration (``scaling_configs=``,
@@ -292,7 +292,7 @@ def image_usage(
         A typed servers frame (:func:`imgkit.read_servers`, ``fetch_servers``). It also
         decides coverage (module notes): without it no image's usage is known.
     volumes : DataFrame or source, optional
-        Volumes (:func:`imgkit.read_volumes`, or what it reads): every volume made from an
+        Volumes (:func:`imgkit.io.read_volumes`, or what it reads): every volume made from an
         image, attached or not, unless deleted.
     scaling_configs : DataFrame or source, optional
         Auto Scaling configurations (:func:`imgkit.read_scaling_configs` or its source).
