@@ -28,7 +28,8 @@ from __future__ import annotations
 from imgkit.io import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
 from imgkit.io._parquet import PARQUET_KEY, read_parquet, to_parquet
 from imgkit.io._read import read_images
-from imgkit.io._servers import read_servers, read_volumes
+from imgkit.io._references import MEMBER_FIELDS, SCALING_CONFIG_FIELDS, read_members, read_scaling_configs
+from imgkit.io._servers import all_tenants_fetched, read_servers, read_volumes
 from imgkit.io._snapshot import (
     PAGE_NAME,
     RESERVED_PARAMS,
@@ -41,6 +42,11 @@ from imgkit.io._snapshot import (
 )
 
 __all__ = [
+    "all_tenants_fetched",
+    "MEMBER_FIELDS",
+    "SCALING_CONFIG_FIELDS",
+    "read_members",
+    "read_scaling_configs",
     "PAGE_NAME",
     "PARQUET_KEY",
     "RESERVED_PARAMS",

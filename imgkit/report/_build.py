@@ -26,10 +26,10 @@ from imgkit.report._sections import (
 )
 
 
-def _cleanup(df: pd.DataFrame, servers: pd.DataFrame, when: Any, price: float | None, top: int) -> str:
+def _cleanup(df: pd.DataFrame, servers: pd.DataFrame, when: Any, prices: Any, currency: str | None, top: int) -> str:
     from imgkit.report._cleanup import cleanup_section
 
-    return cleanup_section(df, servers, as_of=when, price_per_gb_month=price, top=top)
+    return cleanup_section(df, servers, as_of=when, prices=prices, currency=currency, top=top)
 
 
 def _provenance_section(items: Sequence[tuple[str, Any]]) -> str:
@@ -80,6 +80,8 @@ def build_report(
     baseline: Listing | None = None,
     history: Snapshots | pd.DataFrame | Archive | None = None,
     servers: pd.DataFrame | None = None,
+    prices: Any = None,
+    currency: str | None = None,
     price_per_gb_month: float | None = None,
 ) -> str:
     """Build the self-contained HTML report of an image listing.
@@ -116,10 +118,16 @@ def build_report(
         type and status at each snapshot).
     servers : pandas.DataFrame, optional
         A servers frame (:func:`imgkit.read_servers`): adds the section "Cleanup
-        candidates" (images in use, :func:`imgkit.cleanup_candidates` with its
-        defaults, storage by tenant).
+        candidates" (references, coverage, :func:`imgkit.cleanup_candidates` with its
+        defaults, storage by tenant). Pass ``df = imgkit.image_usage(images, servers,
+        volumes=..., scaling_configs=..., members=..., in_use=...)`` to count every reference.
+    prices : number, mapping or DataFrame, optional
+        With `servers`: the section also shows monthly costs (:func:`imgkit.storage_cost`;
+        ``imgkit.cleanup.huawei_cloud_prices`` for Huawei Cloud's rule).
+    currency : str, optional
+        The currency of `prices`, said in every money header.
     price_per_gb_month : float, optional
-        With `servers`: the section also shows monthly costs (:func:`imgkit.storage_cost`).
+        Deprecated: ``prices=`` with one number.
 
     Tenants are labelled by name where `df` has an ``owner_name`` column
     (:func:`imgkit.label_tenants`).
@@ -150,6 +158,17 @@ def build_report(
     from imgkit.validate import validate
 
     top = check_positive("top", top)
+    if price_per_gb_month is not None:
+        import warnings
+
+        if prices is not None:
+            raise ConfigError("give `prices` or the deprecated `price_per_gb_month`, not both")
+        warnings.warn(
+            "build_report(price_per_gb_month=X) is deprecated: use prices=X (per GiB-month), currency=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        prices = price_per_gb_month
     if isinstance(tenants, str):
         raise ConfigError(f"`tenants` must be a list of tenant ids, got the string {tenants!r}")
     meta = df.attrs.get("imgkit") if isinstance(df.attrs.get("imgkit"), dict) else {}
@@ -173,11 +192,7 @@ def build_report(
         ("os", "OS distribution", os_section(df, top)),
         ("age", "Age", age_section(df, when, top)),
         ("features", "Features", feature_section(df, top)),
-        *(
-            [("cleanup", "Cleanup", _cleanup(df, servers, when, price_per_gb_month, top))]
-            if servers is not None
-            else []
-        ),
+        *([("cleanup", "Cleanup", _cleanup(df, servers, when, prices, currency, top))] if servers is not None else []),
         ("findings", "Findings", findings_section(findings)),
         ("dictionary", "Data dictionary", dictionary_section(df)),
     ]
