@@ -43,10 +43,14 @@ from imgkit.errors import (
 )
 from imgkit.fetch import fetch_images, fetch_servers
 from imgkit.io import (
+    StringListDtype,
+    concat,
     read_images,
     read_parquet,
     read_servers,
+    to_excel,
     to_parquet,
+    to_sql,
 )
 from imgkit.plotting import (
     platform_colors,
@@ -73,6 +77,7 @@ __all__ = [
     "PaginationError",
     "SchemaError",
     "SourceError",
+    "StringListDtype",
     "__version__",
     "age_profile",
     "build_report",
@@ -94,6 +99,7 @@ __all__ = [
     "tenant_summary",
     "api_to_column",
     "column_to_api",
+    "concat",
     "describe_columns",
     "diff_listings",
     "evolve_listing",
@@ -110,7 +116,9 @@ __all__ = [
     "cleanup_candidates",
     "storage_cost",
     "label_tenants",
+    "to_excel",
     "to_parquet",
+    "to_sql",
     "trend",
     "validate",
     "write_listing",

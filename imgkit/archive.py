@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 from imgkit._validators import check_argument
 from imgkit.analysis import to_utc
 from imgkit.errors import ConfigError, SourceError
+from imgkit.io import StringListDtype
 from imgkit.schema import FIELDS
 
 __all__ = ["Archive"]
@@ -73,7 +74,7 @@ _TO_PANDAS = {
     pa.bool_(): pd.BooleanDtype(),
     pa.int64(): pd.Int64Dtype(),
     pa.float64(): pd.Float64Dtype(),
-    _LIST: pd.ArrowDtype(_LIST),
+    _LIST: StringListDtype(),
 }
 
 
@@ -345,6 +346,18 @@ class Archive:
 
     def __repr__(self) -> str:
         return f"Archive({self.root!r})"
+
+    def _repr_html_(self) -> str:
+        """The root and the stored snapshots (the latest 20), for Jupyter."""
+        import html
+
+        snaps = self.snapshots()
+        head = f"<p><b>{html.escape(repr(self))}</b>: {len(snaps):,} snapshot(s)"
+        if not len(snaps):
+            return f"<div>{head}</p></div>"
+        head += f", {int(snaps['images'].sum()):,} image rows, {int(snaps['bytes_on_disk'].sum()):,} bytes</p>"
+        shown = snaps.tail(20).assign(snapshot_at=snaps["snapshot_at"].dt.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        return f"<div>{head}{shown.to_html(index=False, escape=True)}</div>"
 
     # ---------------------------------------------------------------------------------- writing
     def add(

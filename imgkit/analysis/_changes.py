@@ -45,6 +45,7 @@ from imgkit.analysis._core import (
     resolve_as_of,
 )
 from imgkit.errors import ConfigError, ImgkitWarning
+from imgkit.io import StringListDtype
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -117,6 +118,8 @@ def _same_quick(a: Any, b: Any) -> bool:
 
 
 def _arrow(s: pd.Series) -> pa.Array | None:
+    if isinstance(s.dtype, StringListDtype):
+        return s.array.to_arrow()
     if isinstance(s.dtype, (pd.ArrowDtype, pd.StringDtype)):
         arr = pa.array(s.array)
         return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
@@ -357,6 +360,19 @@ class ListingDiff:
             f"{len(self.added):,} added, {len(self.removed):,} removed, {self.changed_images:,} changed "
             f"({len(self.changed):,} cells) in {tenants:,} tenant(s)>"
         )
+
+    def _repr_html_(self) -> str:
+        """The one-line summary and the per-tenant table (the ten busiest tenants), for Jupyter."""
+        import html
+
+        table = self.summary
+        shown = table.head(10) if len(table) <= 11 else pd.concat([table.head(10), table.tail(1)])
+        more = (
+            f"<p>... {len(table) - len(shown)} more tenant(s); see <code>.summary</code></p>"
+            if len(shown) < len(table)
+            else ""
+        )
+        return f"<div><p><b>{html.escape(repr(self))}</b></p>{shown.to_html(escape=True, max_cols=10)}{more}</div>"
 
     def to_frame(self) -> pd.DataFrame:
         """All changes as one long table of text: ``change``, ``id``, ``owner``, ``name``, ``column``, ``old``, ``new``.
