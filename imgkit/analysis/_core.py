@@ -11,6 +11,7 @@ import pandas as pd
 from imgkit._validators import check_positive
 from imgkit.analysis import _dask
 from imgkit.errors import ConfigError
+from imgkit.io import StringListDtype
 from imgkit.schema import FIELDS
 
 #: Label of missing values (NA) in groups and categories.
@@ -54,6 +55,11 @@ def group_codes(s: pd.Series, w: np.ndarray | None = None) -> tuple[np.ndarray, 
         labels = [str(c) for c in s.cat.categories]
         order = None
     else:
+        if isinstance(s.dtype, StringListDtype):  # hashable, but a list is not a group: explode it first
+            raise ConfigError(
+                f"column {s.name!r} holds lists or dicts and cannot be counted or grouped "
+                f"(count single items with df.explode({s.name!r}))"
+            )
         try:
             codes, uniques = pd.factorize(s, use_na_sentinel=True)
         except (TypeError, NotImplementedError) as exc:  # lists (tags), dicts (os_feature_list)

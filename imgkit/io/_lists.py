@@ -23,6 +23,7 @@ Why the dtype's name is ``object``
 
 from __future__ import annotations
 
+import builtins
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -57,7 +58,7 @@ class StringListDtype(ExtensionDtype):
     _is_boolean = False
 
     @classmethod
-    def construct_array_type(cls) -> type[StringListArray]:
+    def construct_array_type(cls) -> builtins.type[StringListArray]:
         return StringListArray
 
     @classmethod
@@ -246,7 +247,7 @@ class StringListArray(ExtensionArray):
             return np.array([str(v) for v in self], dtype=dtype)
         return super().astype(dtype, copy=copy)
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         if isinstance(other, (pd.Series, pd.Index, pd.DataFrame)):
             return NotImplemented
         mine = self._lists.to_pylist()
@@ -260,7 +261,7 @@ class StringListArray(ExtensionArray):
             raise ValueError("Lengths must match to compare")
         return np.array([a is not None and a == b for a, b in zip(mine, theirs)], dtype=bool)
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else ~eq & ~self.isna()
 

@@ -189,7 +189,7 @@ def to_sql(df: pd.DataFrame, name: str, *, con: Any, if_exists: str = "fail", ch
             out[col] = s
         else:
             out[col] = pd.Series([None if _isna(v) else _json_cell(v) for v in s.tolist()], dtype=object)
-    written = out.to_sql(name, con, if_exists=if_exists, index=False, chunksize=chunksize)  # type: ignore[arg-type]
+    written = out.to_sql(name, con, if_exists=if_exists, index=False, chunksize=chunksize)
     return int(written) if written is not None else len(out)
 
 

@@ -29,7 +29,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 REPO = Path(__file__).resolve().parents[2]
-LIST = pd.ArrowDtype(pa.list_(pa.string()))
+LIST = imgkit.StringListDtype()
 
 
 @pytest.fixture(scope="session")
