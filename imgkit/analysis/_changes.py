@@ -540,8 +540,8 @@ def diff_listings(old: Any, new: Any, *, ignore: Iterable[str] = ()) -> ListingD
     ignore = _check_ignore(ignore, columns)
     compare = [c for c in columns if c not in ignore]
 
-    o_ids = pd.Index(o["id"].astype(object))
-    pos_in_old = o_ids.get_indexer(pd.Index(n["id"].astype(object)))
+    o_ids = pd.Index(o["id"].to_numpy(dtype=object))
+    pos_in_old = o_ids.get_indexer(pd.Index(n["id"].to_numpy(dtype=object)))
     added = pos_in_old < 0
     new_pos = np.flatnonzero(~added)
     old_pos = pos_in_old[new_pos]

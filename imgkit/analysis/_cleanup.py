@@ -161,8 +161,10 @@ def image_usage(images: pd.DataFrame, servers: pd.DataFrame) -> pd.DataFrame:
     out["in_use"] = pd.array(out["servers_using"].to_numpy(dtype=np.int64) > 0, dtype="boolean")
     out["last_server_created"] = pd.to_datetime(joined["last_server_created"].to_numpy(), utc=True).as_unit("ns")
     # servers whose image is not in the listing: the used keys (few) looked up among the listed ones
-    listed = pd.MultiIndex.from_frame(left.astype(object)) if keys else pd.Index(left["image_id"].astype(object))
-    used_keys = agg.index if keys else pd.Index(agg.index.astype(object))
+    listed = (
+        pd.MultiIndex.from_frame(left.astype(object)) if keys else pd.Index(left["image_id"].to_numpy(dtype=object))
+    )
+    used_keys = agg.index if keys else pd.Index(agg.index.to_numpy(dtype=object))
     missing = ~np.asarray(used_keys.isin(listed), dtype=bool)
     unknown_image = int(agg["servers_using"].to_numpy()[missing].sum())
     unresolved = int(((~known) & _bfv(live)).sum())
@@ -435,7 +437,9 @@ def storage_cost(
     out.index = pd.Index(labels, name=by)
     if candidates is not None:
         require_columns(candidates, ["id"])
-        mask = np.asarray(pd.Index(df["id"].astype(object)).isin(candidates["id"].astype(object)), dtype=bool)
+        mask = np.asarray(
+            pd.Index(df["id"].to_numpy(dtype=object)).isin(candidates["id"].to_numpy(dtype=object)), dtype=bool
+        )
         c = table(mask, g[mask], len(labels))
         out["candidates"] = c["images"].to_numpy()
         out["candidate_gb"] = c["gb"].to_numpy()

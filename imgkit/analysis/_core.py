@@ -173,7 +173,7 @@ def as_documented(s: pd.Series) -> pd.Series:
         return s
     seen = [v for v in pd.unique(s.dropna().astype(str)) if v not in values]
     return pd.Series(
-        pd.Categorical(s.astype(object).where(s.notna(), None), categories=[*values, *seen]), index=s.index, name=s.name
+        pd.Categorical(s.to_numpy(dtype=object, na_value=None), categories=[*values, *seen]), index=s.index, name=s.name
     )
 
 
