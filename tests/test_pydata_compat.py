@@ -285,7 +285,7 @@ def _(df, tmp):
     m = df.merge(names, on="owner", how="left")
     assert m["label"].notna().sum() == df["owner"].notna().sum()
     # pandas 3 does not unify `string` (imgkit) and `str` (its default) keys: object, documented; the fix keeps both
-    fixed = df.merge(names.astype({"owner": "string"}), on="owner", how="left")
+    fixed = df.merge(names.astype({"owner": df["owner"].dtype}), on="owner", how="left")
     assert fixed["owner"].dtype == df["owner"].dtype and fixed["label"].notna().sum() == df["owner"].notna().sum()
 
 
