@@ -7,6 +7,8 @@ The layout is the data path (each layer imports only the layers below it; ``lint
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from imgkit import accessor as _accessor  # noqa: F401  (registers the df.imgkit accessor)
 from imgkit._version import __version__
 from imgkit.analysis import (
@@ -41,7 +43,6 @@ from imgkit.errors import (
     SchemaError,
     SourceError,
 )
-from imgkit.fetch import fetch_images, fetch_servers
 from imgkit.io import (
     StringListDtype,
     concat,
@@ -123,3 +124,24 @@ __all__ = [
     "validate",
     "write_listing",
 ]
+
+if TYPE_CHECKING:
+    from imgkit.fetch import fetch_images, fetch_servers
+
+#: Names whose module loads on first use: the HTTP/auth stack (requests, urllib3, PyYAML) is for fetching only,
+#: so ``import imgkit`` stays close to ``import pandas`` (bench/bench_import.py).
+_LAZY = {"fetch_images": "imgkit.fetch", "fetch_servers": "imgkit.fetch"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'imgkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
