@@ -21,6 +21,7 @@ S3 / OBS a copy of one object, which readers see whole or not at all).
 from __future__ import annotations
 
 import posixpath
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from imgkit.schema import FIELDS
 __all__ = ["Archive"]
 
 _META_KEY = b"imgkit.archive"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FILE = "part-0.parquet"
 _STAGING = "_staging"
 _LEVELS = ("cloud", "region")
@@ -145,6 +147,65 @@ def _to_table(df: pd.DataFrame, info: dict[str, Any]) -> pa.Table:
 
 def _isna(v: Any) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+#: What a snapshot file's footer may say, with the type each value must have; the catalogue's own keys (path,
+#: size, version and the partition values snapshot_date, cloud, region) come from the file's path only.
+_FOOTER_KEYS: dict[str, tuple[type, ...]] = {
+    "snapshot_at": (str,),
+    "source": (str, type(None)),
+    "imgkit_version": (str,),
+    "findings": (str,),
+    "unknown_keys": (dict,),
+    "categories": (dict,),
+    "json_columns": (list,),
+}
+
+
+def _footer(raw: bytes, path: str, snapshot_date: str, columns: list[str] | None = None) -> dict[str, Any]:
+    """The whitelisted, type-checked keys of a snapshot file's footer; a hostile footer is a SourceError."""
+    try:
+        info = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise SourceError("the archive metadata of a snapshot file is not JSON", source=path) from None
+    if not isinstance(info, dict):
+        raise SourceError("the archive metadata of a snapshot file is not a JSON object", source=path)
+    out: dict[str, Any] = {}
+    for key, kinds in _FOOTER_KEYS.items():
+        if key not in info:
+            continue
+        if not isinstance(info[key], kinds):
+            raise SourceError(
+                f"the archive metadata key {key!r} of a snapshot file has the wrong type ({type(info[key]).__name__})",
+                source=path,
+            )
+        out[key] = info[key]
+    if "snapshot_at" not in out:
+        raise SourceError("a snapshot file's archive metadata has no snapshot_at", source=path)
+    try:
+        when = pd.Timestamp(out["snapshot_at"])
+        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    except (ValueError, TypeError, OverflowError):
+        raise SourceError("a snapshot file's snapshot_at is not a time", source=path) from None
+    if f"{when:%Y-%m-%d}" != snapshot_date:
+        raise SourceError(
+            f"a snapshot file's snapshot_at ({when:%Y-%m-%d}) is not the day its path says "
+            f"(snapshot_date={snapshot_date})",
+            source=path,
+        )
+    out["snapshot_at"] = when.isoformat()
+    cats = out.get("categories", {})
+    if not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v) for k, v in cats.items()
+    ):
+        raise SourceError("a snapshot file's categories are not lists of text per column", source=path)
+    if not all(isinstance(c, str) for c in out.get("json_columns", [])):
+        raise SourceError("a snapshot file's json_columns are not column names", source=path)
+    if columns is not None and not set(out.get("json_columns", [])) <= set(columns):
+        raise SourceError("a snapshot file's json_columns name columns the file does not have", source=path)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in out.get("unknown_keys", {}).items()):
+        raise SourceError("a snapshot file's unknown_keys are not text", source=path)
+    return out
 
 
 @dataclass(frozen=True)
@@ -464,9 +525,26 @@ class Archive:
                 keys[k] = unquote(v)
             else:
                 if "snapshot_date" in keys:
+                    self._check_piece(path, keys)
                     version = [info.get(k) for k in ("ino", "mtime", "LastModified", "ETag", "etag") if info.get(k)]
                     out.append({"path": path, "size": int(info.get("size") or 0), "version": str(version), **keys})
         return out
+
+    def _check_piece(self, path: str, keys: dict[str, str]) -> None:
+        """A snapshot file lies under the root (symlinks resolved on a local disk) and its date is a date."""
+        import os
+
+        rel = posixpath.relpath(posixpath.normpath(path), self._path)
+        outside = rel == ".." or rel.startswith("../")
+        if not outside and "file" in (
+            self._fs.protocol if isinstance(self._fs.protocol, tuple) else (self._fs.protocol,)
+        ):
+            root = os.path.realpath(self._path)
+            outside = os.path.commonpath([root, os.path.realpath(path)]) != root
+        if outside:
+            raise SourceError("a snapshot file lies outside the archive's root (a symlink?)", source=path)
+        if not _DATE.fullmatch(keys["snapshot_date"]):
+            raise SourceError(f"snapshot_date={keys['snapshot_date']!r} is not a date (YYYY-MM-DD)", source=path)
 
     def _levels(self) -> tuple[str, ...] | None:
         files = self._files()
@@ -490,11 +568,12 @@ class Archive:
             raw = (md.metadata or {}).get(_META_KEY)
             if raw is None:
                 raise SourceError("a Parquet file of the archive was not written by Archive.add", source=f["path"])
-            info = orjson.loads(raw)
+            schema = md.schema.to_arrow_schema()
+            info = _footer(raw, f["path"], f["snapshot_date"], schema.names)
             groups = [md.row_group(i).num_rows for i in range(md.num_row_groups)]
-            out.append(
-                {**f, **info, "images": md.num_rows, "row_group_rows": groups, "schema": md.schema.to_arrow_schema()}
-            )
+            # the footer adds its whitelisted keys; the path's keys (path, size, partition values) and the
+            # file's own row count and schema always win
+            out.append({**info, **f, "images": md.num_rows, "row_group_rows": groups, "schema": schema})
         out.sort(key=lambda r: (pd.Timestamp(r["snapshot_at"]), *(r.get(k) or "" for k in _LEVELS)))
         self._cached = (key, out)
         return out

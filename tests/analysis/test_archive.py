@@ -550,3 +550,80 @@ def test_report_trends_from_an_archive_equal_those_from_its_history(year, client
     page = imgkit.build_report(year.load(snapshot_at="latest"), history=year, tenants=["tenant-1"], top=3)
     # tenant-1 has 4, 5, 5 and 3 images in the four snapshots
     assert "4 snapshot(s) from 2026-01-01 06:00 UTC to 2026-04-01 06:00 UTC; 17 image rows in the archive." in page
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hostile footers: the catalogue comes from the paths; a footer only adds whitelisted, type-checked keys
+# ---------------------------------------------------------------------------------------------------------------
+def _plant(archive: Archive, rel: str, meta: bytes) -> Path:
+    """A copy of the archive's first snapshot file at `rel`, with `meta` as its archive metadata."""
+    import pyarrow.parquet as pq
+
+    first = sorted(Path(archive.root).rglob("part-0.parquet"))[0]
+    table = pq.read_table(first)
+    target = Path(archive.root) / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table.replace_schema_metadata({b"imgkit.archive": meta}), target)
+    return target
+
+
+def test_footer_cannot_override_the_path_or_move_its_day(tmp_path):
+    import orjson
+
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(2), snapshot_at="2026-01-01T06:00:00Z")
+    other = tmp_path / "elsewhere.parquet"
+    meta = {"snapshot_at": "2026-01-02T00:00:00+00:00", "path": str(other), "snapshot_date": "9999-12-31",
+            "size": 1, "images": 10**9, "categories": {}, "json_columns": [], "findings": "[]"}
+    _plant(archive, "snapshot_date=2026-01-02/part-0.parquet", orjson.dumps(meta))
+    snaps = archive.snapshots()
+    assert snaps["snapshot_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-01", "2026-01-02"]
+    assert snaps["images"].tolist() == [2, 2]  # the row count comes from the file, not from the footer
+    latest = archive.load(snapshot_at="latest")
+    assert len(latest) == 2 and latest["snapshot_at"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2026-01-02"]
+    cat = archive._catalogue()
+    assert all(r["path"].startswith(str(tmp_path / "a")) for r in cat) and cat[-1]["snapshot_date"] == "2026-01-02"
+
+
+@pytest.mark.parametrize(
+    "meta, message",
+    [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"categories": {}}', "has no snapshot_at"),
+        (b'{"snapshot_at": 5}', "wrong type"),
+        (b'{"snapshot_at": "yesterday"}', "not a time"),
+        (b'{"snapshot_at": "9999-12-31T00:00:00Z"}', "not the day its path says"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "categories": {"platform": "Ubuntu"}}', "categories"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "categories": []}', "wrong type"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "json_columns": [1]}', "json_columns"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "json_columns": ["no_such_column"]}', "json_columns"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "unknown_keys": {"a": 1}}', "unknown_keys"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "findings": {"x": 1}}', "wrong type"),
+    ],
+)
+def test_hostile_footer_is_a_source_error(tmp_path, meta, message):
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(2), snapshot_at="2026-01-01T06:00:00Z")
+    planted = _plant(archive, "snapshot_date=2026-01-02/part-0.parquet", meta)
+    with pytest.raises(imgkit.SourceError, match=message) as info:
+        archive.load()
+    assert str(planted) in str(info.value)
+
+
+def test_snapshot_date_that_is_not_a_date_is_a_source_error(tmp_path):
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(2), snapshot_at="2026-01-01T06:00:00Z")
+    _plant(archive, "snapshot_date=latest/part-0.parquet", b'{"snapshot_at": "2026-01-02T00:00:00Z"}')
+    with pytest.raises(imgkit.SourceError, match="snapshot_date"):
+        archive.snapshots()
+
+
+def test_a_piece_outside_the_root_is_a_source_error(tmp_path):
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(2), snapshot_at="2026-01-01T06:00:00Z")
+    outside = _plant(archive, "../outside/part-0.parquet", b'{"snapshot_at": "2026-01-02T00:00:00Z"}')
+    (Path(archive.root) / "snapshot_date=2026-01-02").mkdir()
+    (Path(archive.root) / "snapshot_date=2026-01-02" / "part-0.parquet").symlink_to(outside)
+    with pytest.raises(imgkit.SourceError, match="outside the archive"):
+        archive.snapshots()

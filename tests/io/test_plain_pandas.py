@@ -131,3 +131,27 @@ def test_plain_parquet_round_trip_of_the_demo(tmp_path):
     p = tmp_path / "demo.parquet"
     df.to_parquet(p)
     pd.testing.assert_frame_equal(plain(pd.read_parquet(p)), df)
+
+
+@pytest.mark.parametrize(
+    "meta, message",
+    [
+        (b"not json", "not JSON"),
+        (b'"text"', "not a JSON object"),
+        (b'{"json_columns": "tags"}', "wrong type"),
+        (b'{"json_columns": [1]}', "json_columns"),
+        (b'{"json_columns": ["nope"]}', "does not have"),
+        (b'{"findings": {"a": 1}}', "wrong type"),
+        (b'{"findings": "[[1]]"}', "findings"),
+        (b'{"unknown_keys": []}', "wrong type"),
+    ],
+)
+def test_hostile_imgkit_metadata_is_a_source_error(frame, tmp_path, meta, message):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "x.parquet"
+    table = pa.Table.from_pandas(frame.drop(columns=["extra"]), preserve_index=False)
+    pq.write_table(table.replace_schema_metadata({b"imgkit": meta}), p)
+    with pytest.raises(imgkit.SourceError, match=message):
+        imgkit.read_parquet(p)
