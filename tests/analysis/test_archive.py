@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 from conftest import budget
 from hypothesis import given
@@ -573,8 +572,16 @@ def test_footer_cannot_override_the_path_or_move_its_day(tmp_path):
     archive = Archive(tmp_path / "a")
     archive.add(_listing(2), snapshot_at="2026-01-01T06:00:00Z")
     other = tmp_path / "elsewhere.parquet"
-    meta = {"snapshot_at": "2026-01-02T00:00:00+00:00", "path": str(other), "snapshot_date": "9999-12-31",
-            "size": 1, "images": 10**9, "categories": {}, "json_columns": [], "findings": "[]"}
+    meta = {
+        "snapshot_at": "2026-01-02T00:00:00+00:00",
+        "path": str(other),
+        "snapshot_date": "9999-12-31",
+        "size": 1,
+        "images": 10**9,
+        "categories": {},
+        "json_columns": [],
+        "findings": "[]",
+    }
     _plant(archive, "snapshot_date=2026-01-02/part-0.parquet", orjson.dumps(meta))
     snaps = archive.snapshots()
     assert snaps["snapshot_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-01", "2026-01-02"]
