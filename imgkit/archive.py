@@ -23,6 +23,7 @@ from __future__ import annotations
 import posixpath
 import re
 import uuid
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -34,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from imgkit._typing import Backend
 from imgkit._validators import check_argument
 from imgkit.analysis import to_utc
 from imgkit.errors import ConfigError, SourceError
@@ -681,7 +683,8 @@ class Archive:
         snapshot_at: Any = None,
         columns: Iterable[str] | None = None,
         filters: Any = None,
-        engine: Literal["pandas", "dask"] = "pandas",
+        backend: Literal["pandas", "dask"] = "pandas",
+        engine: Literal["pandas", "dask"] | None = None,
     ) -> Any:
         """Read snapshots back as one typed frame.
 
@@ -696,10 +699,13 @@ class Archive:
             pyarrow-style filters: ``[("platform", "==", "Ubuntu"), ("snapshot_at", ">=", "2026-06-01")]``
             (AND), or a list of such lists (OR). Conditions on ``snapshot_at``, ``cloud`` and ``region`` skip
             whole files; the others are applied while reading.
-        engine : {"pandas", "dask"}
+        backend : {"pandas", "dask"}
             ``"dask"`` gives a lazy ``dask.dataframe.DataFrame`` with one partition per snapshot (per 250,000
             rows of a larger one), the same dtypes and known categories; it reads only the selected files and
             the columns a computation needs. Install with ``pip install "imgkit[dask]"``.
+        engine : {"pandas", "dask"}, optional
+            Deprecated spelling of `backend` (`engine` is the loader's parser, as in :func:`imgkit.read_images`);
+            warns, removed in the next release.
 
         Returns
         -------
@@ -710,17 +716,17 @@ class Archive:
             ``attrs["imgkit"]["fetched_at"]``, so the analyses measure ages at the snapshot; the load findings of
             the snapshots read (``imgkit.validate``) are kept.
         """
-        check_argument("engine", ("pandas", "dask"), engine)
+        backend = _backend(backend, engine, "load")
         cat, exprs = self._select(snapshot_at, filters)
         plan, selected = self._plan(cat, columns)
         for conj in _normalise_filters(filters):
             for c, _op, _value in conj:
                 check_argument("filters` column `", plan.all_columns, c)
         pieces = _pieces(cat)
-        if engine == "dask":
+        if backend == "dask":
             from imgkit.analysis import require_dask
 
-            require_dask("Archive.load(engine='dask')")
+            require_dask("Archive.load(backend='dask')")
             import dask
             import dask.dataframe as dd
 
@@ -758,9 +764,10 @@ class Archive:
         self,
         *,
         by: str | None = "platform",
-        engine: Literal["pandas", "dask"] = "dask",
+        backend: Literal["pandas", "dask"] = "dask",
         top: int | None = None,
         filters: Any = None,
+        engine: Literal["pandas", "dask"] | None = None,
     ) -> pd.DataFrame:
         """Images per snapshot and group: the frame :func:`imgkit.trend` gives for these snapshots.
 
@@ -768,13 +775,15 @@ class Archive:
         ----------
         by : str or None, default "platform"
             The column to count by (``"os_type"``, ``"owner"``, ``"status"``...); ``None`` counts all images.
-        engine : {"dask", "pandas"}
+        backend : {"dask", "pandas"}
             ``"dask"`` counts on the active ``dask.distributed`` client (or Dask's local scheduler), one task
             per snapshot, reading only `by`; ``"pandas"`` reads `by` of every snapshot into this process.
         top : int, optional
             Keep the `top` groups with the most images and fold the rest into ``"Other"``.
         filters : list, optional
             Count only these rows, as in :meth:`load` (``[("owner", "in", ["t1", "t2"])]``).
+        engine : {"dask", "pandas"}, optional
+            Deprecated spelling of `backend`; warns, removed in the next release.
 
         Returns
         -------
@@ -790,13 +799,13 @@ class Archive:
         >>> df = imgkit.load_demo()
         >>> archive.add(df, snapshot_at="2026-06-01")
         >>> archive.add(df[df["platform"] != "Windows"], snapshot_at="2026-07-01")
-        >>> archive.trend(engine="pandas")[["Ubuntu", "Windows"]]  # doctest: +NORMALIZE_WHITESPACE
+        >>> archive.trend(backend="pandas")[["Ubuntu", "Windows"]]  # doctest: +NORMALIZE_WHITESPACE
         platform                   Ubuntu  Windows
         as_of
         2026-06-01 00:00:00+00:00    1701      920
         2026-07-01 00:00:00+00:00    1701        0
         """
-        check_argument("engine", ("pandas", "dask"), engine)
+        backend = _backend(backend, engine, "trend")
         cat, _ = self._select(None, None)
         plan, _ = self._plan(cat, None)
         if by is not None and by not in plan.columns:
@@ -804,12 +813,25 @@ class Archive:
         times = pd.DatetimeIndex(sorted({pd.Timestamp(r["snapshot_at"]) for r in cat}), tz="UTC").as_unit("ns")
         columns = [] if by is None else [by]
         options = {"by": by, "times": times, "top": top}
-        if engine == "dask":
+        if backend == "dask":
             from imgkit.analysis import aggregate
 
-            ddf = self.load(columns=columns, filters=filters, engine="dask")
+            ddf = self.load(columns=columns, filters=filters, backend="dask")
             return aggregate(_trend_core, ddf, ["snapshot_at", by], **options)
         return _trend_core(self.load(columns=columns, filters=filters), None, **options)
+
+
+def _backend(backend: Backend, engine: Backend | None, method: str) -> Backend:
+    """The compute backend, from `backend` or its deprecated spelling `engine` (which warns)."""
+    if engine is not None:
+        warnings.warn(
+            f"Archive.{method}(engine=...) is now Archive.{method}(backend=...): `engine` is the loader's parser",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        backend = engine
+    check_argument("backend", ("pandas", "dask"), backend)
+    return backend
 
 
 def _trend_core(

@@ -296,8 +296,8 @@ def test_load_columns_and_filters(year):
         year.load(columns=["nope"])
     with pytest.raises(imgkit.ConfigError, match="got 'nope'"):
         year.load(filters=[("nope", "==", 1)])
-    with pytest.raises(imgkit.ConfigError, match="`engine` must be one of 'pandas', 'dask', got 'spark'"):
-        year.load(engine="spark")
+    with pytest.raises(imgkit.ConfigError, match="`backend` must be one of 'pandas', 'dask', got 'spark'"):
+        year.load(backend="spark")
 
 
 def test_empty_archive(tmp_path):
@@ -311,17 +311,17 @@ def test_empty_archive(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ load (dask)
 def test_dask_load_same_frame_known_categories_needed_partitions(year, client):
-    ddf = year.load(engine="dask")
+    ddf = year.load(backend="dask")
     assert ddf.npartitions == 4
     assert ddf["platform"].cat.known and ddf["status"].cat.known
     assert ddf.dtypes.equals(year.load().dtypes)
     computed = ddf.compute()
     pd.testing.assert_frame_equal(computed.reset_index(drop=True), year.load(), check_exact=True)
-    two = year.load(engine="dask", filters=[("snapshot_at", ">=", "2026-03-01")], columns=["id"])
+    two = year.load(backend="dask", filters=[("snapshot_at", ">=", "2026-03-01")], columns=["id"])
     assert two.npartitions == 2 and list(two.columns) == ["id", "snapshot_at"]
     assert list(two.compute().columns) == ["id", "snapshot_at"]
     assert len(two) == 24
-    ubuntu = year.load(engine="dask", columns=["id"], filters=[("platform", "==", "Ubuntu"), ("owner", "!=", "x")])
+    ubuntu = year.load(backend="dask", columns=["id"], filters=[("platform", "==", "Ubuntu"), ("owner", "!=", "x")])
     expected = year.load(columns=["id"], filters=[("platform", "==", "Ubuntu")])["id"]
     assert sorted(ubuntu["id"].compute()) == sorted(expected)
     assert len(ubuntu) == 3 + 4  # the expression travels to the workers; the filter's columns are read, not returned
@@ -338,7 +338,7 @@ def _read_columns(ddf) -> list:
 
 
 def test_dask_reads_only_the_columns_a_computation_needs(year, client):
-    ddf = year.load(engine="dask")
+    ddf = year.load(backend="dask")
     assert _read_columns(ddf["platform"].value_counts()) == ["platform"]
     assert _read_columns(ddf[ddf["owner"] == "tenant-1"]["created_at"]) == ["owner", "created_at"]
 
@@ -347,7 +347,7 @@ def test_dask_pitfalls(year, client):
     """Partition columns, categories across partitions, lists under convert-string, zones, nested Arrow dtypes."""
     year.add(_listing(3, start=40, created_at=None), snapshot_at="2026-05-01")  # a snapshot without any date
     with dask.config.set({"dataframe.convert-string": True}):
-        ddf = year.load(engine="dask")
+        ddf = year.load(backend="dask")
         df = ddf.compute()
     assert df["tags"].dtype == LIST and df["support_agent_list"].dtype == LIST
     assert df["tags"].iloc[0] == ["t0"] and df["support_agent_list"].iloc[0] == ["hss", "ces"]
@@ -366,7 +366,7 @@ def test_dask_pitfalls(year, client):
 def test_dask_load_on_fsspec_url(tmp_path, client):
     archive = Archive(f"file://{tmp_path}/a")
     archive.add(_listing(4), snapshot_at="2026-01-01")
-    assert archive.load(engine="dask")["id"].compute().tolist() == [f"img-{i:03d}" for i in range(4)]
+    assert archive.load(backend="dask")["id"].compute().tolist() == [f"img-{i:03d}" for i in range(4)]
 
 
 def test_missing_dask_names_the_fix(tmp_path):
@@ -378,7 +378,7 @@ def test_missing_dask_names_the_fix(tmp_path):
         a.add(imgkit.read_images("{REPO}/data/seed_example_response.json"), snapshot_at="2026-01-01")
         print(len(a.load()))
         try:
-            a.load(engine="dask")
+            a.load(backend="dask")
         except ImportError as exc:
             print(exc)
     """)
@@ -391,7 +391,7 @@ def test_missing_dask_names_the_fix(tmp_path):
     )
     assert proc.stdout.splitlines() == [
         "2",
-        "Archive.load(engine='dask') needs Dask, which is not installed: pip install \"imgkit[dask]\"  "
+        "Archive.load(backend='dask') needs Dask, which is not installed: pip install \"imgkit[dask]\"  "
         "(or: conda install -c conda-forge dask distributed)",
     ], proc.stderr
 
@@ -416,7 +416,7 @@ ANALYSES = {
 
 @pytest.mark.parametrize("name", list(ANALYSES))
 def test_analyses_on_dask_equal_the_computed_frame(year_and_more, client, name):
-    ddf = year_and_more.load(engine="dask")
+    ddf = year_and_more.load(backend="dask")
     on_dask = ANALYSES[name](ddf)
     on_pandas = ANALYSES[name](ddf.compute())
     assert type(on_dask) is type(on_pandas)
@@ -432,7 +432,7 @@ def test_analyses_on_dask_equal_the_computed_frame(year_and_more, client, name):
 
 
 def test_analysis_values_on_dask(year, client):
-    ddf = year.load(engine="dask")
+    ddf = year.load(backend="dask")
     dist = imgkit.os_distribution(ddf)
     assert dist[["Ubuntu", "CentOS", "Windows", "Debian", "Red Hat", "OracleLinux"]].tolist() == [
         3 + 4,
@@ -504,7 +504,7 @@ def test_trend_equals_imgkit_trend_of_the_snapshots(year_and_more, client, optio
     expected = imgkit.trend(snaps, **options)
     on_dask = archive.trend(**options)
     pd.testing.assert_frame_equal(on_dask, expected, check_exact=True)
-    pd.testing.assert_frame_equal(archive.trend(engine="pandas", **options), expected, check_exact=True)
+    pd.testing.assert_frame_equal(archive.trend(backend="pandas", **options), expected, check_exact=True)
     assert on_dask.attrs["engine"] == "dask"
 
 
@@ -524,7 +524,7 @@ def test_trend_values_and_errors(year, client):
     with pytest.raises(imgkit.ConfigError, match="column 'tags' holds lists"):
         year.trend(by="tags")
     with pytest.raises(imgkit.ConfigError, match="column 'tags' holds lists"):
-        year.trend(by="tags", engine="pandas")
+        year.trend(by="tags", backend="pandas")
 
 
 def test_a_replaced_snapshot_is_seen_by_the_same_archive_object(tmp_path):
@@ -634,3 +634,16 @@ def test_a_piece_outside_the_root_is_a_source_error(tmp_path):
     (Path(archive.root) / "snapshot_date=2026-01-02" / "part-0.parquet").symlink_to(outside)
     with pytest.raises(imgkit.SourceError, match="outside the archive"):
         archive.snapshots()
+
+
+def test_engine_is_the_deprecated_spelling_of_backend(tmp_path):
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(3), snapshot_at="2026-01-01")
+    with pytest.warns(DeprecationWarning, match="backend="):
+        old = archive.load(engine="pandas")
+    pd.testing.assert_frame_equal(old, archive.load(backend="pandas"))
+    with pytest.warns(DeprecationWarning, match="backend="):
+        tr = archive.trend(engine="pandas")
+    pd.testing.assert_frame_equal(tr, archive.trend(backend="pandas"))
+    with pytest.raises(imgkit.ConfigError, match="`backend` must be one of"):
+        archive.load(backend="spark")
