@@ -104,8 +104,12 @@ __all__ = [
     "describe_columns",
     "diff_listings",
     "evolve_listing",
+    "FetchConfig",
     "fetch_images",
+    "fetch_members",
+    "fetch_scaling_configs",
     "fetch_servers",
+    "fetch_volumes",
     "generate_listing",
     "history",
     "load_demo",
@@ -126,11 +130,28 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from imgkit.fetch import fetch_images, fetch_servers
+    from imgkit.fetch import (
+        FetchConfig,
+        fetch_images,
+        fetch_members,
+        fetch_scaling_configs,
+        fetch_servers,
+        fetch_volumes,
+    )
 
 #: Names whose module loads on first use: the HTTP/auth stack (requests, urllib3, PyYAML) is for fetching only,
 #: so ``import imgkit`` stays close to ``import pandas`` (bench/bench_import.py).
-_LAZY = {"fetch_images": "imgkit.fetch", "fetch_servers": "imgkit.fetch"}
+_LAZY = {
+    name: "imgkit.fetch"
+    for name in (
+        "FetchConfig",
+        "fetch_images",
+        "fetch_members",
+        "fetch_scaling_configs",
+        "fetch_servers",
+        "fetch_volumes",
+    )
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_argument, check_by, require_columns
 from imgkit.analysis import _dask
 from imgkit.analysis._core import (
@@ -27,7 +28,7 @@ from imgkit.analysis._tenants import named_tenants
 from imgkit.errors import ConfigError
 
 
-def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: Any = None) -> pd.DataFrame:
+def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: AsOf = None) -> pd.DataFrame:
     """Age of the images (since ``created_at``) per group.
 
     Parameters
@@ -145,7 +146,7 @@ def stale_images(
     *,
     older_than: pd.Timedelta | str,
     date_column: str = "created_at",
-    as_of: Any = None,
+    as_of: AsOf = None,
     by: str | None = None,
 ) -> pd.DataFrame:
     """The images whose `date_column` timestamp is more than `older_than` before `as_of`.
