@@ -108,6 +108,17 @@ def _cell(value: Any) -> list[str] | None:
     return out
 
 
+def _lenient_cell(value: Any) -> Any:
+    """A value to compare with: a list of strings as :func:`_cell` gives it, anything else as a non-list marker."""
+    try:
+        return _cell(value)
+    except TypeError:
+        return _NOT_A_LIST
+
+
+_NOT_A_LIST = object()
+
+
 class StringListArray(ExtensionArray):
     """A column of lists of strings: Arrow ``list<string>`` storage, hashable like any pandas column.
 
@@ -255,8 +266,10 @@ class StringListArray(ExtensionArray):
             theirs = other._lists.to_pylist()
         elif isinstance(other, (list, tuple)) and (not other or isinstance(other[0], str)):
             theirs = [list(other)] * len(mine)  # one list, compared with every cell
+        elif not pd.api.types.is_list_like(other):  # a text, a number, NA: no list equals it
+            return np.zeros(len(mine), dtype=bool)
         else:
-            theirs = [_cell(v) for v in other]
+            theirs = [_lenient_cell(v) for v in other]
         if len(theirs) != len(mine):
             raise ValueError("Lengths must match to compare")
         return np.array([a is not None and a == b for a, b in zip(mine, theirs)], dtype=bool)
@@ -300,8 +313,9 @@ class StringListArray(ExtensionArray):
     def isin(self, values: Any) -> np.ndarray:
         wanted = set()
         for v in values:
-            c = _cell(v)
-            wanted.add(None if c is None else tuple(c))
+            c = _lenient_cell(v)
+            if c is not _NOT_A_LIST:
+                wanted.add(None if c is None else tuple(c))
         return np.array([t in wanted for t in self._tuples()], dtype=bool)
 
     def _explode(self) -> tuple[Any, np.ndarray]:

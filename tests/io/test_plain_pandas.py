@@ -155,3 +155,14 @@ def test_hostile_imgkit_metadata_is_a_source_error(frame, tmp_path, meta, messag
     pq.write_table(table.replace_schema_metadata({b"imgkit": meta}), p)
     with pytest.raises(imgkit.SourceError, match=message):
         imgkit.read_parquet(p)
+
+
+def test_list_cells_compare_with_anything_and_set_with_at(frame):
+    assert frame.replace("x", "y")["tags"].equals(frame["tags"])  # a text never equals a list
+    assert (frame["tags"] == "env=prod").tolist() == [False, False]
+    assert frame["tags"].isin(["env=prod", []]).tolist() == [False, True]
+    other = frame.copy()
+    other.at[1, "tags"] = ["a", "b"]
+    assert other["tags"].tolist() == [["env=prod", "team=a"], ["a", "b"]] and frame["tags"].iat[1] == []
+    with pytest.raises(TypeError, match="list of strings"):
+        other.at[1, "tags"] = "a,b"  # text is not split silently
