@@ -31,7 +31,6 @@ from imgkit.analysis import (
     tenant_summary,
     trend,
 )
-from imgkit.archive import Archive
 from imgkit.demo import evolve_listing, generate_listing, load_demo, load_demo_servers, write_listing
 from imgkit.errors import (
     ApiError,
@@ -62,7 +61,6 @@ from imgkit.plotting import (
     plot_os_distribution,
     plot_trend,
 )
-from imgkit.report import build_report
 from imgkit.schema import FIELDS, api_to_column, column_to_api, describe_columns
 from imgkit.validate import validate
 
@@ -130,6 +128,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from imgkit.archive import Archive
     from imgkit.fetch import (
         FetchConfig,
         fetch_images,
@@ -138,10 +137,12 @@ if TYPE_CHECKING:
         fetch_servers,
         fetch_volumes,
     )
+    from imgkit.report import build_report
 
-#: Names whose module loads on first use: the HTTP/auth stack (requests, urllib3, PyYAML) is for fetching only,
-#: so ``import imgkit`` stays close to ``import pandas`` (bench/bench_import.py).
-_LAZY = {
+#: Names whose module loads on first use, so ``import imgkit`` stays close to ``import pandas``
+#: (bench/bench_import.py): the HTTP/auth stack (requests, urllib3, PyYAML) is for fetching only; the report's
+#: page kit and the archive load when first used.
+_LAZY = {"Archive": "imgkit.archive", "build_report": "imgkit.report"} | {
     name: "imgkit.fetch"
     for name in (
         "FetchConfig",
