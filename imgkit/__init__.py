@@ -31,7 +31,7 @@ from imgkit.analysis import (
     tenant_summary,
     trend,
 )
-from imgkit.demo import evolve_listing, generate_listing, load_demo, load_demo_servers, write_listing
+from imgkit.demo import evolve_listing, generate_listing, load_demo, load_demo_servers, load_demo_tenants, write_listing
 from imgkit.errors import (
     ApiError,
     AuthError,
@@ -112,6 +112,7 @@ __all__ = [
     "history",
     "load_demo",
     "load_demo_servers",
+    "load_demo_tenants",
     "read_images",
     "read_parquet",
     "read_servers",

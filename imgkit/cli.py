@@ -379,15 +379,37 @@ def _add_explore(sub: Any) -> None:
         help="serve the interactive explorer of a listing in the browser (Voila, loopback only)",
         description=(
             "Serve imgkit.widgets.ImageExplorer of INPUT as a web app with Voila on 127.0.0.1, fully offline. "
-            "Prints the URL; Ctrl-C stops the server."
+            "Prints the URL with a fresh random token: the server refuses requests without it, and any Host but "
+            "127.0.0.1/localhost. Ctrl-C, SIGTERM or SIGHUP stop the server and every kernel, and remove its "
+            "temporary files."
         ),
     )
     p.add_argument("--port", type=int, default=None, metavar="N", help="the port (default: a free one)")
     p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
+    p.add_argument(
+        "--tenant-names",
+        metavar="FILE",
+        default=None,
+        help="a CSV file with the columns id,name: label tenants by name (the demo's: data/demo_tenants.csv)",
+    )
+    p.add_argument(
+        "--max-pages",
+        type=int,
+        default=None,
+        metavar="N",
+        help="explorer pages (one Python kernel each) served at once; more get 503 (default 4)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="shut down the kernel of a page gone without notice after this long (default 120)",
+    )
 
 
 def _run_explore(args: argparse.Namespace) -> int:
-    from imgkit.widgets import serve_explorer
+    from imgkit.widgets import IDLE_TIMEOUT, MAX_KERNELS, serve_explorer
 
     as_of = _parse_as_of(args.as_of)
 
@@ -396,7 +418,13 @@ def _run_explore(args: argparse.Namespace) -> int:
         print(f"{_PROG}: the explorer of {args.input} is served at {url} (Ctrl-C stops it)", file=sys.stderr)
 
     return serve_explorer(
-        args.input, port=args.port, as_of=None if as_of is None else as_of.isoformat(), announce=announce
+        args.input,
+        port=args.port,
+        as_of=None if as_of is None else as_of.isoformat(),
+        tenant_names=args.tenant_names,
+        max_kernels=MAX_KERNELS if args.max_pages is None else args.max_pages,
+        idle_timeout=IDLE_TIMEOUT if args.idle_timeout is None else args.idle_timeout,
+        announce=announce,
     )
 
 

@@ -39,6 +39,7 @@ PUBLIC = {
     "fetch_volumes",
     # demo data
     "load_demo",
+    "load_demo_tenants",
     "generate_listing",
     "write_listing",
     "evolve_listing",
