@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from imgkit.errors import ImgkitError
 from imgkit.fetch import FetchConfig
+from imgkit.io import to_csv, to_excel
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -216,90 +217,6 @@ def _add_export(sub: Any) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet, out.csv or out.xlsx")
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> Any:
-    """One text-like cell: containers as JSON text, formula-like text behind an apostrophe."""
-    import json
-
-    import numpy as np
-
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple, dict)):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_header(name: Any) -> str:
-    """A column name (unknown keys come from the data) neutralised like a text cell."""
-    return str(_csv_cell(str(name)))
-
-
-def _to_safe_csv(df: pd.DataFrame, path: str | Path) -> None:
-    """Write `df` as CSV that is safe to open in a spreadsheet.
-
-    Numbers, booleans and timestamps are written as they are. Every other cell is
-    text: lists and dicts become JSON text, and text starting with ``=``, ``+``,
-    ``-``, ``@``, a tab or a carriage return gets a leading apostrophe. Column
-    names (unknown API keys come from the data too) are neutralised the same way.
-    """
-    _safe_table(df).to_csv(path, index=False)
-
-
-def _safe_table(df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with every text-like cell made safe for a spreadsheet (see :func:`_to_safe_csv`)."""
-    import pandas as pd
-    from pandas.api import types
-
-    out = pd.DataFrame(index=df.index)
-    for col in df.columns:
-        s = df[col]
-        if types.is_bool_dtype(s.dtype) or types.is_numeric_dtype(s.dtype) or types.is_datetime64_any_dtype(s.dtype):
-            out[col] = s
-        else:
-            out[col] = pd.Series([_csv_cell(v) for v in s.tolist()], index=df.index, dtype=object)
-    out.columns = [_csv_header(c) for c in df.columns]
-    return out
-
-
-def _to_safe_xlsx(df: pd.DataFrame, path: str | Path) -> None:
-    """Write `df` as an Excel workbook that is safe to open (openpyxl).
-
-    As :func:`_to_safe_csv` (JSON text for lists and dicts, formula-like text behind an
-    apostrophe), and: times become naive UTC, their headers say ``(UTC)``; nullable
-    numbers and booleans become plain cells (empty when NA); characters Excel cannot store
-    (control characters) are written escaped (``\\x00``).
-    """
-    import pandas as pd
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from pandas.api import types
-
-    out = _safe_table(df)
-    names = []
-    for col in out.columns:
-        s = out[col]
-        if types.is_datetime64_any_dtype(s.dtype):
-            if getattr(s.dtype, "tz", None) is not None:
-                s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-            out[col] = s
-            names.append(f"{col} (UTC)")
-            continue
-        if s.dtype == object:
-            out[col] = s.map(
-                lambda v: ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), v) if isinstance(v, str) else v
-            )
-        elif isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
-            out[col] = s.astype(object).where(s.notna(), None)
-        names.append(ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), str(col)))
-    out.columns = names
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        out.to_excel(writer, index=False, sheet_name="images")
-
-
 def _run_export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     suffix = out.suffix.lower()
@@ -308,9 +225,9 @@ def _run_export(args: argparse.Namespace) -> int:
     _check_output(args.output)
     df = _load(args.input)
     if suffix == ".csv":
-        _to_safe_csv(df, out)
+        to_csv(df, out)
     elif suffix == ".xlsx":
-        _to_safe_xlsx(df, out)
+        to_excel(df, out)
     else:
         from imgkit.io import to_parquet
 
@@ -591,7 +508,7 @@ def _run_diff(args: argparse.Namespace) -> int:
 
             out.write_text(diff_page(diff), encoding="utf-8")
         elif suffix == ".csv":
-            _to_safe_csv(diff.to_frame(), out)
+            to_csv(diff.to_frame(), out)
         else:
             diff.to_frame().to_parquet(out, index=False)
         print(f"wrote {out}", file=sys.stderr)
@@ -1011,9 +928,9 @@ def _run_cleanup(args: argparse.Namespace) -> int:
         cols.append(money)
     table = table[[*cols, "reason"]]
     if suffix == ".csv":
-        _to_safe_csv(table, out)
+        to_csv(table, out)
     elif suffix == ".xlsx":
-        _to_safe_xlsx(table, out)
+        to_excel(table, out)
     else:
         plain = table.reset_index(drop=True)
         plain.attrs = {}  # as_of is a Timestamp; the file holds the table

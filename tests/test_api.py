@@ -14,6 +14,10 @@ PUBLIC = {
     "read_images",
     "read_parquet",
     "to_parquet",
+    "to_sql",
+    "to_excel",
+    "concat",
+    "StringListDtype",
     "validate",
     "describe_columns",
     "api_to_column",
@@ -144,3 +148,14 @@ def test_import_is_light():
     code = "import sys, imgkit; print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_import_leaves_the_http_and_plotting_stacks_for_first_use():
+    """``import imgkit`` loads pandas, pyarrow and imgkit; HTTP, YAML, matplotlib and Dask load on first use."""
+    code = (
+        "import sys, imgkit; heavy = ('requests', 'urllib3', 'yaml', 'matplotlib', 'dask');"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)));"
+        "imgkit.fetch_images; print('requests' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["[]", "True"]

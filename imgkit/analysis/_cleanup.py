@@ -266,9 +266,11 @@ def _coverage(images: pd.DataFrame, servers: pd.DataFrame | None) -> tuple[np.nd
         .dropna(subset=["tenant"])
         .drop_duplicates()
     )
-    covered = pd.MultiIndex.from_frame(tenants.astype(object)) if keys else pd.Index(tenants["tenant"].astype(object))
+    covered = (
+        pd.MultiIndex.from_frame(tenants.astype(object)) if keys else pd.Index(tenants["tenant"].to_numpy(dtype=object))
+    )
     mine = pd.DataFrame({**{k: img_keys[k] for k in keys}, "tenant": _text(images, "owner")})
-    probe = pd.MultiIndex.from_frame(mine.astype(object)) if keys else pd.Index(mine["tenant"].astype(object))
+    probe = pd.MultiIndex.from_frame(mine.astype(object)) if keys else pd.Index(mine["tenant"].to_numpy(dtype=object))
     tenant_ok = np.asarray(probe.isin(covered), dtype=bool) & mine["tenant"].notna().to_numpy()
     return region_ok & tenant_ok, "the tenants listed"
 
@@ -384,8 +386,10 @@ def image_usage(
         last = pd.Series(
             pd.DatetimeIndex(joined["last_server_created"]).tz_convert("UTC").as_unit("ns"), index=out.index
         )
-        listed = pd.MultiIndex.from_frame(left.astype(object)) if keys else pd.Index(left["image_id"].astype(object))
-        used_keys = agg.index if keys else pd.Index(agg.index.astype(object))
+        listed = (
+            pd.MultiIndex.from_frame(left.astype(object)) if keys else pd.Index(left["image_id"].to_numpy(dtype=object))
+        )
+        used_keys = agg.index if keys else pd.Index(agg.index.to_numpy(dtype=object))
         missing = ~np.asarray(used_keys.isin(listed), dtype=bool)
         unknown_image = int(agg["servers_using"].to_numpy()[missing].sum())
         unresolved = int(((~known) & _bfv(live)).sum())
@@ -1079,7 +1083,9 @@ def storage_cost(
     out.index = pd.Index(labels, name=by)
     if candidates is not None:
         require_columns(candidates, ["id"])
-        mask = np.asarray(pd.Index(df["id"].astype(object)).isin(candidates["id"].astype(object)), dtype=bool)
+        mask = np.asarray(
+            pd.Index(df["id"].to_numpy(dtype=object)).isin(candidates["id"].to_numpy(dtype=object)), dtype=bool
+        )
         c = table(mask, g[mask], len(labels))
         out["candidates"] = c["images"].to_numpy()
         out["candidate_gib"] = c["gib"].to_numpy()

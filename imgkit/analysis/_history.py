@@ -200,7 +200,7 @@ def history(sources: Snapshots, *, as_of: AsOf = None) -> pd.DataFrame:
         if cur is None:
             cur, cur_from = frame, np.full(len(frame), t, dtype="int64")
             continue
-        pos = pd.Index(cur["id"].astype(object)).get_indexer(pd.Index(frame["id"].astype(object)))
+        pos = pd.Index(cur["id"].to_numpy(dtype=object)).get_indexer(pd.Index(frame["id"].to_numpy(dtype=object)))
         new_pos = np.flatnonzero(pos >= 0)
         old_pos = pos[new_pos]
         columns = [c for c in union_columns([frame, cur]) if c not in ("id", "updated_at")]

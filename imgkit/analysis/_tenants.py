@@ -132,7 +132,7 @@ def label_tenants(df: pd.DataFrame, names: TenantNames, **keystone: Any) -> pd.D
     ids = out[col].astype("string")
     named = ids.map(mapping)
     cats = sorted({v for v in named.dropna().unique()})
-    out["owner_name"] = pd.Categorical(named.astype(object).where(named.notna(), None), categories=cats)
+    out["owner_name"] = pd.Categorical(named.to_numpy(dtype=object, na_value=None), categories=cats)
     tenants = ids.dropna().unique()
     n_named = int(sum(1 for t in tenants if t in mapping))
     meta = dict(out.attrs.get("imgkit") or {})

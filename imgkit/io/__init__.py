@@ -25,8 +25,9 @@ The package keeps one private module per seam, behind this small public surface:
 
 from __future__ import annotations
 
-from imgkit.io import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
+from imgkit.io._lists import StringListArray, StringListDtype, register_dask
 from imgkit.io._parquet import PARQUET_KEY, read_parquet, to_parquet
+from imgkit.io._plain import concat, to_csv, to_excel, to_sql
 from imgkit.io._read import read_images
 from imgkit.io._references import MEMBER_FIELDS, SCALING_CONFIG_FIELDS, read_members, read_scaling_configs
 from imgkit.io._servers import all_tenants_fetched, read_servers, read_volumes
@@ -48,10 +49,13 @@ __all__ = [
     "read_members",
     "read_scaling_configs",
     "PAGE_NAME",
+    "StringListArray",
+    "StringListDtype",
     "PARQUET_KEY",
     "RESERVED_PARAMS",
     "SNAPSHOT_META",
     "combine",
+    "concat",
     "commit_snapshot",
     "page_files",
     "prepare_snapshot",
@@ -59,6 +63,10 @@ __all__ = [
     "read_parquet",
     "read_servers",
     "read_volumes",
+    "register_dask",
     "snapshot_meta",
+    "to_csv",
+    "to_excel",
     "to_parquet",
+    "to_sql",
 ]

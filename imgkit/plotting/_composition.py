@@ -21,7 +21,7 @@ from imgkit.analysis import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
-from imgkit.plotting._style import empty_axes, fold_rows, group_colors, group_labels, new_ax, short_label
+from imgkit.plotting._style import empty_axes, fold_rows, group_colors, group_labels, new_ax, short_label, with_defaults
 
 
 def os_bars(
@@ -113,7 +113,7 @@ def plot_os_distribution(
     left = np.zeros(len(table))
     for label in table.columns:
         widths = table[label].to_numpy(dtype=float)
-        ax.barh(y, widths, left=left, color=colors[str(label)], label=str(label), **kwargs)
+        ax.barh(y, widths, **with_defaults(kwargs, left=left, color=colors[str(label)], label=str(label)))
         left += widths
     ax.set_yticks(y, group_labels(df, table.index, by))
     ax.set_ylim(len(table) - 0.5, -0.5)
@@ -237,7 +237,7 @@ def plot_feature_support(
     shares[unknown] = np.nan
     values = shares.to_numpy(dtype=float)
     kwargs.setdefault("cmap", "Blues")
-    image = ax.imshow(values, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest", **kwargs)
+    image = ax.imshow(values, **with_defaults(kwargs, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest"))
     if annot:
         for (i, j), v in np.ndenumerate(values):
             ax.text(j, i, "n/a" if np.isnan(v) else f"{v:.0%}", ha="center", va="center", fontsize="x-small",

@@ -58,7 +58,7 @@ def _change_sections(
 
         filters = None if tenants is None else [("owner", "in", list(tenants))]
         engine: Backend = "dask" if available() else "pandas"
-        tables = hr.trend_tables(lambda **o: history.trend(filters=filters, engine=engine, **o), top=top)
+        tables = hr.trend_tables(lambda **o: history.trend(filters=filters, backend=engine, **o), top=top)
         rows = int(tables[None].to_numpy().sum())
         out.append(("trends", "Trends", hr.trends_html(tables, f"{rows:,} image rows in the archive.")))
     elif history is not None:
