@@ -172,9 +172,11 @@ def test_explorer_lists_and_finds_tenants_by_name():
 
     df, top = _named_demo()
     ex = ImageExplorer(df, as_of="2026-07-01")
-    assert ex.tenants.options[0] == (f"Finance · {top[0]} ({int((df['owner'] == top[0]).sum()):,})", top[0])
+    picker = ex.pickers["tenants"]
+    assert picker.options[1] == (f"Finance · {top[0][:8]} ({int((df['owner'] == top[0]).sum()):,})", top[0])
     ex.tenant_search.value = "research"
-    assert [v for _, v in ex.tenants.options] == [top[1]]
+    assert [v for _, v in picker.options[1:]] == [top[1]]
     ex.tenant_search.value = top[2][:10]  # ids still match
-    assert [v for _, v in ex.tenants.options] == [top[2]]
-    assert "<th>owner_name</th>" in ex._table_html()
+    assert [v for _, v in picker.options[1:]] == [top[2]]
+    grid = ex.grid_frame()
+    assert grid.loc[grid["tenant id"] == top[0], "tenant"].iloc[0] == "Finance"
