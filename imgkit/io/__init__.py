@@ -26,6 +26,7 @@ The package keeps one private module per seam, behind this small public surface:
 from __future__ import annotations
 
 from imgkit.io import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
+from imgkit.io._export import neutralise, safe_table, to_safe_csv
 from imgkit.io._parquet import PARQUET_KEY, read_parquet, to_parquet
 from imgkit.io._read import read_images
 from imgkit.io._servers import read_servers, read_volumes
@@ -46,6 +47,7 @@ __all__ = [
     "RESERVED_PARAMS",
     "SNAPSHOT_META",
     "combine",
+    "neutralise",
     "commit_snapshot",
     "page_files",
     "prepare_snapshot",
@@ -53,6 +55,8 @@ __all__ = [
     "read_parquet",
     "read_servers",
     "read_volumes",
+    "safe_table",
     "snapshot_meta",
     "to_parquet",
+    "to_safe_csv",
 ]
