@@ -15,6 +15,7 @@ from imgkit.analysis import (
     cleanup_candidates,
     creation_timeline,
     diff_listings,
+    eol_images,
     feature_labels,
     feature_support,
     filter_images,
@@ -22,6 +23,7 @@ from imgkit.analysis import (
     image_usage,
     label_tenants,
     os_distribution,
+    os_eol_table,
     os_features,
     resolve_as_of,
     stale_images,
@@ -57,7 +59,7 @@ from imgkit.plotting import (
     plot_os_distribution,
     plot_trend,
 )
-from imgkit.report import build_report
+from imgkit.report import ReportContext, build_report
 from imgkit.schema import FIELDS, api_to_column, column_to_api, describe_columns
 from imgkit.validate import validate
 
@@ -71,6 +73,7 @@ __all__ = [
     "ImgkitError",
     "ImgkitWarning",
     "PaginationError",
+    "ReportContext",
     "SchemaError",
     "SourceError",
     "__version__",
@@ -81,6 +84,7 @@ __all__ = [
     "feature_support",
     "filter_images",
     "os_distribution",
+    "os_eol_table",
     "os_features",
     "platform_colors",
     "plot_age",
@@ -96,6 +100,7 @@ __all__ = [
     "column_to_api",
     "describe_columns",
     "diff_listings",
+    "eol_images",
     "evolve_listing",
     "fetch_images",
     "fetch_servers",

@@ -88,6 +88,17 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def _printable_lines(text: str) -> str:
+    r"""Each line of `text` through :func:`_printable`: what the terminal shows holds no control character.
+
+    Examples
+    --------
+    >>> _printable_lines("a\x1b[2J\nb")
+    'a\\x1b[2J\nb'
+    """
+    return "\n".join(_printable(line) for line in text.split("\n"))
+
+
 def _warned(func: Callable[..., Any], *args: Any) -> Any:
     """Call `func`; imgkit warnings become one ``imgkit: warning:`` line each."""
     import warnings
@@ -145,10 +156,11 @@ def _counts_block(title: str, counts: pd.Series, total: int, top: int = 10) -> l
     if counts.empty:
         return [*lines, "  (none)"]
     shown = counts.head(top)
-    width = max(len(str(k)) for k in shown.index)
-    for key, n in shown.items():
+    keys = [_printable(str(k)) for k in shown.index]  # values from the data: no terminal escape sequences
+    width = max(len(k) for k in keys)
+    for key, n in zip(keys, shown.to_numpy()):
         share = n / total if total else 0.0
-        lines.append(f"  {str(key):<{width}}  {n:>9,}  {share:6.1%}")
+        lines.append(f"  {key:<{width}}  {n:>9,}  {share:6.1%}")
     rest = counts.iloc[top:]
     if len(rest):
         lines.append(f"  {'(' + str(len(rest)) + ' more)':<{width}}  {int(rest.sum()):>9,}")
@@ -192,7 +204,7 @@ def _summary_text(df: pd.DataFrame) -> str:
 
 def _run_summary(args: argparse.Namespace) -> int:
     df = _load(args.input)
-    print(_summary_text(df))
+    print(_printable_lines(_summary_text(df)))
     return 0
 
 
@@ -207,62 +219,20 @@ def _add_export(sub: Any) -> None:
         help="write a listing as Parquet, CSV or Excel",
         description=(
             "Write INPUT as a typed table. .parquet keeps every dtype and the findings (imgkit.read_images reads "
-            "it back); .csv and .xlsx write list/dict columns as JSON text and neutralise text cells starting with "
-            "=, +, -, @, tab or CR (spreadsheet formula injection) with a leading apostrophe; .xlsx writes times "
+            "it back); .csv and .xlsx write list/dict columns as JSON text and put a leading apostrophe before every "
+            "line of a text cell that starts with =, +, -, @ (or their fullwidth forms, also after spaces), a tab or a "
+            "line break (spreadsheet formula injection); .csv quotes every cell holding a line break; .xlsx writes times "
             "as UTC without a zone (Excel has none), and says so in their column headers."
         ),
     )
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet, out.csv or out.xlsx")
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> Any:
-    """One text-like cell: containers as JSON text, formula-like text behind an apostrophe."""
-    import json
-
-    import numpy as np
-
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple, dict)):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_header(name: Any) -> str:
-    """A column name (unknown keys come from the data) neutralised like a text cell."""
-    return str(_csv_cell(str(name)))
-
-
 def _to_safe_csv(df: pd.DataFrame, path: str | Path) -> None:
-    """Write `df` as CSV that is safe to open in a spreadsheet.
+    """Write `df` as CSV that is safe to open in a spreadsheet (:func:`imgkit.io.to_safe_csv`)."""
+    from imgkit.io import to_safe_csv
 
-    Numbers, booleans and timestamps are written as they are. Every other cell is
-    text: lists and dicts become JSON text, and text starting with ``=``, ``+``,
-    ``-``, ``@``, a tab or a carriage return gets a leading apostrophe. Column
-    names (unknown API keys come from the data too) are neutralised the same way.
-    """
-    _safe_table(df).to_csv(path, index=False)
-
-
-def _safe_table(df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with every text-like cell made safe for a spreadsheet (see :func:`_to_safe_csv`)."""
-    import pandas as pd
-    from pandas.api import types
-
-    out = pd.DataFrame(index=df.index)
-    for col in df.columns:
-        s = df[col]
-        if types.is_bool_dtype(s.dtype) or types.is_numeric_dtype(s.dtype) or types.is_datetime64_any_dtype(s.dtype):
-            out[col] = s
-        else:
-            out[col] = pd.Series([_csv_cell(v) for v in s.tolist()], index=df.index, dtype=object)
-    out.columns = [_csv_header(c) for c in df.columns]
-    return out
+    to_safe_csv(df, path)
 
 
 def _to_safe_xlsx(df: pd.DataFrame, path: str | Path) -> None:
@@ -277,7 +247,9 @@ def _to_safe_xlsx(df: pd.DataFrame, path: str | Path) -> None:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from pandas.api import types
 
-    out = _safe_table(df)
+    from imgkit.io import safe_table
+
+    out = safe_table(df)
     names = []
     for col in out.columns:
         s = out[col]
@@ -379,8 +351,21 @@ def _add_report(sub: Any) -> None:
         type=float,
         default=None,
         metavar="X",
-        help="with --servers: price of one GB-month of image storage, to show monthly costs",
+        help="with --servers: price of one GiB-month (2**30 bytes) of image storage, to show monthly costs",
     )
+    p.add_argument(
+        "--currency",
+        metavar="CODE",
+        default=None,
+        help="the currency of the price (e.g. USD, EUR, CNY), shown with every amount",
+    )
+    p.add_argument(
+        "--tables",
+        metavar="DIR",
+        default=None,
+        help="also write every table of the report in full, as CSV files (formula-injection safe) in DIR",
+    )
+    p.add_argument("--no-dictionary", action="store_true", help="leave the data dictionary out")
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -394,6 +379,8 @@ def _run_report(args: argparse.Namespace) -> int:
     _check_output(args.output)
     if (args.volumes or args.price_per_gb_month is not None) and not args.servers:
         raise ValueError("--volumes and --price-per-gb-month need --servers")
+    if args.tables is not None and Path(args.tables).exists() and not Path(args.tables).is_dir():
+        raise NotADirectoryError(f"{args.tables}: --tables needs a directory")
     archive = None
     if args.archive is not None:
         from imgkit.archive import Archive
@@ -418,7 +405,24 @@ def _run_report(args: argparse.Namespace) -> int:
             raise ValueError(f"no images of tenant(s) {', '.join(absent)} in {args.input}; nothing to report")
         if absent:
             print(f"{_PROG}: warning: no images of tenant(s) {', '.join(absent)} in {args.input}", file=sys.stderr)
-    kwargs: dict[str, Any] = {"as_of": as_of, "tenants": args.tenant, "top": args.top}
+    kwargs: dict[str, Any] = {
+        "as_of": as_of,
+        "tenants": args.tenant,
+        "top": args.top,
+        "currency": args.currency,
+        "dictionary": not args.no_dictionary,
+        "tables": args.tables,
+    }
+    roles = {
+        "images": args.input,
+        "baseline": args.baseline,
+        "history": args.history,
+        "servers": args.servers,
+        "volumes": args.volumes,
+        "tenant names": args.tenant_names,
+    }
+    kwargs["sources"] = {role: path for role, path in roles.items() if path}
+    kwargs["command"] = _command_line(getattr(args, "argv", None))
     if args.baseline:
         kwargs["baseline"] = _load(args.baseline)
     if args.history:
@@ -434,6 +438,23 @@ def _run_report(args: argparse.Namespace) -> int:
     build_report(df, path=args.output, **kwargs)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _command_line(argv: Sequence[str] | None) -> str | None:
+    """``imgkit ARGS`` as a shell line a reader can rerun (without --tables, which the report adds)."""
+    import shlex
+
+    if argv is None:
+        return None
+    words, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--tables":
+            skip = True
+        elif not word.startswith("--tables="):
+            words.append(word)
+    return shlex.join([_PROG, *words])
 
 
 def _parse_as_of(value: str | None) -> Any:
@@ -522,7 +543,9 @@ def _diff_text(diff: Any, top: int) -> str:
     shown = body[(body[["added", "removed", "changed"]].sum(axis=1) > 0)].head(top)
     rest = len(body) - len(shown)
     lines = [repr(diff), ""]
-    text = table.loc[list(shown.index) + ["All tenants"]].to_string()
+    printed = table.loc[list(shown.index) + ["All tenants"]]
+    printed.index = [_printable(str(i)) for i in printed.index]  # tenant ids come from the data
+    text = printed.to_string()
     lines += text.splitlines()
     if rest:
         lines.append(f"({rest:,} more tenant(s) not shown: unchanged or beyond --top {top})")
@@ -540,13 +563,13 @@ def _run_diff(args: argparse.Namespace) -> int:
         if out.suffix.lower() not in (".html", ".csv", ".parquet"):
             raise ValueError(f"{args.output}: output must end in .html, .csv or .parquet")
     diff = diff_listings(_load(args.old), _load(args.new), ignore=args.ignore)
-    print(_diff_text(diff, args.top))
+    print(_printable_lines(_diff_text(diff, args.top)))
     if out is not None:
         suffix = out.suffix.lower()
         if suffix == ".html":
             from imgkit.report import diff_page
 
-            out.write_text(diff_page(diff), encoding="utf-8")
+            out.write_text(diff_page(diff, sources=(args.old, args.new)), encoding="utf-8")
         elif suffix == ".csv":
             _to_safe_csv(diff.to_frame(), out)
         else:
@@ -854,10 +877,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     1
     """
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
         return int(exc.code or 0)
+    args.argv = argv
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

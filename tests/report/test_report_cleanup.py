@@ -31,9 +31,9 @@ def test_section_numbers_match_the_analysis():
     cost = imgkit.storage_cost(df, price_per_gb_month=0.02, candidates=cand)
     assert f"{len(cand):,} cleanup candidates" in text
     assert "2,921 servers" in text
-    assert f"{cost['candidate_cost'].iloc[-1]:,.2f} candidates&#x27; cost / month" in text
+    assert f"¤ {cost['candidate_cost'].iloc[-1]:,.2f} reclaimable per month" in text  # no currency given
     assert f"{int(imgkit.image_usage(df, servers)['in_use'].sum()):,} images in use" in text
-    assert "26 server(s) use an image that is not in this listing" in text
+    assert "26 servers use an image that is not in this listing" in text
     assert "boot from a volume whose image is unknown" not in text  # the volumes resolved them
     assert cand["reason"].iloc[0].replace("'", "&#x27;") in text
     assert 'href="#cleanup"' in page
@@ -43,8 +43,8 @@ def test_section_says_when_boot_volumes_are_unknown_and_is_absent_without_server
     df = imgkit.load_demo()
     bare = imgkit.load_demo_servers(volumes=False, errors="ignore")
     page = imgkit.build_report(df, servers=bare, as_of="2026-07-01")
-    assert "Warning: 276 server(s) boot from a volume whose image is unknown" in _text(page, "cleanup")
-    assert "cost / month" not in _text(page, "cleanup")  # no price given
+    assert "Warning: 276 servers boot from a volume whose image is unknown" in _text(page, "cleanup")
+    assert "per month" not in _text(page, "cleanup")  # no price given
     assert 'id="cleanup"' not in imgkit.build_report(df, as_of="2026-07-01")
 
 
@@ -85,7 +85,7 @@ def test_cli_servers_price_and_tenant_names(tmp_path, capsys):
         == 0
     )
     page = out.read_text(encoding="utf-8")
-    assert "Finance team" in _text(page, "tenants") and "cost / month" in _text(page, "cleanup")
+    assert "Finance team" in _text(page, "tenants") and "¤ " in _text(page, "cleanup")
     assert "warning" not in capsys.readouterr().err
     # without the volume listing: one warning line, and the section says it
     assert main(["report", str(DEMO), "-o", str(out), "--servers", str(SERVERS)]) == 0
