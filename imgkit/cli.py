@@ -89,14 +89,14 @@ def _printable(text: str) -> str:
 
 
 def _printable_lines(text: str) -> str:
-    r"""Each line of `text` through :func:`_printable`: what the terminal shows holds no control character.
+    r"""Each line of `text` through :func:`_printable` (a no-break space printed as a space): no control character.
 
     Examples
     --------
     >>> _printable_lines("a\x1b[2J\nb")
     'a\\x1b[2J\nb'
     """
-    return "\n".join(_printable(line) for line in text.split("\n"))
+    return "\n".join(_printable(line.replace("\u00a0", " ")) for line in text.split("\n"))
 
 
 def _warned(func: Callable[..., Any], *args: Any) -> Any:

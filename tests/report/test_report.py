@@ -335,8 +335,10 @@ def test_capped_tables_say_where_the_rest_is(demo_page):
     text = "".join(p.text)
     df = imgkit.load_demo()
     stale = imgkit.stale_images(df, older_than="365D", as_of="2026-01-01")
-    assert (f'First 20 of {len(stale):,} rows; all of them: build_report(..., tables="tables") writes '
-            "tables/age-oldest.csv.") in text
+    assert (
+        f'First 20 of {len(stale):,} rows; all of them: build_report(..., tables="tables") writes '
+        "tables/age-oldest.csv."
+    ) in text
 
 
 def test_tables_ordered_for_the_reader(demo_page):
