@@ -55,7 +55,7 @@ CSS = """
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body { font-family: FONTS; color: var(--fg); background: var(--bg); margin: 0; line-height: 1.45; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; }
+main { max-width: 1240px; margin: 0 auto; padding: 24px 32px 64px; }
 header h1 { margin: 0 0 4px; font-size: 1.8rem; }
 header p { margin: 0; color: var(--muted); }
 nav { margin: 16px 0 8px; padding: 8px 0; border-top: 1px solid var(--line); border-bottom: 1px solid var(--line);

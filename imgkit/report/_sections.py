@@ -210,11 +210,8 @@ def _age(ctx: ReportContext) -> str:
             as_of=when,
             caption="Age since creation, stacked by image type; the lines mark the median and the 90th percentile.",
         ),
-        '<div class="columns">',
-        f"<div>{t.html('age', 'by image type', profile, percent=list(older.values()), heading='Age by image type')}"
-        "</div>",
-        f"<div>{t.html('age', 'stale', stale_table, percent=['share'], heading='Stale images')}</div>",
-        "</div>",
+        t.html("age", "by image type", profile, percent=list(older.values()), heading="Age by image type"),
+        t.html("age", "stale", stale_table, percent=["share"], heading="Stale images"),
     ]
     if oldest is not None and len(oldest):
         columns = [c for c in _STALE_COLUMNS if c in oldest.columns]

@@ -24,8 +24,10 @@ AS_OF = "2026-07-01"
 A4_PRINTABLE_PX = round((210 - 2 * 12) / 25.4 * 96)
 
 _LAYOUT = """
-(phone) => {
+(narrow) => {
   const problems = [];
+  if (!matchMedia('print').matches)  // on screen the collapsed lists are checked open; printed, they stay closed
+    document.querySelectorAll('details').forEach(d => { d.open = true; });
   const doc = document.documentElement;
   if (doc.scrollWidth > doc.clientWidth + 1)
     problems.push(`the page is ${doc.scrollWidth}px wide in a ${doc.clientWidth}px window`);
@@ -34,7 +36,7 @@ _LAYOUT = """
     const name = `table ${i + 1} (${table.closest('[data-table]')?.dataset.table})`;
     const box = table.parentElement.getBoundingClientRect();
     if (box.right > doc.clientWidth + 1) problems.push(`${name}'s box ends at ${box.right}px`);
-    if (phone) return;  // on a phone a wide table scrolls in its own box
+    if (narrow) return;  // on a narrow screen a wide table scrolls in its own box
     for (let e = table.parentElement; e && e !== document.body; e = e.parentElement) {
       const cs = getComputedStyle(e);
       const clips = cs.overflowX !== 'visible' || cs.overflowY !== 'visible' || cs.maxHeight !== 'none';
@@ -44,7 +46,7 @@ _LAYOUT = """
     for (const cell of table.querySelectorAll('td, th')) {
       if (cell.scrollWidth > cell.clientWidth + 1)
         problems.push(`${name}: a cell overflows: ${cell.textContent.slice(0, 60)}`);
-      if (cell.matches('.date, .id') && cell.textContent) {
+      if (cell.matches('td.date, td.id') && cell.textContent) {
         const range = document.createRange();
         range.selectNodeContents(cell);
         const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
@@ -103,9 +105,10 @@ def _open(page, path, width, height=900):
 
 @pytest.mark.parametrize("width", [1280, 900])
 def test_report_on_screen(report_file, offline_page, tmp_path, width):
+    """At 1280 px every table fits; at 900 px a wide table may scroll in its own box, never the page."""
     page, offline = offline_page
     _open(page, report_file, width)
-    layout = page.evaluate(_LAYOUT, False)
+    layout = page.evaluate(_LAYOUT, width < 1000)
     assert layout["problems"] == []
     assert layout["first"] == "act-on"
     top = page.locator("#act-on").bounding_box()
@@ -150,5 +153,5 @@ def test_report_printed(report_file, offline_page, tmp_path):
     data = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     print(f"\nthe report printed to PDF: {pdf} ({pages} pages)")
-    assert data.startswith(b"%PDF") and len(starts) + 1 <= pages <= 26
+    assert data.startswith(b"%PDF") and len(starts) + 1 <= pages <= 28
     assert offline.external == [], offline.external
