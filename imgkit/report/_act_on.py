@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from imgkit._html import escape
+from imgkit.report._context import gib_column
 from imgkit.report._page import count_text, format_bytes, format_money, paragraph
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +41,7 @@ def act_on(ctx: ReportContext) -> str:
         c = ctx.cleanup
         cand, cost = c["candidates"], c["cost"]
         total = cost.iloc[-1]
-        reclaim = format_bytes(total["candidate_gb"] * 2**30)
+        reclaim = format_bytes(total[gib_column(cost, "candidate")] * 2**30)
         detail = f"{reclaim} reclaimable"
         if ctx.prices is not None:
             detail += f", {format_money(total['candidate_cost'], ctx.currency)} per month"

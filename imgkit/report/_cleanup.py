@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
+from imgkit.report._context import gib_column, imgkit_attrs
 from imgkit.report._page import format_bytes, format_money, html_cards, paragraph
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,15 +49,15 @@ def cleanup_section(ctx: ReportContext) -> str:
 
     c = ctx.cleanup
     usage, candidates, cost = c["usage"], c["candidates"], c["cost"]
-    info = usage.attrs["usage"]
-    rules = candidates.attrs["cleanup"]
+    info = imgkit_attrs(usage, "usage")
+    rules = imgkit_attrs(candidates, "cleanup")
     priced = ctx.prices is not None
     total = cost.iloc[-1]
     figures = [
         ("servers", f"{info['servers']:,}"),
         ("images in use", f"{int(usage['in_use'].sum()):,}"),
         ("cleanup candidates", f"{len(candidates):,}"),
-        ("reclaimable storage", format_bytes(total["candidate_gb"] * 2**30)),
+        ("reclaimable storage", format_bytes(total[gib_column(cost, "candidate")] * 2**30)),
     ]
     if priced:
         figures.append(("reclaimable per month", format_money(total["candidate_cost"], ctx.currency)))
@@ -93,8 +94,8 @@ def cleanup_section(ctx: ReportContext) -> str:
             )
         )
     table = cost.copy()
-    table["storage"] = [format_bytes(b) for b in table["gb"] * 2**30]
-    table["reclaimable"] = [format_bytes(b) for b in table["candidate_gb"] * 2**30]
+    table["storage"] = [format_bytes(b) for b in table[gib_column(cost)] * 2**30]
+    table["reclaimable"] = [format_bytes(b) for b in table[gib_column(cost, "candidate")] * 2**30]
     keep = [c for c in ("owner_name", "images", "storage", "candidates", "reclaimable") if c in table.columns]
     if priced:
         table["cost per month"] = [format_money(v, ctx.currency) for v in table["cost"]]

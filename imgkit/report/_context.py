@@ -204,6 +204,21 @@ class ReportContext:
         return {"usage": usage, "candidates": candidates, "cost": cost}
 
 
+def gib_column(cost: pd.DataFrame, what: str = "") -> str:
+    """The name of `cost`'s GiB column (``gib``/``candidate_gib``; ``gb``/``candidate_gb`` before they were renamed)."""
+    name = f"{what}_gib" if what else "gib"
+    return name if name in cost.columns else name[:-3] + "gb"
+
+
+def imgkit_attrs(frame: pd.DataFrame, key: str) -> dict[str, Any]:
+    """``frame.attrs["imgkit"][key]`` (or the older top-level ``frame.attrs[key]``)."""
+    meta = frame.attrs.get("imgkit")
+    if isinstance(meta, dict) and isinstance(meta.get(key), dict):
+        return meta[key]
+    value = frame.attrs.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def plain_source(source: Any) -> str:
     """What a frame says it was read from, as a reader wants it: the path or URL; a frame made in Python says so.
 

@@ -104,13 +104,15 @@ dl.meta { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap:
 dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 @media screen { th { position: sticky; top: 0; } }
+@media screen and (max-width: 1000px) {
+  .figure { overflow-x: auto; }
+  .figure svg { min-width: var(--min-width, 0); }
+}
 @media screen and (max-width: 700px) {
   main { padding: 12px 12px 48px; }
   header h1 { font-size: 1.45rem; }
   .cards { grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); }
   .actions { grid-template-columns: 1fr; }
-  .figure { overflow-x: auto; }
-  .figure svg { min-width: var(--min-width, 0); }
   dl.meta { grid-template-columns: minmax(0, 1fr); }
   dl.meta dd { margin-bottom: 6px; }
   th { position: static; }
