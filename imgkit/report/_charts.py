@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["age_with_marks", "os_shares", "plot_trend_multiples", "timeline", "words"]
+__all__ = ["age_with_marks", "feature_shares", "os_shares", "plot_trend_multiples", "timeline", "words"]
 
 #: Column names as a reader says them.
 WORDS = {
@@ -74,6 +74,21 @@ def age_with_marks(df: pd.DataFrame, *, as_of: Any, by: str = "imagetype") -> Ax
     ax.set_title(f"Image age on {as_of:%Y-%m-%d}" if as_of is not None and str(as_of) != "NaT" else "Image age")
     ax.set_xlabel("age (years)")
     _legend_title(ax, words(by))
+    return ax
+
+
+def feature_shares(df: pd.DataFrame, *, top: int) -> Axes:
+    """Each largest tenant's share of images supporting each feature, the colour scale in percent."""
+    from matplotlib.ticker import PercentFormatter
+
+    from imgkit.plotting import plot_feature_support
+
+    ax = plot_feature_support(df, by="owner", top=top)
+    for other in ax.figure.axes:
+        if other is not ax:  # the colour bar
+            other.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylabel("")
+    ax.set_title("Feature support of the largest tenants")
     return ax
 
 

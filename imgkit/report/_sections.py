@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from imgkit._html import truncate
 from imgkit.report._act_on import act_on, eol_section, stuck_section
-from imgkit.report._charts import age_with_marks, os_shares, timeline
+from imgkit.report._charts import age_with_marks, feature_shares, os_shares, timeline
 from imgkit.report._cleanup import cleanup_section
 from imgkit.report._history import changes_html, changes_title, trend_tables, trends_html, trends_of_history
 from imgkit.report._page import format_bytes, format_days, html_cards, html_dl, html_figure, paragraph
@@ -238,7 +238,6 @@ def _age(ctx: ReportContext) -> str:
 
 def _features(ctx: ReportContext) -> str:
     from imgkit.analysis import feature_labels, feature_support
-    from imgkit.plotting import plot_feature_support
 
     df = ctx.df
     labels = feature_labels()
@@ -258,9 +257,8 @@ def _features(ctx: ReportContext) -> str:
                 "OpenStack Glance listing says nothing about Huawei's capabilities: n/a."
             ),
             html_figure(
-                plot_feature_support,
+                feature_shares,
                 df,
-                by="owner",
                 top=ctx.top,
                 caption=f"The {ctx.top} largest tenants, then the rest.",
             ),
