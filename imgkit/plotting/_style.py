@@ -34,19 +34,19 @@ _PLATFORMS = next(f.values for f in FIELDS if f.column == "platform")
 # platforms stay apart for deuteranopes and protanopes (Machado 2009 simulation, CIELAB distance at least 17);
 # tests/plotting/test_palette.py checks both. "Other" and "(missing)" stay grey.
 _PLATFORM_COLORS = {
-    "Ubuntu": "#E69F00",
-    "Windows": "#0072B2",
-    "CentOS": "#D62728",
+    "Ubuntu": "#e69f00",
+    "Windows": "#0072b2",
+    "CentOS": "#d62728",
     "Debian": "#332288",
-    "Huawei Cloud EulerOS": "#66CCEE",
+    "Huawei Cloud EulerOS": "#66ccee",
     "openEuler": "#882255",
     "SUSE": "#228833",
-    "EulerOS": "#F0E442",
-    "RedHat": "#44BB99",
-    "Oracle Linux": "#D95F02",
-    "OpenSUSE": "#AA4499",
-    "Fedora": "#EE6677",
-    "CoreOS": "#66A61E",
+    "EulerOS": "#f0e442",
+    "RedHat": "#44bb99",
+    "Oracle Linux": "#d95f02",
+    "OpenSUSE": "#aa4499",
+    "Fedora": "#ee6677",
+    "CoreOS": "#66a61e",
 }
 
 

@@ -55,4 +55,4 @@ def test_the_common_platforms_stay_apart_for_red_green_colour_blindness():
 
 def test_other_and_missing_stay_grey():
     colors = imgkit.platform_colors(["Other", "(missing)", "Ubuntu"])
-    assert colors["Other"] == "#7f7f7f" and colors["(missing)"] == "#c7c7c7" and colors["Ubuntu"] == "#E69F00"
+    assert colors["Other"] == "#7f7f7f" and colors["(missing)"] == "#c7c7c7" and colors["Ubuntu"] == "#e69f00"
