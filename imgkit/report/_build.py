@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from imgkit._html import isna
+from imgkit._typing import AsOf, Listing, Snapshots
 from imgkit.report._context import DEFAULT_TITLE, ReportContext
 from imgkit.report._page import html_page, html_section
 from imgkit.report._sections import SECTIONS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from imgkit.archive import Archive
 
 __all__ = ["build_report"]
 
@@ -24,11 +27,11 @@ def build_report(
     *,
     path: str | Path | None = None,
     title: str = DEFAULT_TITLE,
-    as_of: Any = None,
+    as_of: AsOf = None,
     tenants: Sequence[str] | None = None,
     top: int = 10,
-    baseline: Any = None,
-    history: Any = None,
+    baseline: Listing | None = None,
+    history: Snapshots | pd.DataFrame | Archive | None = None,
     servers: pd.DataFrame | None = None,
     price_per_gb_month: float | None = None,
     currency: str | None = None,

@@ -9,11 +9,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from imgkit._typing import AsOf, Listing, Snapshots
 from imgkit.errors import ConfigError
 from imgkit.report._tables import Tables
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from imgkit.archive import Archive
 
 __all__ = ["ReportContext"]
 
@@ -73,11 +76,11 @@ class ReportContext:
 
     images: pd.DataFrame
     title: str = DEFAULT_TITLE
-    as_of: Any = None
+    as_of: AsOf = None
     tenants: Sequence[str] | None = None
     top: int = 10
-    baseline: Any = None
-    history: Any = None
+    baseline: Listing | None = None
+    history: Snapshots | pd.DataFrame | Archive | None = None
     servers: pd.DataFrame | None = None
     prices: Any = None
     currency: str | None = None
@@ -126,7 +129,9 @@ class ReportContext:
             return plain_source(self.meta.get("source"))
         if role == "baseline" and isinstance(self.baseline, str | Path):
             return str(self.baseline)
-        if role == "baseline" and hasattr(self.baseline, "attrs"):
+        import pandas as pd
+
+        if role == "baseline" and isinstance(self.baseline, pd.DataFrame):
             return plain_source((self.baseline.attrs.get("imgkit") or {}).get("source"))
         return f"the {role} given"
 

@@ -398,6 +398,8 @@ def _trends(ctx: ReportContext) -> str:
         frames = trend_tables(lambda **o: history.trend(filters=filters, engine=engine, **o), top=ctx.top)
         rows = int(frames[None].to_numpy().sum())
         return trends_html(frames, ctx.table_store, f"{rows:,} image rows in the archive.")
+    if history is None:  # pragma: no cover  (the section needs a history)
+        return ""
     h = history if is_history(history) else build_history(history)
     if ctx.tenants is not None:
         h = h[h["owner"].isin(ctx.tenants)]
