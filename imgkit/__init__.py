@@ -53,7 +53,9 @@ from imgkit.fetch import (
 )
 from imgkit.io import (
     read_images,
+    read_members,
     read_parquet,
+    read_scaling_configs,
     read_servers,
     to_parquet,
 )
@@ -123,6 +125,8 @@ __all__ = [
     "read_images",
     "read_parquet",
     "read_servers",
+    "read_scaling_configs",
+    "read_members",
     "image_usage",
     "cleanup_candidates",
     "storage_cost",

@@ -1,5 +1,5 @@
 """The ``imgkit`` command line: ``imgkit report``, ``summary``, ``export``, ``explore``, ``fetch``, ``archive``,
-``diff``.
+``diff``, ``cleanup``.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function that registers its
 parser with :func:`_subcommand` (which adds ``INPUT`` unless ``input=False``,
@@ -347,18 +347,28 @@ def _add_report(sub: Any) -> None:
         default=None,
         help="with --servers: a saved GET /v3/volumes/detail listing, for servers booted from a volume",
     )
-    p.add_argument(
-        "--price-per-gb-month",
+    price = p.add_mutually_exclusive_group()
+    price.add_argument(
+        "--prices",
+        metavar="P",
+        default=None,
+        help="with --servers: a CSV price table (cloud/region/image_kind, price_per_gib_month) or a JSON object "
+        "{image_kind: price}, to show monthly costs",
+    )
+    price.add_argument(
+        "--price-per-gib-month",
         type=float,
         default=None,
         metavar="X",
-        help="with --servers: price of one GiB-month (2**30 bytes) of image storage, to show monthly costs",
+        help="with --servers: one price per GiB-month (2**30 bytes) of image storage, to show monthly costs",
     )
+    # the old name of --price-per-gib-month (it was always per 2**30 bytes)
+    price.add_argument("--price-per-gb-month", type=float, default=None, help=argparse.SUPPRESS)
     p.add_argument(
         "--currency",
         metavar="CODE",
         default=None,
-        help="the currency of the price (e.g. USD, EUR, CNY), shown with every amount",
+        help="the currency of the prices (e.g. USD, EUR, CNY), shown with every amount",
     )
     p.add_argument(
         "--tables",
@@ -378,8 +388,11 @@ def _run_report(args: argparse.Namespace) -> int:
     if (args.input is None) == (args.archive is None):
         raise ValueError("give INPUT or --archive ROOT (one of them)")
     _check_output(args.output)
-    if (args.volumes or args.price_per_gb_month is not None) and not args.servers:
-        raise ValueError("--volumes and --price-per-gb-month need --servers")
+    price: Any = _read_prices(args.prices) if args.prices else args.price_per_gib_month
+    if price is None:
+        price = args.price_per_gb_month
+    if (args.volumes or price is not None) and not args.servers:
+        raise ValueError("--volumes and a price (--prices, --price-per-gib-month) need --servers")
     if args.tables is not None and Path(args.tables).exists() and not Path(args.tables).is_dir():
         raise NotADirectoryError(f"{args.tables}: --tables needs a directory")
     archive = None
@@ -421,6 +434,7 @@ def _run_report(args: argparse.Namespace) -> int:
         "servers": args.servers,
         "volumes": args.volumes,
         "tenant names": args.tenant_names,
+        "prices": args.prices,
     }
     kwargs["sources"] = {role: path for role, path in roles.items() if path}
     kwargs["command"] = _command_line(getattr(args, "argv", None))
@@ -433,7 +447,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if archive is not None:
         kwargs["history"] = archive
     if servers is not None:
-        kwargs.update(servers=servers, price_per_gb_month=args.price_per_gb_month)
+        kwargs.update(servers=servers, prices=price)
     if args.title:
         kwargs["title"] = args.title
     build_report(df, path=args.output, **kwargs)
@@ -881,6 +895,164 @@ def _regions(items: list[str] | None) -> list[str] | dict[str, str] | None:
     return list(items)
 
 
+# ----------------------------------------------------------------------------- cleanup
+
+
+def _add_cleanup(sub: Any) -> None:
+    p = _subcommand(
+        sub,
+        "cleanup",
+        _run_cleanup,
+        help="write every cleanup candidate, largest first, with the reason and cost",
+        description=(
+            "Write the cleanup candidates of INPUT (imgkit.cleanup_candidates after imgkit.image_usage with every "
+            "reference given), sorted by reclaimable_bytes, largest first, with the reason and, with prices, the "
+            "monthly cost. Images whose usage the servers listing does not cover are never candidates. "
+            "Nothing is deleted."
+        ),
+    )
+    p.add_argument("--servers", required=True, metavar="S", help="a saved GET /v2.1/servers/detail listing")
+    p.add_argument(
+        "--all-tenants",
+        action="store_true",
+        help="the servers listing holds every project's servers (an admin listing saved by another tool; "
+        "an imgkit snapshot says so itself): it covers every tenant of its region",
+    )
+    p.add_argument(
+        "--volumes",
+        metavar="V",
+        default=None,
+        help="a saved GET /v3/volumes/detail listing (boot volumes and unattached volumes count)",
+    )
+    p.add_argument(
+        "--scaling-configs",
+        metavar="A",
+        default=None,
+        help="saved Auto Scaling configurations (GET .../scaling_configuration)",
+    )
+    p.add_argument(
+        "--members", metavar="M", default=None, help="saved image members (GET /v2/images/{id}/members answers)"
+    )
+    p.add_argument(
+        "--in-use",
+        metavar="IDS",
+        default=None,
+        help="a text file of image ids used elsewhere (IaC, CCE, BMS...), one per line (# comments)",
+    )
+    price = p.add_mutually_exclusive_group()
+    price.add_argument(
+        "--prices",
+        metavar="P",
+        default=None,
+        help="a CSV table (columns cloud/region/image_kind and price_per_gib_month) or a JSON "
+        "object {image_kind: price}",
+    )
+    price.add_argument(
+        "--price-per-gib-month",
+        type=float,
+        default=None,
+        metavar="X",
+        help="one price per GiB-month (2**30 bytes) for every image",
+    )
+    p.add_argument("--currency", metavar="C", default=None, help="the currency of the prices, e.g. EUR")
+    p.add_argument("--older-than", metavar="D", default="365D", help="minimum age (default 365D)")
+    p.add_argument(
+        "--keep-newest",
+        type=int,
+        default=2,
+        metavar="N",
+        help="keep the newest N active unused images of each family (default 2)",
+    )
+    p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="out.csv, out.xlsx or out.parquet")
+
+
+def _read_ids(path: str) -> list[str]:
+    text = Path(path).read_text(encoding="utf-8")
+    return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def _read_prices(path: str) -> Any:
+    import json
+
+    import pandas as pd
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.lower().endswith(".json"):
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    return pd.read_csv(path, dtype={"cloud": "string", "region": "string", "image_kind": "string"})
+
+
+_CLEANUP_COLUMNS = (
+    "id",
+    "name",
+    "owner",
+    "owner_name",
+    "cloud",
+    "region",
+    "status",
+    "visibility",
+    "image_kind",
+    "created_at",
+    "age_days",
+    "family",
+    "reclaimable_bytes",
+    "reclaimable_gib",
+)
+
+
+def _run_cleanup(args: argparse.Namespace) -> int:
+    from imgkit.analysis import GIB, cleanup_candidates, image_usage, storage_cost
+
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in (".parquet", ".csv", ".xlsx"):
+        raise ValueError(f"{args.output}: output must end in .csv, .xlsx or .parquet")
+    if args.keep_newest < 0:
+        raise ValueError(f"--keep-newest must be a non-negative integer, got {args.keep_newest}")
+    _check_output(args.output)
+    prices: Any = _read_prices(args.prices) if args.prices else args.price_per_gib_month
+    df = _load(args.input)
+    servers = _warned(_read_servers, args.servers, args.volumes)
+    if args.all_tenants:
+        servers.attrs.setdefault("imgkit", {})["all_tenants"] = True
+    refs: dict[str, Any] = {"volumes": args.volumes, "scaling_configs": args.scaling_configs, "members": args.members}
+    for path in refs.values():
+        if path is not None and not Path(path).exists():
+            raise FileNotFoundError(f"{path}: no such file or directory")
+    ids = _read_ids(args.in_use) if args.in_use else None
+    usage = _warned(lambda: image_usage(df, servers, in_use=ids, **refs))
+    older = None if args.older_than.lower() in ("0", "none") else args.older_than
+    cand = cleanup_candidates(usage, older_than=older, keep_newest=args.keep_newest, as_of=_parse_as_of(args.as_of))
+    table = cand.assign(reclaimable_gib=cand["reclaimable_bytes"].astype("Float64") / GIB)
+    cols = [c for c in _CLEANUP_COLUMNS if c in table.columns]
+    money = f"monthly_cost ({args.currency})" if args.currency else "monthly_cost"
+    if prices is not None:
+        per_image = storage_cost(cand, prices=prices, currency=args.currency, by="id").iloc[:-1]["cost"]
+        table[money] = cand["id"].map(per_image).astype("Float64")
+        cols.append(money)
+    table = table[[*cols, "reason"]]
+    if suffix == ".csv":
+        _to_safe_csv(table, out)
+    elif suffix == ".xlsx":
+        _to_safe_xlsx(table, out)
+    else:
+        plain = table.reset_index(drop=True)
+        plain.attrs = {}  # as_of is a Timestamp; the file holds the table
+        plain.to_parquet(out, index=False)
+    info = cand.attrs["cleanup"]
+    total = (
+        f", {table[money].sum():,.2f}{' ' + args.currency if args.currency else ''}/month" if prices is not None else ""
+    )
+    print(
+        f"wrote {len(table):,} candidates ({info['reclaimable_bytes'] / GIB:,.1f} GiB{total}) to {out}; "
+        f"{info['usage_unknown']:,} image(s) of unknown usage were not considered",
+        file=sys.stderr,
+    )
+    return 0
+
+
 # ----------------------------------------------------------------------------- main
 
 #: One registration function per subcommand, in the order ``--help`` lists them.
@@ -892,6 +1064,7 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _add_fetch,
     _add_archive,
     _add_diff,
+    _add_cleanup,
 ]
 
 

@@ -21,6 +21,8 @@ PUBLIC = {
     "FIELDS",
     # servers, usage, cleanup
     "read_servers",
+    "read_scaling_configs",
+    "read_members",
     "image_usage",
     "cleanup_candidates",
     "storage_cost",

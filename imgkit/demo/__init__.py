@@ -12,7 +12,7 @@ from imgkit.demo._generate import (
     tenant_profiles,
     write_listing,
 )
-from imgkit.demo._servers import generate_servers, load_demo_servers
+from imgkit.demo._servers import generate_references, generate_servers, load_demo_references, load_demo_servers
 
 __all__ = [
     "BLOCK",
@@ -21,8 +21,10 @@ __all__ = [
     "demo_snapshots",
     "evolve_listing",
     "generate_listing",
+    "generate_references",
     "generate_servers",
     "load_demo",
+    "load_demo_references",
     "load_demo_servers",
     "load_demo_tenants",
     "tenant_profiles",

@@ -29,7 +29,8 @@ from imgkit.io import _pandas_compat  # noqa: F401  (pandas reads list columns b
 from imgkit.io._export import neutralise, safe_table, to_safe_csv
 from imgkit.io._parquet import PARQUET_KEY, read_parquet, to_parquet
 from imgkit.io._read import read_images
-from imgkit.io._servers import read_servers, read_volumes
+from imgkit.io._references import MEMBER_FIELDS, SCALING_CONFIG_FIELDS, read_members, read_scaling_configs
+from imgkit.io._servers import all_tenants_fetched, read_servers, read_volumes
 from imgkit.io._snapshot import (
     PAGE_NAME,
     RESERVED_PARAMS,
@@ -42,6 +43,11 @@ from imgkit.io._snapshot import (
 )
 
 __all__ = [
+    "all_tenants_fetched",
+    "MEMBER_FIELDS",
+    "SCALING_CONFIG_FIELDS",
+    "read_members",
+    "read_scaling_configs",
     "PAGE_NAME",
     "PARQUET_KEY",
     "RESERVED_PARAMS",

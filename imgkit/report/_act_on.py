@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from imgkit._html import escape
-from imgkit.report._context import gib_column
 from imgkit.report._page import count_text, format_bytes, format_money, paragraph
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,15 +40,17 @@ def act_on(ctx: ReportContext) -> str:
         c = ctx.cleanup
         cand, cost = c["candidates"], c["cost"]
         total = cost.iloc[-1]
-        reclaim = format_bytes(total[gib_column(cost, "candidate")] * 2**30)
-        detail = f"{reclaim} reclaimable"
+        rules = cand.attrs["imgkit"]["cleanup"]
+        detail = f"{format_bytes(rules['reclaimable_bytes'])} reclaimable"
         if ctx.prices is not None:
             detail += f", {format_money(total['candidate_cost'], ctx.currency)} per month"
+        if rules["usage_unknown"]:
+            detail += f"; {rules['usage_unknown']:,} image(s) of unknown usage not assessed"
         parts.append(
             _action(
                 "cleanup",
                 f"{len(cand):,}",
-                "cleanup candidates: unused images older than a year",
+                "cleanup candidates: images nothing references, older than a year",
                 detail,
                 "Cleanup candidates",
                 warn=bool(len(cand)),
@@ -152,7 +153,7 @@ def act_on(ctx: ReportContext) -> str:
             "--volumes VOLUMES) to find the images nothing uses."
         )
     elif ctx.prices is None:
-        hints.append("Costs are not shown: give a price (--price-per-gb-month X --currency CODE).")
+        hints.append("Costs are not shown: give a price (--price-per-gib-month X or --prices P, and --currency CODE).")
     elif ctx.currency is None:
         hints.append(
             f"Amounts are in the price's unit ({format_money(0, None)[0]}): give its currency with --currency "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from imgkit._html import isna
 from imgkit._typing import AsOf, Listing, Snapshots
@@ -33,8 +33,9 @@ def build_report(
     baseline: Listing | None = None,
     history: Snapshots | pd.DataFrame | Archive | None = None,
     servers: pd.DataFrame | None = None,
-    price_per_gb_month: float | None = None,
+    prices: Any = None,
     currency: str | None = None,
+    price_per_gb_month: float | None = None,
     dictionary: bool = True,
     tables: str | Path | None = None,
     sources: Mapping[str, str] | None = None,
@@ -71,11 +72,18 @@ def build_report(
     history : DataFrame, snapshots or imgkit.Archive, optional
         A snapshot series: adds "Trends" (one small panel per platform, OS type and status).
     servers : pandas.DataFrame, optional
-        A servers frame (:func:`imgkit.read_servers`): adds "Cleanup candidates".
-    price_per_gb_month : float, optional
-        With `servers`: the price of one GiB-month of image storage, to show costs.
+        A servers frame (:func:`imgkit.read_servers`): adds "Cleanup candidates"
+        (references by kind, coverage, :func:`imgkit.cleanup_candidates` with its defaults,
+        storage by tenant and by image kind). Pass ``df = imgkit.image_usage(images, servers,
+        volumes=..., scaling_configs=..., members=..., in_use=...)`` to count every reference.
+    prices : number, mapping or DataFrame, optional
+        With `servers`: the price of one GiB-month (2**30 bytes) of image storage, to show
+        monthly costs -- anything :func:`imgkit.storage_cost` takes (one number, a mapping
+        per image kind such as ``imgkit.cleanup.huawei_cloud_prices(...)``, a price table).
     currency : str, optional
-        The price's currency (``"USD"``, ``"EUR"``, ``"CNY"``...), shown with every amount.
+        The prices' currency (``"USD"``, ``"EUR"``, ``"CNY"``...), shown with every amount.
+    price_per_gb_month : float, optional
+        Deprecated: ``prices=`` with one number.
     dictionary : bool, default True
         End with the data dictionary.
     tables : str or Path, optional
@@ -86,6 +94,9 @@ def build_report(
     command : str, optional
         The command line that built the report (``imgkit report`` sets it): a capped table says
         to rerun it with ``--tables DIR`` for all its rows.
+
+    Tenants are labelled by name where `df` has an ``owner_name`` column
+    (:func:`imgkit.label_tenants`).
 
     Returns
     -------
@@ -107,6 +118,17 @@ def build_report(
     """
     from imgkit.errors import ConfigError
 
+    if price_per_gb_month is not None:
+        import warnings
+
+        if prices is not None:
+            raise ConfigError("give `prices` or the deprecated `price_per_gb_month`, not both")
+        warnings.warn(
+            "build_report(price_per_gb_month=X) is deprecated: use prices=X (per GiB-month), currency=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        prices = price_per_gb_month
     if isinstance(df, ReportContext):
         ctx = df
     else:
@@ -119,7 +141,7 @@ def build_report(
             baseline=baseline,
             history=history,
             servers=servers,
-            prices=price_per_gb_month,
+            prices=prices,
             currency=currency,
             dictionary=dictionary,
             tables=tables,

@@ -191,37 +191,27 @@ class ReportContext:
 
     @cached_property
     def cleanup(self) -> dict[str, Any]:
-        """Usage, candidates and costs: the cleanup section's numbers, from the public cleanup functions."""
-        from imgkit.analysis import cleanup_candidates, image_usage
+        """Usage, candidates and costs (by tenant and by image kind): the numbers of "Act on" and of the section.
+
+        When the image frame is already an :func:`imgkit.image_usage` result (with volumes,
+        Auto Scaling configurations, members or ids), its references are used as they are.
+        Without a price, the costs are computed at a price of 0 (the sizes are what is shown).
+        """
+        from imgkit.analysis import cleanup_candidates, image_usage, storage_cost
         from imgkit.errors import ImgkitWarning
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ImgkitWarning)  # said in the section itself
-            usage = image_usage(self.df, self.servers)
+        if "usage_known" in self.df.columns:
+            usage = self.df
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ImgkitWarning)  # said in the section itself
+                usage = image_usage(self.df, self.servers)
         candidates = cleanup_candidates(usage, as_of=self.when)
-        cost = _storage_cost(
-            usage,
-            prices=self.prices,
-            currency=self.currency,
-            by="owner" if "owner" in self.df.columns else None,
-            candidates=candidates,
-        )
-        return {"usage": usage, "candidates": candidates, "cost": cost}
-
-
-def gib_column(cost: pd.DataFrame, what: str = "") -> str:
-    """The name of `cost`'s GiB column (``gib``/``candidate_gib``; ``gb``/``candidate_gb`` before they were renamed)."""
-    name = f"{what}_gib" if what else "gib"
-    return name if name in cost.columns else name[:-3] + "gb"
-
-
-def imgkit_attrs(frame: pd.DataFrame, key: str) -> dict[str, Any]:
-    """``frame.attrs["imgkit"][key]`` (or the older top-level ``frame.attrs[key]``)."""
-    meta = frame.attrs.get("imgkit")
-    if isinstance(meta, dict) and isinstance(meta.get(key), dict):
-        return meta[key]
-    value = frame.attrs.get(key)
-    return value if isinstance(value, dict) else {}
+        price = 0.0 if self.prices is None else self.prices
+        by = "owner" if "owner" in self.df.columns else None
+        cost = storage_cost(usage, prices=price, currency=self.currency, by=by, candidates=candidates)
+        by_kind = storage_cost(usage, prices=price, currency=self.currency, by="image_kind", candidates=candidates)
+        return {"usage": usage, "candidates": candidates, "cost": cost, "by_kind": by_kind}
 
 
 def plain_source(source: Any) -> str:
@@ -242,23 +232,3 @@ def plain_source(source: Any) -> str:
     if "(" in text and text.endswith(")"):  # a recipe (demo evolution, a combination), not a path
         return f"a data frame made in Python ({text.split('(', 1)[0].strip() or 'no name'})"
     return truncate(text, 160)
-
-
-def _storage_cost(
-    df: pd.DataFrame, *, prices: Any, currency: str | None, by: str | None, candidates: pd.DataFrame
-) -> pd.DataFrame:
-    """:func:`imgkit.storage_cost` with ``prices=`` and ``currency=``; with no price, the sizes at a price of 0.
-
-    Until ``storage_cost`` takes ``prices=`` (a number, a mapping per image kind or a price table), a
-    single number goes to its ``price_per_gb_month=``.
-    """
-    import inspect
-    from collections.abc import Callable
-
-    from imgkit.analysis import storage_cost
-
-    cost: Callable[..., pd.DataFrame] = storage_cost
-    price = 0.0 if prices is None else prices
-    if "prices" in inspect.signature(storage_cost).parameters:
-        return cost(df, prices=price, currency=currency, by=by, candidates=candidates)
-    return cost(df, price_per_gb_month=price, by=by, candidates=candidates)

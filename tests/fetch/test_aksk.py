@@ -33,11 +33,6 @@ TEMP_SK = "tmp-sk-9876543210-zyxwvutsrqponmlkjihg"
 SECURITY_TOKEN = "gQ5jbi1ub3J0aC00" + "TempSecurityToken-abcdefghijklmnop" * 8
 PROJECT = "0b6f2c3a9d4e4f1a8c7b6a5d4e3f2a10"
 SECRETS = (SK, TEMP_SK, SECURITY_TOKEN)
-#: The AS and members fetchers type with issue 20's readers; until those are merged, their tests skip.
-needs_readers = pytest.mark.skipif(
-    not (hasattr(imgkit.io, "read_scaling_configs") and hasattr(imgkit.io, "read_members")),
-    reason="imgkit.io.read_scaling_configs / read_members (issue 20) are not in this tree",
-)
 
 
 @pytest.fixture
@@ -401,7 +396,6 @@ def _scaling(seen):
     }
 
 
-@needs_readers
 def test_fetch_scaling_configs_pages_by_start_number(gateway, tmp_path):
     gateway.route(rf"/autoscaling-api/v1/{PROJECT}/scaling_configuration", _scaling)
     df = imgkit.fetch_scaling_configs(
@@ -431,7 +425,6 @@ def test_fetch_scaling_configs_limit_is_at_most_100():
         imgkit.fetch_scaling_configs("http://127.0.0.1:9/autoscaling-api/v1/p", limit=101)
 
 
-@needs_readers
 def test_fetch_members_of_shareable_images_with_bounded_concurrency(gateway, tmp_path):
     inflight, peak, lock = [0], [0], threading.Lock()
     frame = pd.DataFrame(
@@ -517,7 +510,6 @@ def test_cli_fetch_with_only_an_access_key_then_report(gateway, monkeypatch, tmp
     assert SK not in capsys.readouterr().err
 
 
-@needs_readers
 def test_cli_fetch_scaling_configs_and_members(gateway, monkeypatch, tmp_path, capsys):
     from imgkit.cli import main
 

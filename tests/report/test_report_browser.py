@@ -91,7 +91,7 @@ def report_file(tmp_path_factory):
         baseline=snaps[1],
         history=snaps,
         servers=imgkit.load_demo_servers(),
-        price_per_gb_month=0.02,
+        prices=0.02,
         currency="USD",
     )
     return path

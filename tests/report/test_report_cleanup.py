@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import imgkit
+from imgkit.cleanup import huawei_cloud_prices
 from imgkit.cli import main
+from imgkit.demo import load_demo_references
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEMO = DATA / "demo_images.json.gz"
@@ -25,15 +28,33 @@ def _text(page: str, section: str) -> str:
 def test_section_numbers_match_the_analysis():
     df = imgkit.load_demo()
     servers = imgkit.load_demo_servers()
-    page = imgkit.build_report(df, servers=servers, price_per_gb_month=0.02, as_of="2026-07-01")
+    usage = imgkit.image_usage(df, servers, **load_demo_references())
+    prices = huawei_cloud_prices(0.035)
+    page = imgkit.build_report(usage, servers=servers, prices=prices, currency="USD", as_of="2026-07-01")
     text = _text(page, "cleanup")
-    cand = imgkit.cleanup_candidates(df, servers=servers, as_of="2026-07-01")
-    cost = imgkit.storage_cost(df, price_per_gb_month=0.02, candidates=cand)
+    cand = imgkit.cleanup_candidates(usage, as_of="2026-07-01")
+    cost = imgkit.storage_cost(usage, prices=prices, candidates=cand)
     assert f"{len(cand):,} cleanup candidates" in text
     assert "2,921 servers" in text
-    assert f"¤ {cost['candidate_cost'].iloc[-1]:,.2f} reclaimable per month" in text  # no currency given
-    assert f"{int(imgkit.image_usage(df, servers)['in_use'].sum()):,} images in use" in text
+    assert f"USD {cost['candidate_cost'].iloc[-1]:,.2f} reclaimable per month" in text
+    assert f"{int(usage['in_use'].sum()):,} images in use" in text
+    # every kind of reference of the demo is counted and said
+    for kind in ("server", "volume", "scaling config", "share"):
+        n = int(usage["used_by"].str.contains(kind, regex=False).sum())
+        assert n and f"{kind}: {n:,} image(s)" in text
+    # where the full list comes from: the same prices (a mapping: the CLI reads it from a file) and currency
+    assert "imgkit cleanup IMAGES --servers SERVERS --prices PRICES --currency USD --as-of 2026-07-01" in text
+    assert "shared, but no accepted member remains" in text and "full-ECS image: delete backup" in text
     assert "26 servers use an image that is not in this listing" in text
+    assert "in USD: system 0, data 0, iso 0, whole 0.035." in text  # the price rule in plain words, no repr
+    # cost per image kind: Huawei Cloud bills only full-ECS images
+    kinds = imgkit.storage_cost(usage, prices=prices, by="image_kind", candidates=cand)
+    assert f"whole {kinds.loc['whole', 'images']:,}" in text
+    assert f"USD {kinds.loc['whole', 'cost']:,.2f}" in text and "system" in text
+    # "Act on" says the same figures
+    act = _text(page, "act-on")
+    assert f"{len(cand):,} cleanup candidates" in act
+    assert f"USD {cost['candidate_cost'].iloc[-1]:,.2f} per month" in act
     assert "boot from a volume whose image is unknown" not in text  # the volumes resolved them
     assert cand["reason"].iloc[0].replace("'", "&#x27;") in text
     assert 'href="#cleanup"' in page
@@ -76,8 +97,10 @@ def test_cli_servers_price_and_tenant_names(tmp_path, capsys):
                 str(SERVERS),
                 "--volumes",
                 str(VOLUMES),
-                "--price-per-gb-month",
+                "--price-per-gib-month",
                 "0.02",
+                "--currency",
+                "EUR",
                 "--tenant-names",
                 str(names),
             ]
@@ -85,7 +108,9 @@ def test_cli_servers_price_and_tenant_names(tmp_path, capsys):
         == 0
     )
     page = out.read_text(encoding="utf-8")
-    assert "Finance team" in _text(page, "tenants") and "¤ " in _text(page, "cleanup")
+    cleanup = _text(page, "cleanup")
+    assert "Finance team" in _text(page, "tenants") and "EUR " in cleanup and "¤" not in cleanup
+    assert "--volumes " + str(VOLUMES) in cleanup and "--price-per-gib-month 0.02 --currency EUR" in cleanup
     assert "warning" not in capsys.readouterr().err
     # without the volume listing: one warning line, and the section says it
     assert main(["report", str(DEMO), "-o", str(out), "--servers", str(SERVERS)]) == 0
@@ -96,7 +121,7 @@ def test_cli_servers_price_and_tenant_names(tmp_path, capsys):
 @pytest.mark.parametrize(
     "extra, message",
     [
-        (["--price-per-gb-month", "1"], "need --servers"),
+        (["--price-per-gib-month", "1"], "need --servers"),
         (["--servers", "nope.json"], "nope.json: no such file"),
         (["--tenant-names", "nope.csv"], "nope.csv: no such file"),
     ],
@@ -105,3 +130,70 @@ def test_cli_errors_are_one_line(tmp_path, capsys, extra, message):
     assert main(["report", str(DEMO), "-o", str(tmp_path / "r.html"), *extra]) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_the_deprecated_price_still_works():
+    df = imgkit.load_demo()
+    servers = imgkit.load_demo_servers()
+    with pytest.warns(DeprecationWarning, match="price_per_gb_month=X\\) is deprecated"):
+        page = imgkit.build_report(df, servers=servers, price_per_gb_month=0.02, as_of="2026-07-01")
+    assert "¤ " in _text(page, "cleanup") and "reclaimable per month" in _text(page, "cleanup")
+
+
+# ------------------------------------------------------------------ imgkit cleanup
+def _cleanup_args(tmp_path, *extra):
+    return ["cleanup", str(DEMO), "--servers", str(SERVERS), "--volumes", str(VOLUMES), "--as-of", "2026-07-01", *extra]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_cli_cleanup_writes_every_candidate_largest_first(tmp_path, capsys, suffix):
+    ids = tmp_path / "ids.txt"
+    first = imgkit.load_demo()["id"].iloc[0]
+    ids.write_text(f"# used by terraform\n{first}\n")
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"system": 0, "data": 0, "iso": 0, "whole": 0.035}')
+    out = tmp_path / f"c{suffix}"
+    assert (
+        main(
+            _cleanup_args(
+                tmp_path,
+                "--scaling-configs",
+                str(DATA / "demo_scaling_configs.json.gz"),
+                "--members",
+                str(DATA / "demo_members.json.gz"),
+                "--in-use",
+                str(ids),
+                "--prices",
+                str(prices),
+                "--currency",
+                "USD",
+                "-o",
+                str(out),
+            )
+        )
+        == 0
+    )
+    err = capsys.readouterr().err
+    got = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out) if suffix == ".parquet" else pd.read_excel(out)
+    df = imgkit.load_demo()
+    usage = imgkit.image_usage(df, imgkit.load_demo_servers(), in_use=[first], **load_demo_references())
+    cand = imgkit.cleanup_candidates(usage, as_of="2026-07-01")
+    assert got["id"].tolist() == cand["id"].tolist() and first not in set(got["id"])
+    assert got["reclaimable_bytes"].is_monotonic_decreasing
+    assert got["reason"].tolist() == cand["reason"].tolist()
+    cost = got["monthly_cost (USD)"]
+    assert (cost[got["image_kind"] != "whole"] == 0).all() and cost[got["image_kind"] == "whole"].sum() > 0
+    assert f"wrote {len(cand):,} candidates" in err and "USD/month" in err
+
+
+def test_cli_cleanup_price_table_errors_and_options(tmp_path, capsys):
+    table = tmp_path / "prices.csv"
+    table.write_text("image_kind,price_per_gib_month\nsystem,0.01\ndata,0.01\n")
+    assert main(_cleanup_args(tmp_path, "--prices", str(table), "-o", str(tmp_path / "c.csv"))) == 1
+    assert "no price for image_kind=" in capsys.readouterr().err
+    assert main(_cleanup_args(tmp_path, "-o", str(tmp_path / "c.txt"))) == 1
+    assert "must end in .csv, .xlsx or .parquet" in capsys.readouterr().err
+    out = tmp_path / "c.csv"
+    assert main(_cleanup_args(tmp_path, "--keep-newest", "0", "--older-than", "none", "-o", str(out))) == 0
+    wide = pd.read_csv(out)
+    assert "monthly_cost" not in wide.columns and (wide["age_days"] < 365).any()
