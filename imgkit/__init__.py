@@ -17,6 +17,7 @@ from imgkit.analysis import (
     cleanup_candidates,
     creation_timeline,
     diff_listings,
+    eol_images,
     feature_labels,
     feature_support,
     filter_images,
@@ -24,6 +25,7 @@ from imgkit.analysis import (
     image_usage,
     label_tenants,
     os_distribution,
+    os_eol_table,
     os_features,
     resolve_as_of,
     stale_images,
@@ -76,6 +78,7 @@ __all__ = [
     "ImgkitError",
     "ImgkitWarning",
     "PaginationError",
+    "ReportContext",
     "SchemaError",
     "SourceError",
     "StringListDtype",
@@ -87,6 +90,7 @@ __all__ = [
     "feature_support",
     "filter_images",
     "os_distribution",
+    "os_eol_table",
     "os_features",
     "platform_colors",
     "plot_age",
@@ -103,6 +107,7 @@ __all__ = [
     "concat",
     "describe_columns",
     "diff_listings",
+    "eol_images",
     "evolve_listing",
     "FetchConfig",
     "fetch_images",
@@ -147,7 +152,7 @@ if TYPE_CHECKING:
 #: Names whose module loads on first use, so ``import imgkit`` stays close to ``import pandas``
 #: (bench/bench_import.py): the HTTP/auth stack (requests, urllib3, PyYAML) is for fetching only; the report's
 #: page kit and the archive load when first used.
-_LAZY = {"Archive": "imgkit.archive", "build_report": "imgkit.report"} | {
+_LAZY = {"Archive": "imgkit.archive", "build_report": "imgkit.report", "ReportContext": "imgkit.report"} | {
     name: "imgkit.fetch"
     for name in (
         "FetchConfig",

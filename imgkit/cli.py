@@ -90,6 +90,17 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def _printable_lines(text: str) -> str:
+    r"""Each line of `text` through :func:`_printable` (a no-break space printed as a space): no control character.
+
+    Examples
+    --------
+    >>> _printable_lines("a\x1b[2J\nb")
+    'a\\x1b[2J\nb'
+    """
+    return "\n".join(_printable(line.replace("\u00a0", " ")) for line in text.split("\n"))
+
+
 def _warned(func: Callable[..., Any], *args: Any) -> Any:
     """Call `func`; imgkit warnings become one ``imgkit: warning:`` line each."""
     import warnings
@@ -147,10 +158,11 @@ def _counts_block(title: str, counts: pd.Series, total: int, top: int = 10) -> l
     if counts.empty:
         return [*lines, "  (none)"]
     shown = counts.head(top)
-    width = max(len(str(k)) for k in shown.index)
-    for key, n in shown.items():
+    keys = [_printable(str(k)) for k in shown.index]  # values from the data: no terminal escape sequences
+    width = max(len(k) for k in keys)
+    for key, n in zip(keys, shown.to_numpy()):
         share = n / total if total else 0.0
-        lines.append(f"  {str(key):<{width}}  {n:>9,}  {share:6.1%}")
+        lines.append(f"  {key:<{width}}  {n:>9,}  {share:6.1%}")
     rest = counts.iloc[top:]
     if len(rest):
         lines.append(f"  {'(' + str(len(rest)) + ' more)':<{width}}  {int(rest.sum()):>9,}")
@@ -194,7 +206,7 @@ def _summary_text(df: pd.DataFrame) -> str:
 
 def _run_summary(args: argparse.Namespace) -> int:
     df = _load(args.input)
-    print(_summary_text(df))
+    print(_printable_lines(_summary_text(df)))
     return 0
 
 
@@ -209,8 +221,9 @@ def _add_export(sub: Any) -> None:
         help="write a listing as Parquet, CSV or Excel",
         description=(
             "Write INPUT as a typed table. .parquet keeps every dtype and the findings (imgkit.read_images reads "
-            "it back); .csv and .xlsx write list/dict columns as JSON text and neutralise text cells starting with "
-            "=, +, -, @, tab or CR (spreadsheet formula injection) with a leading apostrophe; .xlsx writes times "
+            "it back); .csv and .xlsx write list/dict columns as JSON text and put a leading apostrophe before every "
+            "line of a text cell that starts with =, +, -, @ (or their fullwidth forms, also after spaces), a tab or a "
+            "line break (spreadsheet formula injection); .csv quotes every cell holding a line break; .xlsx writes times "
             "as UTC without a zone (Excel has none), and says so in their column headers."
         ),
     )
@@ -305,11 +318,23 @@ def _add_report(sub: Any) -> None:
         type=float,
         default=None,
         metavar="X",
-        help="with --servers: one price per GiB-month (2**30 bytes) of image storage",
+        help="with --servers: one price per GiB-month (2**30 bytes) of image storage, to show monthly costs",
     )
     # the old name of --price-per-gib-month (it was always per 2**30 bytes)
     price.add_argument("--price-per-gb-month", type=float, default=None, help=argparse.SUPPRESS)
-    p.add_argument("--currency", metavar="C", default=None, help="with a price: its currency, e.g. EUR")
+    p.add_argument(
+        "--currency",
+        metavar="CODE",
+        default=None,
+        help="the currency of the prices (e.g. USD, EUR, CNY), shown with every amount",
+    )
+    p.add_argument(
+        "--tables",
+        metavar="DIR",
+        default=None,
+        help="also write every table of the report in full, as CSV files (formula-injection safe) in DIR",
+    )
+    p.add_argument("--no-dictionary", action="store_true", help="leave the data dictionary out")
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -326,6 +351,8 @@ def _run_report(args: argparse.Namespace) -> int:
         price = args.price_per_gb_month
     if (args.volumes or price is not None) and not args.servers:
         raise ValueError("--volumes and a price (--prices, --price-per-gib-month) need --servers")
+    if args.tables is not None and Path(args.tables).exists() and not Path(args.tables).is_dir():
+        raise NotADirectoryError(f"{args.tables}: --tables needs a directory")
     archive = None
     if args.archive is not None:
         from imgkit.archive import Archive
@@ -350,7 +377,25 @@ def _run_report(args: argparse.Namespace) -> int:
             raise ValueError(f"no images of tenant(s) {', '.join(absent)} in {args.input}; nothing to report")
         if absent:
             print(f"{_PROG}: warning: no images of tenant(s) {', '.join(absent)} in {args.input}", file=sys.stderr)
-    kwargs: dict[str, Any] = {"as_of": as_of, "tenants": args.tenant, "top": args.top}
+    kwargs: dict[str, Any] = {
+        "as_of": as_of,
+        "tenants": args.tenant,
+        "top": args.top,
+        "currency": args.currency,
+        "dictionary": not args.no_dictionary,
+        "tables": args.tables,
+    }
+    roles = {
+        "images": args.input,
+        "baseline": args.baseline,
+        "history": args.history,
+        "servers": args.servers,
+        "volumes": args.volumes,
+        "tenant names": args.tenant_names,
+        "prices": args.prices,
+    }
+    kwargs["sources"] = {role: path for role, path in roles.items() if path}
+    kwargs["command"] = _command_line(getattr(args, "argv", None))
     if args.baseline:
         kwargs["baseline"] = _load(args.baseline)
     if args.history:
@@ -360,12 +405,29 @@ def _run_report(args: argparse.Namespace) -> int:
     if archive is not None:
         kwargs["history"] = archive
     if servers is not None:
-        kwargs.update(servers=servers, prices=price, currency=args.currency)
+        kwargs.update(servers=servers, prices=price)
     if args.title:
         kwargs["title"] = args.title
     build_report(df, path=args.output, **kwargs)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _command_line(argv: Sequence[str] | None) -> str | None:
+    """``imgkit ARGS`` as a shell line a reader can rerun (without --tables, which the report adds)."""
+    import shlex
+
+    if argv is None:
+        return None
+    words, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--tables":
+            skip = True
+        elif not word.startswith("--tables="):
+            words.append(word)
+    return shlex.join([_PROG, *words])
 
 
 def _parse_as_of(value: str | None) -> Any:
@@ -482,7 +544,9 @@ def _diff_text(diff: Any, top: int) -> str:
     shown = body[(body[["added", "removed", "changed"]].sum(axis=1) > 0)].head(top)
     rest = len(body) - len(shown)
     lines = [repr(diff), ""]
-    text = table.loc[list(shown.index) + ["All tenants"]].to_string()
+    printed = table.loc[list(shown.index) + ["All tenants"]]
+    printed.index = [_printable(str(i)) for i in printed.index]  # tenant ids come from the data
+    text = printed.to_string()
     lines += text.splitlines()
     if rest:
         lines.append(f"({rest:,} more tenant(s) not shown: unchanged or beyond --top {top})")
@@ -500,13 +564,13 @@ def _run_diff(args: argparse.Namespace) -> int:
         if out.suffix.lower() not in (".html", ".csv", ".parquet"):
             raise ValueError(f"{args.output}: output must end in .html, .csv or .parquet")
     diff = diff_listings(_load(args.old), _load(args.new), ignore=args.ignore)
-    print(_diff_text(diff, args.top))
+    print(_printable_lines(_diff_text(diff, args.top)))
     if out is not None:
         suffix = out.suffix.lower()
         if suffix == ".html":
             from imgkit.report import diff_page
 
-            out.write_text(diff_page(diff), encoding="utf-8")
+            out.write_text(diff_page(diff, sources=(args.old, args.new)), encoding="utf-8")
         elif suffix == ".csv":
             to_csv(diff.to_frame(), out)
         else:
@@ -1030,10 +1094,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     1
     """
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
         return int(exc.code or 0)
+    args.argv = argv
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -56,6 +56,8 @@ PUBLIC = {
     "resolve_as_of",
     "feature_labels",
     "os_features",
+    "eol_images",
+    "os_eol_table",
     # plots
     "plot_os_distribution",
     "plot_age",
@@ -64,6 +66,7 @@ PUBLIC = {
     "platform_colors",
     # report
     "build_report",
+    "ReportContext",
     # what changed: diffs, history, trends
     "diff_listings",
     "ListingDiff",

@@ -110,5 +110,5 @@ def test_readme_papermill_command_reports_the_given_listing(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     assert "unknown parameter" not in run.stderr and "Unable to parse" not in run.stderr
     page = (tmp_path / output).read_text(encoding="utf-8")
-    assert f"<dt>source</dt><dd>{listing}</dd>" in page
-    assert "<dt>images</dt><dd>40</dd>" in page and "40 images, 3 tenants, ages as of 2026-07-01 (argument)" in page
+    assert f"<dt>images</dt><dd>{listing}</dd>" in page  # "Built from": the path given
+    assert "<dt>images</dt><dd>40</dd>" in page and "40 images, 3 tenants; ages as of 2026-07-01 (given)." in page

@@ -40,6 +40,7 @@ from imgkit.analysis._core import (
     to_utc,
 )
 from imgkit.analysis._dask import aggregate, available, require_dask
+from imgkit.analysis._eol import eol_images, os_eol_table
 from imgkit.analysis._filter import filter_images
 from imgkit.analysis._history import history, is_history, trend, trend_table
 from imgkit.analysis._tenants import display_labels, label_tenants, names_for, tenant_ids
@@ -63,6 +64,7 @@ __all__ = [
     "creation_timeline",
     "crosstab_counts",
     "diff_listings",
+    "eol_images",
     "display_labels",
     "feature_labels",
     "feature_sources",
@@ -81,6 +83,7 @@ __all__ = [
     "load_listing",
     "names_for",
     "os_distribution",
+    "os_eol_table",
     "os_features",
     "require_dask",
     "resolve_as_of",

@@ -25,6 +25,7 @@ The package keeps one private module per seam, behind this small public surface:
 
 from __future__ import annotations
 
+from imgkit.io._export import neutralise, safe_table, to_safe_csv
 from imgkit.io._lists import StringListArray, StringListDtype, register_dask
 from imgkit.io._parquet import PARQUET_KEY, read_parquet, to_parquet
 from imgkit.io._plain import concat, to_csv, to_excel, to_sql
@@ -56,6 +57,7 @@ __all__ = [
     "SNAPSHOT_META",
     "combine",
     "concat",
+    "neutralise",
     "commit_snapshot",
     "page_files",
     "prepare_snapshot",
@@ -64,9 +66,11 @@ __all__ = [
     "read_servers",
     "read_volumes",
     "register_dask",
+    "safe_table",
     "snapshot_meta",
     "to_csv",
     "to_excel",
     "to_parquet",
     "to_sql",
+    "to_safe_csv",
 ]

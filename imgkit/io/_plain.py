@@ -18,11 +18,10 @@ import numpy as np
 import pandas as pd
 from pandas.api import types
 
+from imgkit.io._export import safe_table, to_safe_csv
 from imgkit.validate import findings_from_json, findings_text, loaded_findings
 
 __all__ = ["concat", "to_csv", "to_excel", "to_sql"]
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _json_cell(value: Any) -> Any:
@@ -37,27 +36,6 @@ def _is_plain(dtype: Any) -> bool:
     return types.is_bool_dtype(dtype) or types.is_numeric_dtype(dtype) or types.is_datetime64_any_dtype(dtype)
 
 
-def _csv_cell(value: Any) -> Any:
-    """One text-like cell: containers as JSON text, formula-like text behind an apostrophe."""
-    value = _json_cell(value)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _safe_table(df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with every text-like cell (and column name) made safe for a spreadsheet."""
-    out = pd.DataFrame(index=df.index)
-    for col in df.columns:
-        s = df[col]
-        if _is_plain(s.dtype):
-            out[col] = s
-        else:
-            out[col] = pd.Series([None if _isna(v) else _csv_cell(v) for v in s.tolist()], index=df.index, dtype=object)
-    out.columns = [str(_csv_cell(str(c))) for c in df.columns]
-    return out
-
-
 def _isna(v: Any) -> bool:
     return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v))
 
@@ -67,11 +45,12 @@ def _printable(text: str) -> str:
 
 
 def to_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write `df` as CSV that is safe to open in a spreadsheet.
+    """Write `df` as CSV that is safe to open in a spreadsheet (:func:`imgkit.io.to_safe_csv`).
 
     Numbers, booleans and timestamps are written as they are. Every other cell is text: lists and dicts become
-    JSON text, and text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
-    apostrophe. Column names (unknown API keys come from the data too) are neutralised the same way.
+    JSON text, and every line of a text that starts with ``=``, ``+``, ``-``, ``@`` (or a fullwidth form, also
+    after leading whitespace), a tab or a line break gets a leading apostrophe. Column names (unknown API keys come
+    from the data too) are neutralised the same way. Lines end in CRLF, so a cell holding a bare CR is quoted.
 
     Examples
     --------
@@ -83,7 +62,7 @@ def to_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     >>> back["name"].iat[0], back["tags"].iat[0]
     ("'=cmd()", '[]')
     """
-    _safe_table(df).to_csv(path, index=False)
+    to_safe_csv(df, path)
 
 
 def to_excel(df: pd.DataFrame, path: str | os.PathLike[str], *, sheet_name: str = "images") -> None:
@@ -118,7 +97,7 @@ def to_excel(df: pd.DataFrame, path: str | os.PathLike[str], *, sheet_name: str 
     def clean(v: Any) -> Any:
         return ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), v) if isinstance(v, str) else v
 
-    out = _safe_table(df)
+    out = safe_table(df)
     names = []
     for col in out.columns:
         s = out[col]

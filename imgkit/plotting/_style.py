@@ -29,7 +29,28 @@ if TYPE_CHECKING:  # pragma: no cover
 _PLATFORMS = next(f.values for f in FIELDS if f.column == "platform")
 
 
-# tab20 without its two greys (reserved for "Other" and "(missing)").
+# The documented platforms' colours: Okabe-Ito and Paul Tol hues, picked so that no two differ only in
+# lightness (CIELAB hue angles at least 15 degrees apart, a*b* distance at least 20) and the eight most common
+# platforms stay apart for deuteranopes and protanopes (Machado 2009 simulation, CIELAB distance at least 17);
+# tests/plotting/test_palette.py checks both. "Other" and "(missing)" stay grey.
+_PLATFORM_COLORS = {
+    "Ubuntu": "#e69f00",
+    "Windows": "#0072b2",
+    "CentOS": "#d62728",
+    "Debian": "#332288",
+    "Huawei Cloud EulerOS": "#66ccee",
+    "openEuler": "#882255",
+    "SUSE": "#228833",
+    "EulerOS": "#f0e442",
+    "RedHat": "#44bb99",
+    "Oracle Linux": "#d95f02",
+    "OpenSUSE": "#aa4499",
+    "Fedora": "#ee6677",
+    "CoreOS": "#66a61e",
+}
+
+
+# tab20 without its two greys (reserved for "Other" and "(missing)"): spare colours of other groups.
 _TAB20 = [
     "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896", "#9467bd",
     "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5",
@@ -69,8 +90,8 @@ def group_colors(labels: Iterable[Any], *, by: str | None = None) -> dict[str, s
 
     - ``"Other"`` (also ``"Other (N tenants)"``, the label of folded groups) is dark
       grey and ``"(missing)"`` light grey.
-    - ``by="platform"``: documented platforms take fixed ``tab20`` colours in the
-      schema's order (see :func:`platform_colors`).
+    - ``by="platform"``: documented platforms take fixed colours of a colour-blind-safe
+      palette where no two differ only in lightness (see :func:`platform_colors`).
     - Any other enum column of the schema (``imagetype``, ``visibility``,
       ``status``, ``os_type``...): documented values take fixed ``tab10`` colours
       by their position in the schema (``gold`` is always blue, ``private``
@@ -107,7 +128,7 @@ def group_colors(labels: Iterable[Any], *, by: str | None = None) -> dict[str, s
     """
     names = [str(label) for label in labels]
     if by == "platform":
-        documented, fixed, spare = _PLATFORMS, _TAB20, _TAB20B
+        documented, fixed, spare = _PLATFORMS, [_PLATFORM_COLORS.get(p, _OTHER_COLOR) for p in _PLATFORMS], _TAB20B
     else:
         documented, fixed, spare = _ENUM_VALUES.get(by or "", ()), _TAB10, _TAB20B + _TAB20
     out: dict[str, str] = {}
@@ -133,8 +154,8 @@ def group_colors(labels: Iterable[Any], *, by: str | None = None) -> dict[str, s
 def platform_colors(categories: Iterable[str] | None = None) -> dict[str, str]:
     """One colour per platform, the same in every plot and every session.
 
-    Documented platforms (the schema's order) take fixed colours of matplotlib's
-    ``tab20`` palette; ``"Other"`` (also the label of folded categories) is dark
+    Documented platforms take fixed colours (Okabe-Ito and Paul Tol hues: no two differ
+    only in lightness, and the eight most common stay apart for red-green colour blindness); ``"Other"`` (also the label of folded categories) is dark
     grey and ``"(missing)"`` light grey; any other value gets a colour of ``tab20b``
     chosen by a stable hash of its name, so it too never changes between plots.
     The same as ``group_colors(categories, by="platform")``.

@@ -487,7 +487,10 @@ def test_cli_archive_add_list_and_report(tmp_path, capsys):
     assert main(["report", "--archive", str(root), "-o", str(html)]) == 0
     page = html.read_text()
     assert "2026-11-29" in page and "<script" not in page
-    assert "2 snapshot(s) from 2026-11-28 06:00 UTC to 2026-11-29 06:00 UTC; 4 image rows in the archive." in page
+    assert (
+        "2 snapshots from 2026-11-28 06:00 UTC to 2026-11-29 06:00 UTC (2 → 2 images); 4 image rows in the archive."
+        in page
+    )
     assert main(["report", "--archive", str(root), "--history", str(tmp_path), "-o", str(html)]) == 1
     assert "give --archive or --history, not both" in capsys.readouterr().err
     assert main(["report", seed, "--archive", str(root), "-o", str(html)]) == 1
@@ -548,7 +551,10 @@ def test_report_trends_from_an_archive_equal_those_from_its_history(year, client
         pd.testing.assert_frame_equal(from_archive[by], from_history[by], check_exact=True)
     page = imgkit.build_report(year.load(snapshot_at="latest"), history=year, tenants=["tenant-1"], top=3)
     # tenant-1 has 4, 5, 5 and 3 images in the four snapshots
-    assert "4 snapshot(s) from 2026-01-01 06:00 UTC to 2026-04-01 06:00 UTC; 17 image rows in the archive." in page
+    assert (
+        "4 snapshots from 2026-01-01 06:00 UTC to 2026-04-01 06:00 UTC (4 → 3 images); 17 image rows in the archive."
+        in page
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def test_report_main_job(tmp_path, capsys):
     assert main(["report", str(DEMO), "-o", str(out), "--as-of", "2026-01-01", "--top", "5"]) == 0
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert "5,000 images, 60 tenants, ages as of 2026-01-01 (argument)" in page
+    assert "5,000 images, 60 tenants; ages as of 2026-01-01 (given)" in page
     assert capsys.readouterr().err == f"wrote {out}\n"
 
 

@@ -39,16 +39,16 @@ class _Page(HTMLParser):
         if tag == "section":
             self.sections.append(a.get("id") or "")
         cls = a.get("class") or ""
-        if tag == "h2" or cls in ("value", "label"):
+        if tag == "h2" or cls in ("value", "label", "what"):
             self._capture, self._buf = (tag if tag == "h2" else cls), ""
 
     def handle_endtag(self, tag: str) -> None:
         if self._capture == "h2" and tag == "h2":
             self.h2.append(self._buf)
             self._capture = None
-        elif self._capture in ("value", "label") and tag == "div":
+        elif self._capture in ("value", "label", "what") and tag == "div":
             self._card.append(self._buf)
-            if self._capture == "label":
+            if self._capture in ("label", "what"):
                 value, label = self._card[-2:]
                 self.cards[label] = value
             self._capture = None
@@ -92,50 +92,49 @@ def demo_page() -> str:
     return build_report(imgkit.load_demo(), as_of="2026-01-01", top=5)
 
 
-SECTIONS = ["summary", "tenants", "os", "age", "features", "findings", "dictionary", "provenance"]
+SECTIONS = ["act-on", "stuck", "eol", "inventory", "tenants", "os", "age", "features", "findings", "provenance",
+            "dictionary"]  # fmt: skip
+FINDINGS = "validation findings in the listing"
 
 
 def test_sections_in_order(demo_page):
     p = parse(demo_page)
     assert p.sections == SECTIONS
     assert p.h2 == [
-        "Summary",
+        "Act on",
+        "Stuck and failed images",
+        "End-of-life OS versions",
+        "Inventory",
         "Tenants",
         "OS distribution",
         "Age and staleness",
         "Feature support",
         "Validation findings",
-        "Data dictionary",
         "Built from",
+        "Data dictionary",
     ]
-    nav = [a["href"] for t, a in p.tags if t == "a"]
+    nav = [a["href"] for t, a in p.tags if t == "a" and a.get("class") is None]
     assert nav == [f"#{s}" for s in SECTIONS]
 
 
 def test_pinned_numbers_on_demo(demo_page):
     p = parse(demo_page)
-    df = imgkit.load_demo()
     assert p.cards["images"] == "5,000"
     assert p.cards["tenants"] == "60"
-    assert p.cards["validation findings"] == "0"
-    assert p.cards["image type gold"] == f"{int((df['imagetype'] == 'gold').sum()):,}"
-    assert p.cards["image type market"] == f"{int((df['imagetype'] == 'market').sum()):,}"
-    assert p.cards["image type private"] == f"{int((df['imagetype'] == 'private').sum()):,}"
-    assert p.cards["visibility public"] == f"{int((df['visibility'] == 'public').sum()):,}"
-    assert "public (gold)" not in p.cards
-    older = imgkit.age_profile(df, as_of="2026-01-01")["older_2y"].iloc[0]
-    assert p.cards["older than 2 years"] == f"{older:.1%}"
+    assert p.cards[FINDINGS] == "0"
     assert p.cards["platforms in use"] == "14"
+    assert p.cards["images stuck or failed (never became active)"] == "133"
+    older = imgkit.age_profile(imgkit.load_demo(), as_of="2026-01-01")["older_2y"].iloc[0]
+    assert p.cards["of the images are older than 2 years"] == f"{older:.0%}"
     text = "".join(p.text)
-    assert "5,000 images, 60 tenants, ages as of 2026-01-01 (argument)" in text
-    assert "2026-01-01 00:00:00 UTC (argument)" in text
+    assert "5,000 images, 60 tenants; ages as of 2026-01-01 (given)." in text
+    assert "2026-01-01 00:00:00 UTC (given)" in text
 
 
-def test_cards_count_as_imgkit_summary_does(demo_page):
-    """The image type and visibility cards are the numbers `imgkit summary` prints under the same names."""
+def test_image_types_count_as_imgkit_summary_does(demo_page):
+    """The image type and visibility tables hold the numbers `imgkit summary` prints under the same names."""
     from imgkit.cli import _summary_text
 
-    p = parse(demo_page)
     blocks: dict[str, dict[str, str]] = {}
     title = None
     for line in _summary_text(imgkit.load_demo()).splitlines():
@@ -145,9 +144,10 @@ def test_cards_count_as_imgkit_summary_does(demo_page):
         elif line.startswith("  ") and title:
             key, count = re.match(r"\s+(.+?)\s{2,}([\d,]+)", line).groups()
             blocks[title][key] = count
-    types = {k.removeprefix("image type "): v for k, v in p.cards.items() if k.startswith("image type ")}
-    assert types == blocks["image types"] and len(types) == 4
-    assert p.cards["visibility public"] == blocks["visibility"]["public"]
+    for name, block in (("inventory-image-type", "image types"), ("inventory-visibility", "visibility")):
+        table = re.search(rf'data-table="{name}".*?<tbody>(.*?)</tbody>', demo_page, flags=re.S).group(1)
+        rows = dict(re.findall(r'<tr><td>([^<]+)</td><td class="num">([\d,]+)</td>', table))
+        assert rows == {k: v for k, v in blocks[block].items() if v != "0"}
 
 
 def test_plots_are_inline_svg(demo_page):
@@ -156,8 +156,10 @@ def test_plots_are_inline_svg(demo_page):
     assert len(svgs) == 4  # OS distribution, age, creation timeline, feature support
     assert "<?xml" not in demo_page and "<!DOCTYPE svg" not in demo_page
     # text stays text (svg.fonttype none): the axis titles can be found
-    assert "OS distribution by owner" in demo_page
-    assert "Image age as of 2026-01-01" in demo_page
+    assert "Platforms of the largest tenants" in demo_page
+    assert "Image age on 2026-01-01" in demo_page
+    assert re.search(r">\s?median \d+\.\d y<", demo_page) and re.search(r">\s?p90 \d+\.\d y<", demo_page)
+    assert ">100%<" in demo_page  # shares on a percentage axis
 
 
 def test_no_external_requests(demo_page):
@@ -192,7 +194,7 @@ def test_data_strings_are_escaped(small_page):
     assert QUOTE_TENANT in text  # tenant table (and the plots, XML-escaped by matplotlib)
     assert DOLLAR_TENANT in text  # mathtext is off: "$1$" drawn as typed, no crash
     assert "<img src=x onerror=alert(2)>" in text  # the finding's raw value, as text
-    assert p.cards["validation findings"] != "0"
+    assert p.cards[FINDINGS] != "0"
 
 
 def test_findings_section_lists_rules(small, small_page):
@@ -228,8 +230,8 @@ def test_bare_frame_and_default_as_of(small):
     bare.attrs = {}
     when, _ = imgkit.resolve_as_of(small)
     text = "".join(parse(build_report(bare)).text)
-    assert "unknown (frame without imgkit metadata)" in text
-    assert f"{when:%Y-%m-%d %H:%M:%S} UTC (latest updated_at)" in text
+    assert "a data frame (no source recorded)" in text
+    assert f"{when:%Y-%m-%d %H:%M:%S} UTC (the listing's latest update)" in text
 
 
 @pytest.mark.parametrize("top", [0, -1, 2.5, True])
@@ -298,7 +300,7 @@ def test_findings_are_revalidated_on_a_frame_without_attrs():
     expected = imgkit.validate(bare)
     assert (expected["rule"] == "range").sum() == 1
     p = parse(build_report(bare, as_of="2026-07-01"))
-    assert p.cards["validation findings"] == f"{len(expected):,}"
+    assert p.cards[FINDINGS] == f"{len(expected):,}"
     assert "No findings" not in "".join(p.text)
 
 
@@ -327,20 +329,23 @@ def test_plot_text_stays_text_and_fonts_name_cjk_fallbacks(demo_page):
     assert "@media print" in style and "break-before: page" in style
 
 
-def test_no_scroll_boxes_and_capped_tables_say_where_the_rest_is(demo_page):
-    assert 'class="scroll"' not in demo_page and "max-height" not in demo_page
+def test_capped_tables_say_where_the_rest_is(demo_page):
+    assert "max-height" not in demo_page
     p = parse(demo_page)
     text = "".join(p.text)
     df = imgkit.load_demo()
     stale = imgkit.stale_images(df, older_than="365D", as_of="2026-01-01")
-    assert f"First 20 of {len(stale):,} rows; all of them: imgkit export INPUT -o images.csv" in text
+    assert (
+        f'First 20 of {len(stale):,} rows; all of them: build_report(..., tables="tables") writes '
+        "tables/age-oldest.csv."
+    ) in text
 
 
 def test_tables_ordered_for_the_reader(demo_page):
     """By platform and by OS type: most images first, with shares."""
     df = imgkit.load_demo()
     section = re.search(r'<section id="os".*?</section>', demo_page, flags=re.S).group(0)
-    tables = re.findall(r"<h3>(By [^<]+)</h3><table>(.*?)</table>", section, flags=re.S)
+    tables = re.findall(r'<h3>(By [^<]+)</h3><div class="tablebox"><table>(.*?)</table>', section, flags=re.S)
     by = {
         title: [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)[1:]]
         for title, body in tables

@@ -36,15 +36,25 @@ def test_section_numbers_match_the_analysis():
     cost = imgkit.storage_cost(usage, prices=prices, candidates=cand)
     assert f"{len(cand):,} cleanup candidates" in text
     assert "2,921 servers" in text
-    assert f"{cost['candidate_cost'].iloc[-1]:,.2f} candidates&#x27; cost / month (USD)" in text
+    assert f"USD {cost['candidate_cost'].iloc[-1]:,.2f} reclaimable per month" in text
     assert f"{int(usage['in_use'].sum()):,} images in use" in text
     # every kind of reference of the demo is counted and said
     for kind in ("server", "volume", "scaling config", "share"):
         n = int(usage["used_by"].str.contains(kind, regex=False).sum())
         assert n and f"{kind}: {n:,} image(s)" in text
-    assert "imgkit cleanup IMAGES --servers SERVERS" in text  # where the full list comes from
+    # where the full list comes from: the same prices (a mapping: the CLI reads it from a file) and currency
+    assert "imgkit cleanup IMAGES --servers SERVERS --prices PRICES --currency USD --as-of 2026-07-01" in text
     assert "shared, but no accepted member remains" in text and "full-ECS image: delete backup" in text
-    assert "26 server(s) use an image that is not in this listing" in text
+    assert "26 servers use an image that is not in this listing" in text
+    assert "in USD: system 0, data 0, iso 0, whole 0.035." in text  # the price rule in plain words, no repr
+    # cost per image kind: Huawei Cloud bills only full-ECS images
+    kinds = imgkit.storage_cost(usage, prices=prices, by="image_kind", candidates=cand)
+    assert f"whole {kinds.loc['whole', 'images']:,}" in text
+    assert f"USD {kinds.loc['whole', 'cost']:,.2f}" in text and "system" in text
+    # "Act on" says the same figures
+    act = _text(page, "act-on")
+    assert f"{len(cand):,} cleanup candidates" in act
+    assert f"USD {cost['candidate_cost'].iloc[-1]:,.2f} per month" in act
     assert "boot from a volume whose image is unknown" not in text  # the volumes resolved them
     assert cand["reason"].iloc[0].replace("'", "&#x27;") in text
     assert 'href="#cleanup"' in page
@@ -54,8 +64,8 @@ def test_section_says_when_boot_volumes_are_unknown_and_is_absent_without_server
     df = imgkit.load_demo()
     bare = imgkit.load_demo_servers(volumes=False, errors="ignore")
     page = imgkit.build_report(df, servers=bare, as_of="2026-07-01")
-    assert "Warning: 276 server(s) boot from a volume whose image is unknown" in _text(page, "cleanup")
-    assert "cost / month" not in _text(page, "cleanup")  # no price given
+    assert "Warning: 276 servers boot from a volume whose image is unknown" in _text(page, "cleanup")
+    assert "per month" not in _text(page, "cleanup")  # no price given
     assert 'id="cleanup"' not in imgkit.build_report(df, as_of="2026-07-01")
 
 
@@ -98,7 +108,9 @@ def test_cli_servers_price_and_tenant_names(tmp_path, capsys):
         == 0
     )
     page = out.read_text(encoding="utf-8")
-    assert "Finance team" in _text(page, "tenants") and "cost / month (EUR)" in _text(page, "cleanup")
+    cleanup = _text(page, "cleanup")
+    assert "Finance team" in _text(page, "tenants") and "EUR " in cleanup and "¤" not in cleanup
+    assert "--volumes " + str(VOLUMES) in cleanup and "--price-per-gib-month 0.02 --currency EUR" in cleanup
     assert "warning" not in capsys.readouterr().err
     # without the volume listing: one warning line, and the section says it
     assert main(["report", str(DEMO), "-o", str(out), "--servers", str(SERVERS)]) == 0
@@ -125,7 +137,7 @@ def test_the_deprecated_price_still_works():
     servers = imgkit.load_demo_servers()
     with pytest.warns(DeprecationWarning, match="price_per_gb_month=X\\) is deprecated"):
         page = imgkit.build_report(df, servers=servers, price_per_gb_month=0.02, as_of="2026-07-01")
-    assert "cost / month" in _text(page, "cleanup")
+    assert "¤ " in _text(page, "cleanup") and "reclaimable per month" in _text(page, "cleanup")
 
 
 # ------------------------------------------------------------------ imgkit cleanup
