@@ -26,7 +26,10 @@ The package keeps one private module per seam, behind this small public surface:
 from __future__ import annotations
 
 from imgkit.io import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
+from imgkit.io._coerce import MAX_DEPTH, MAX_EXAMPLES
+from imgkit.io._frame import MAX_UNKNOWN_KEYS, OTHER_KEYS
 from imgkit.io._parquet import PARQUET_KEY, read_parquet, to_parquet
+from imgkit.io._parse import MAX_DECOMPRESSED
 from imgkit.io._read import read_images
 from imgkit.io._servers import read_servers, read_volumes
 from imgkit.io._snapshot import (
@@ -41,6 +44,11 @@ from imgkit.io._snapshot import (
 )
 
 __all__ = [
+    "MAX_DECOMPRESSED",
+    "MAX_DEPTH",
+    "MAX_EXAMPLES",
+    "MAX_UNKNOWN_KEYS",
+    "OTHER_KEYS",
     "PAGE_NAME",
     "PARQUET_KEY",
     "RESERVED_PARAMS",
