@@ -28,14 +28,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 import requests
 
 from imgkit._typing import Errors
 from imgkit._validators import check_argument
-from imgkit.errors import ApiError, ConfigError, ImgkitError
+from imgkit.errors import ApiError, ConfigError, ImgkitError, SchemaError
 from imgkit.fetch import _auth
 from imgkit.fetch._retry import RetryPolicy
 from imgkit.fetch._transport import Transport
@@ -270,6 +270,21 @@ def _run(
 
 
 Typer = Callable[[list[dict[str, Any]], dict[str, Any], Errors], "pd.DataFrame"]
+_T = TypeVar("_T")
+
+
+def _typed_then_commit(type_all: Callable[[], _T], snapshot: tuple[Path, Path] | None) -> _T:
+    """Type the pages, then commit the snapshot: a SourceError of the loader commits nothing; findings under
+    ``errors="raise"`` (a SchemaError) still commit it, the pages being what the server sent."""
+    try:
+        out = type_all()
+    except SchemaError:
+        if snapshot is not None:
+            commit_snapshot(*snapshot)
+        raise
+    if snapshot is not None:
+        commit_snapshot(*snapshot)
+    return out
 
 
 def _fetch_frame(
@@ -288,10 +303,10 @@ def _fetch_frame(
     try:
         if not several:
             docs, meta = _run(listing, targets[0], opts, snapshot[1] if snapshot else None)
-            if snapshot is not None:
-                commit_snapshot(*snapshot)
-                snapshot = None
-            return typed(docs, meta, opts.errors)
+            # typed before the commit: a listing the loader refuses (SourceError) leaves no snapshot behind
+            df = _typed_then_commit(lambda: typed(docs, meta, opts.errors), snapshot)
+            snapshot = None
+            return df
         folders = target_folders(targets)
         if snapshot is not None:
             for name in folders:
@@ -326,9 +341,8 @@ def _fetch_frame(
                 "fetched_at": min(meta["fetched_at"] for _, _, (_, meta) in done),
             }
             (snapshot[1] / SNAPSHOT_META).write_bytes(orjson.dumps(top, option=orjson.OPT_INDENT_2))
-            commit_snapshot(*snapshot)
-            snapshot = None
-        frames = [typed(docs, meta, opts.errors) for _, _, (docs, meta) in done]
+        frames = _typed_then_commit(lambda: [typed(docs, meta, opts.errors) for _, _, (docs, meta) in done], snapshot)
+        snapshot = None
         return combine(
             [(meta.get("cloud"), meta.get("region"), df) for (_, _, (_, meta)), df in zip(done, frames)],
             failures=failures,
