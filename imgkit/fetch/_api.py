@@ -42,7 +42,7 @@ from imgkit.fetch._transport import Transport
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-from imgkit.fetch._config import MAX_THREADS, FetchOptions, is_interactive, make_options
+from imgkit.fetch._config import MAX_BODY, MAX_THREADS, MAX_TOTAL, FetchOptions, is_interactive, make_options
 from imgkit.fetch._pagination import (
     APIS,
     LISTINGS,
@@ -81,6 +81,8 @@ def fetch_images(
     verify: bool | str | None = None,
     max_pages: int = 2000,
     deadline: float | None = None,
+    max_body: int = MAX_BODY,
+    max_total: int = MAX_TOTAL,
 ) -> pd.DataFrame:
     """Fetch the image listing of an IMS / Glance v2 endpoint as the typed frame.
 
@@ -148,6 +150,9 @@ def fetch_images(
     deadline : float, optional
         Seconds the whole fetch may take, retries and waits included; an ``ApiError``
         when it passes (no wait is started that would end past it).  Default: no limit.
+    max_body, max_total : int, default 1 GiB and 4 GiB
+        The largest body of one successful response, and the most bytes all the pages of one listing (one
+        cloud/region) may add up to: an ``ApiError`` past either, never unbounded memory.
 
     Returns
     -------
@@ -199,6 +204,8 @@ def fetch_images(
         retries=retries,
         max_pages=max_pages,
         deadline=deadline,
+        max_body=max_body,
+        max_total=max_total,
         token=token,
         session=session,
         timeout=timeout,
@@ -218,7 +225,13 @@ def _run(
     root = endpoint_root(target.endpoint, listing) if target.endpoint is not None else None
     auth, settings = _auth.resolve(opts.token, target.cloud)
     verify = opts.verify if opts.verify is not None else _auth.verify_setting(settings)
-    policy = RetryPolicy(retries=opts.retries, timeout=opts.timeout, fetch_deadline=opts.deadline, until=opts.until)
+    policy = RetryPolicy(
+        retries=opts.retries,
+        timeout=opts.timeout,
+        fetch_deadline=opts.deadline,
+        until=opts.until,
+        max_body=opts.max_body,
+    )
     transport = Transport(opts.session, auth=auth, policy=policy, verify=verify, user_agent=f"imgkit/{__version__}")
     if auth is not None and hasattr(auth, "transport"):
         auth.transport = transport
@@ -242,6 +255,7 @@ def _run(
             total=opts.max_images,
             progress=progress,
             snapshot_dir=snapshot_dir,
+            max_total=opts.max_total,
         )
         meta: dict[str, Any] = {
             "endpoint": root,
@@ -355,10 +369,18 @@ def _fetch_frame(
 
 
 def _collect(
-    pages: Iterator[Page], *, key: str, desc: str, total: int | None, progress: bool, snapshot_dir: Path | None
+    pages: Iterator[Page],
+    *,
+    key: str,
+    desc: str,
+    total: int | None,
+    progress: bool,
+    snapshot_dir: Path | None,
+    max_total: int = MAX_TOTAL,
 ) -> list[Page]:
-    """Drain `pages`, writing each raw page to `snapshot_dir` and ticking a progress bar."""
+    """Drain `pages`, writing each raw page to `snapshot_dir` and ticking a progress bar; at most `max_total` bytes."""
     out: list[Page] = []
+    size = 0
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -366,6 +388,12 @@ def _collect(
         bar = tqdm(total=total, unit=f" {key}", desc=desc, leave=True)
     try:
         for page in pages:
+            size += len(page.raw)
+            if size > max_total:
+                raise ApiError(
+                    f"the listing's pages add up to more than max_total={max_total} bytes after page {page.number}; "
+                    "refusing to read more (narrow it with filters= or max_images=, or raise max_total)"
+                )
             out.append(page)
             if snapshot_dir is not None:
                 (snapshot_dir / PAGE_NAME.format(page.number)).write_bytes(page.raw)
@@ -435,6 +463,8 @@ def fetch_servers(
     verify: bool | str | None = None,
     max_pages: int = 2000,
     deadline: float | None = None,
+    max_body: int = MAX_BODY,
+    max_total: int = MAX_TOTAL,
 ) -> pd.DataFrame:
     """Fetch the server listing of a Nova / Huawei ECS endpoint as the typed servers frame.
 
@@ -462,8 +492,8 @@ def fetch_servers(
     volumes : optional
         A saved Cinder / EVS volume listing to resolve the image of servers booted from a
         volume (see :func:`imgkit.read_servers`).
-    token, cloud, regions, session, progress, save_to, errors, timeout, retries, verify, max_pages, deadline
-        As for :func:`fetch_images` (``regions`` looks up the ``compute`` endpoints);
+    token, cloud, regions, session, progress, save_to, errors, timeout, retries, verify, max_pages, deadline, max_body
+        As for :func:`fetch_images`; so is ``max_total`` (``regions`` looks up the ``compute`` endpoints);
         several clouds/regions give ``cloud`` and ``region`` columns.
 
     Returns
@@ -495,6 +525,8 @@ def fetch_servers(
         retries=retries,
         max_pages=max_pages,
         deadline=deadline,
+        max_body=max_body,
+        max_total=max_total,
         token=token,
         session=session,
         timeout=timeout,

@@ -20,6 +20,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Concurrent fetches when several clouds / regions are asked for.
 MAX_THREADS = 4
+#: Default largest body of one successful response (a 1,000-image page is ~1.5 MB).
+MAX_BODY = 1 << 30
+#: Default most bytes of all the pages of one listing (~3M images): a fetch never holds more.
+MAX_TOTAL = 4 << 30
 
 
 def is_interactive() -> bool:
@@ -50,6 +54,9 @@ class FetchOptions:
     query: list[tuple[str, str]]
     deadline: float | None = None
     until: float | None = None
+    #: Largest body of one successful response, and the most bytes of all the pages of one listing.
+    max_body: int = MAX_BODY
+    max_total: int = MAX_TOTAL
 
 
 def make_options(
@@ -65,6 +72,10 @@ def make_options(
     if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
         raise ConfigError(f"`max_pages` must be a positive integer, got {max_pages!r}")
     _check_deadline(deadline)
+    for name in ("max_body", "max_total"):
+        value = rest.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"`{name}` must be a positive number of bytes, got {value!r}")
     return FetchOptions(
         errors=errors,
         limit=limit,

@@ -2083,3 +2083,14 @@ def test_scrub_leaves_no_recognisable_trace_of_a_secret(secret, before, after, h
     out = _secrets.scrub(f"{before} {shown} {after}", [secret])
     assert secret not in out
     assert _secrets._skeletons(secret)[1][:6] not in _secrets._skeletons(_secrets._decoded(out))[1]
+
+
+def test_max_body_and_max_total_are_fetch_options(httpserver):
+    root = _serve(httpserver, Listing(IMAGES[:30]))
+    with pytest.raises(ApiError, match="larger than 1000 bytes"):
+        fetch_images(root, limit=10, max_body=1000, retries=0, progress=False)
+    with pytest.raises(ApiError, match=r"pages add up to more than max_total=3000 bytes after page \d"):
+        fetch_images(root, limit=2, max_total=3000, progress=False)
+    assert len(fetch_images(root, limit=10, max_body=1 << 20, max_total=1 << 20, progress=False)) == 30
+    with pytest.raises(ConfigError, match="`max_total` must be a positive number of bytes"):
+        fetch_images(root, max_total=0)
