@@ -347,10 +347,9 @@ def _combine(tables: list[pa.Table], plan: _Plan) -> tuple[pa.Table, list[str]]:
 
 def _exact_type(t: pa.DataType) -> bool:
     """Whether ``to_pylist`` of an Arrow column of this type gives the JSON values exactly (not so for
-    doubles, which may have been JSON integers, structs, which fill in absent keys, and timestamps)."""
+    doubles, which may have been JSON integers, structs, which fill in absent keys, and timestamps; nor arrays:
+    pyarrow.json reads ``[null, false]`` as ``[false, false]`` and ``[null, null]`` as one null)."""
     scalar = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean, pa.types.is_int64, pa.types.is_null)
-    if pa.types.is_list(t):
-        t = t.value_type
     return any(test(t) for test in scalar)
 
 

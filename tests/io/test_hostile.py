@@ -242,6 +242,16 @@ ROUND_3: list[Case] = [
             check=lambda df: df["name"].iat[0] == "12345678901234567890123",
         ),
     ),
+    Case(
+        "array-with-nulls-in-id",
+        raw("id", "[null, false]"),
+        Found([("type", "id", None)], value="[null,false]", check=lambda df: df["id"].iat[0] == "[null,false]"),
+    ),
+    Case(
+        "array-of-nulls-in-id",
+        raw("id", "[null, null]"),
+        Found([("type", "id", None)], value="[null,null]", check=lambda df: df["id"].iat[0] == "[null,null]"),
+    ),
     # repeated keys however the colon is written
     Case(
         "repeated-key-spaces-before-colon",
