@@ -92,7 +92,7 @@ def on_dask(root: str, scheduler: str | None) -> dict:
         trend = archive.trend(by="platform")
         t_trend = time.perf_counter() - t0
         t0 = time.perf_counter()
-        dist = imgkit.os_distribution(archive.load(engine="dask"))
+        dist = imgkit.os_distribution(archive.load(backend="dask"))
         t_dist = time.perf_counter() - t0
         peak = client.run(_peak_rss_gb)
         return {

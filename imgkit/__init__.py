@@ -7,6 +7,8 @@ The layout is the data path (each layer imports only the layers below it; ``lint
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from imgkit import accessor as _accessor  # noqa: F401  (registers the df.imgkit accessor)
 from imgkit._version import __version__
 from imgkit.analysis import (
@@ -29,8 +31,7 @@ from imgkit.analysis import (
     tenant_summary,
     trend,
 )
-from imgkit.archive import Archive
-from imgkit.demo import evolve_listing, generate_listing, load_demo, load_demo_servers, write_listing
+from imgkit.demo import evolve_listing, generate_listing, load_demo, load_demo_servers, load_demo_tenants, write_listing
 from imgkit.errors import (
     ApiError,
     AuthError,
@@ -41,12 +42,17 @@ from imgkit.errors import (
     SchemaError,
     SourceError,
 )
-from imgkit.fetch import fetch_images, fetch_servers
 from imgkit.io import (
+    StringListDtype,
+    concat,
     read_images,
+    read_members,
     read_parquet,
+    read_scaling_configs,
     read_servers,
+    to_excel,
     to_parquet,
+    to_sql,
 )
 from imgkit.plotting import (
     platform_colors,
@@ -57,7 +63,6 @@ from imgkit.plotting import (
     plot_os_distribution,
     plot_trend,
 )
-from imgkit.report import build_report
 from imgkit.schema import FIELDS, api_to_column, column_to_api, describe_columns
 from imgkit.validate import validate
 
@@ -73,6 +78,7 @@ __all__ = [
     "PaginationError",
     "SchemaError",
     "SourceError",
+    "StringListDtype",
     "__version__",
     "age_profile",
     "build_report",
@@ -94,24 +100,75 @@ __all__ = [
     "tenant_summary",
     "api_to_column",
     "column_to_api",
+    "concat",
     "describe_columns",
     "diff_listings",
     "evolve_listing",
+    "FetchConfig",
     "fetch_images",
+    "fetch_members",
+    "fetch_scaling_configs",
     "fetch_servers",
+    "fetch_volumes",
     "generate_listing",
     "history",
     "load_demo",
     "load_demo_servers",
+    "load_demo_tenants",
     "read_images",
     "read_parquet",
     "read_servers",
+    "read_scaling_configs",
+    "read_members",
     "image_usage",
     "cleanup_candidates",
     "storage_cost",
     "label_tenants",
+    "to_excel",
     "to_parquet",
+    "to_sql",
     "trend",
     "validate",
     "write_listing",
 ]
+
+if TYPE_CHECKING:
+    from imgkit.archive import Archive
+    from imgkit.fetch import (
+        FetchConfig,
+        fetch_images,
+        fetch_members,
+        fetch_scaling_configs,
+        fetch_servers,
+        fetch_volumes,
+    )
+    from imgkit.report import build_report
+
+#: Names whose module loads on first use, so ``import imgkit`` stays close to ``import pandas``
+#: (bench/bench_import.py): the HTTP/auth stack (requests, urllib3, PyYAML) is for fetching only; the report's
+#: page kit and the archive load when first used.
+_LAZY = {"Archive": "imgkit.archive", "build_report": "imgkit.report"} | {
+    name: "imgkit.fetch"
+    for name in (
+        "FetchConfig",
+        "fetch_images",
+        "fetch_members",
+        "fetch_scaling_configs",
+        "fetch_servers",
+        "fetch_volumes",
+    )
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'imgkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

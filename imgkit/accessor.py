@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -84,12 +85,56 @@ def _method(func: Callable[..., Any]) -> Callable[..., Any]:
     method.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *params[1:]]
     )
-    summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
-    method.__doc__ = f"{summary}\n\nThe method form of :func:`imgkit.{name}`; see it for the options.\n"
+    method.__doc__ = method_doc(func)
     method.__module__ = __name__
     method.__qualname__ = f"ImgkitAccessor.{name}"
-    del method.__wrapped__  # help() and doctest use the short docstring and the signature above
+    del method.__wrapped__  # help() and doctest use the docstring and the signature above
     return method
+
+
+def method_doc(func: Callable[..., Any]) -> str:
+    """`func`'s whole docstring for its method form: the frame's parameter left out, a line naming the function.
+
+    Examples
+    --------
+    >>> def f(df, *, n=1):
+    ...     \"\"\"Count.
+    ...
+    ...     Parameters
+    ...     ----------
+    ...     df : pandas.DataFrame
+    ...         The frame.
+    ...     n : int
+    ...         How many.
+    ...     \"\"\"
+    >>> print(method_doc(f))
+    Count.
+    <BLANKLINE>
+    The method form of :func:`imgkit.f` (the frame is the ``df`` argument).
+    <BLANKLINE>
+    Parameters
+    ----------
+    n : int
+        How many.
+    <BLANKLINE>
+    """
+    doc = inspect.cleandoc(func.__doc__ or "")
+    frame = next(iter(inspect.signature(func).parameters))
+    lines = doc.splitlines()
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        if re.match(rf"^{re.escape(frame)}\s*:", line):
+            skipping = True  # the frame's entry: its line and the indented description under it
+            continue
+        if skipping and (line.startswith(" ") or not line.strip()):
+            continue
+        skipping = False
+        out.append(line)
+    summary = out[0] if out else ""
+    rest = "\n".join(out[1:]).strip("\n")
+    note = f"The method form of :func:`imgkit.{func.__name__}` (the frame is the ``{frame}`` argument)."
+    return f"{summary}\n\n{note}\n\n{rest}\n" if rest else f"{summary}\n\n{note}\n"
 
 
 #: The module functions available as methods, in the order of the docs.

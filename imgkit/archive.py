@@ -21,7 +21,9 @@ S3 / OBS a copy of one object, which readers see whole or not at all).
 from __future__ import annotations
 
 import posixpath
+import re
 import uuid
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -33,14 +35,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from imgkit._typing import Backend
 from imgkit._validators import check_argument
 from imgkit.analysis import to_utc
 from imgkit.errors import ConfigError, SourceError
+from imgkit.io import StringListDtype
 from imgkit.schema import FIELDS
 
 __all__ = ["Archive"]
 
 _META_KEY = b"imgkit.archive"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FILE = "part-0.parquet"
 _STAGING = "_staging"
 _LEVELS = ("cloud", "region")
@@ -73,7 +78,7 @@ _TO_PANDAS = {
     pa.bool_(): pd.BooleanDtype(),
     pa.int64(): pd.Int64Dtype(),
     pa.float64(): pd.Float64Dtype(),
-    _LIST: pd.ArrowDtype(_LIST),
+    _LIST: StringListDtype(),
 }
 
 
@@ -144,6 +149,65 @@ def _to_table(df: pd.DataFrame, info: dict[str, Any]) -> pa.Table:
 
 def _isna(v: Any) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+#: What a snapshot file's footer may say, with the type each value must have; the catalogue's own keys (path,
+#: size, version and the partition values snapshot_date, cloud, region) come from the file's path only.
+_FOOTER_KEYS: dict[str, tuple[type, ...]] = {
+    "snapshot_at": (str,),
+    "source": (str, type(None)),
+    "imgkit_version": (str,),
+    "findings": (str,),
+    "unknown_keys": (dict,),
+    "categories": (dict,),
+    "json_columns": (list,),
+}
+
+
+def _footer(raw: bytes, path: str, snapshot_date: str, columns: list[str] | None = None) -> dict[str, Any]:
+    """The whitelisted, type-checked keys of a snapshot file's footer; a hostile footer is a SourceError."""
+    try:
+        info = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise SourceError("the archive metadata of a snapshot file is not JSON", source=path) from None
+    if not isinstance(info, dict):
+        raise SourceError("the archive metadata of a snapshot file is not a JSON object", source=path)
+    out: dict[str, Any] = {}
+    for key, kinds in _FOOTER_KEYS.items():
+        if key not in info:
+            continue
+        if not isinstance(info[key], kinds):
+            raise SourceError(
+                f"the archive metadata key {key!r} of a snapshot file has the wrong type ({type(info[key]).__name__})",
+                source=path,
+            )
+        out[key] = info[key]
+    if "snapshot_at" not in out:
+        raise SourceError("a snapshot file's archive metadata has no snapshot_at", source=path)
+    try:
+        when = pd.Timestamp(out["snapshot_at"])
+        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    except (ValueError, TypeError, OverflowError):
+        raise SourceError("a snapshot file's snapshot_at is not a time", source=path) from None
+    if f"{when:%Y-%m-%d}" != snapshot_date:
+        raise SourceError(
+            f"a snapshot file's snapshot_at ({when:%Y-%m-%d}) is not the day its path says "
+            f"(snapshot_date={snapshot_date})",
+            source=path,
+        )
+    out["snapshot_at"] = when.isoformat()
+    cats = out.get("categories", {})
+    if not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v) for k, v in cats.items()
+    ):
+        raise SourceError("a snapshot file's categories are not lists of text per column", source=path)
+    if not all(isinstance(c, str) for c in out.get("json_columns", [])):
+        raise SourceError("a snapshot file's json_columns are not column names", source=path)
+    if columns is not None and not set(out.get("json_columns", [])) <= set(columns):
+        raise SourceError("a snapshot file's json_columns name columns the file does not have", source=path)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in out.get("unknown_keys", {}).items()):
+        raise SourceError("a snapshot file's unknown_keys are not text", source=path)
+    return out
 
 
 @dataclass(frozen=True)
@@ -346,6 +410,18 @@ class Archive:
     def __repr__(self) -> str:
         return f"Archive({self.root!r})"
 
+    def _repr_html_(self) -> str:
+        """The root and the stored snapshots (the latest 20), for Jupyter."""
+        import html
+
+        snaps = self.snapshots()
+        head = f"<p><b>{html.escape(repr(self))}</b>: {len(snaps):,} snapshot(s)"
+        if not len(snaps):
+            return f"<div>{head}</p></div>"
+        head += f", {int(snaps['images'].sum()):,} image rows, {int(snaps['bytes_on_disk'].sum()):,} bytes</p>"
+        shown = snaps.tail(20).assign(snapshot_at=snaps["snapshot_at"].dt.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        return f"<div>{head}{shown.to_html(index=False, escape=True)}</div>"
+
     # ---------------------------------------------------------------------------------- writing
     def add(
         self,
@@ -451,9 +527,26 @@ class Archive:
                 keys[k] = unquote(v)
             else:
                 if "snapshot_date" in keys:
+                    self._check_piece(path, keys)
                     version = [info.get(k) for k in ("ino", "mtime", "LastModified", "ETag", "etag") if info.get(k)]
                     out.append({"path": path, "size": int(info.get("size") or 0), "version": str(version), **keys})
         return out
+
+    def _check_piece(self, path: str, keys: dict[str, str]) -> None:
+        """A snapshot file lies under the root (symlinks resolved on a local disk) and its date is a date."""
+        import os
+
+        rel = posixpath.relpath(posixpath.normpath(path), self._path)
+        outside = rel == ".." or rel.startswith("../")
+        if not outside and "file" in (
+            self._fs.protocol if isinstance(self._fs.protocol, tuple) else (self._fs.protocol,)
+        ):
+            root = os.path.realpath(self._path)
+            outside = os.path.commonpath([root, os.path.realpath(path)]) != root
+        if outside:
+            raise SourceError("a snapshot file lies outside the archive's root (a symlink?)", source=path)
+        if not _DATE.fullmatch(keys["snapshot_date"]):
+            raise SourceError(f"snapshot_date={keys['snapshot_date']!r} is not a date (YYYY-MM-DD)", source=path)
 
     def _levels(self) -> tuple[str, ...] | None:
         files = self._files()
@@ -477,11 +570,12 @@ class Archive:
             raw = (md.metadata or {}).get(_META_KEY)
             if raw is None:
                 raise SourceError("a Parquet file of the archive was not written by Archive.add", source=f["path"])
-            info = orjson.loads(raw)
+            schema = md.schema.to_arrow_schema()
+            info = _footer(raw, f["path"], f["snapshot_date"], schema.names)
             groups = [md.row_group(i).num_rows for i in range(md.num_row_groups)]
-            out.append(
-                {**f, **info, "images": md.num_rows, "row_group_rows": groups, "schema": md.schema.to_arrow_schema()}
-            )
+            # the footer adds its whitelisted keys; the path's keys (path, size, partition values) and the
+            # file's own row count and schema always win
+            out.append({**info, **f, "images": md.num_rows, "row_group_rows": groups, "schema": schema})
         out.sort(key=lambda r: (pd.Timestamp(r["snapshot_at"]), *(r.get(k) or "" for k in _LEVELS)))
         self._cached = (key, out)
         return out
@@ -589,7 +683,8 @@ class Archive:
         snapshot_at: Any = None,
         columns: Iterable[str] | None = None,
         filters: Any = None,
-        engine: Literal["pandas", "dask"] = "pandas",
+        backend: Literal["pandas", "dask"] = "pandas",
+        engine: Literal["pandas", "dask"] | None = None,
     ) -> Any:
         """Read snapshots back as one typed frame.
 
@@ -604,10 +699,13 @@ class Archive:
             pyarrow-style filters: ``[("platform", "==", "Ubuntu"), ("snapshot_at", ">=", "2026-06-01")]``
             (AND), or a list of such lists (OR). Conditions on ``snapshot_at``, ``cloud`` and ``region`` skip
             whole files; the others are applied while reading.
-        engine : {"pandas", "dask"}
+        backend : {"pandas", "dask"}
             ``"dask"`` gives a lazy ``dask.dataframe.DataFrame`` with one partition per snapshot (per 250,000
             rows of a larger one), the same dtypes and known categories; it reads only the selected files and
             the columns a computation needs. Install with ``pip install "imgkit[dask]"``.
+        engine : {"pandas", "dask"}, optional
+            Deprecated spelling of `backend` (`engine` is the loader's parser, as in :func:`imgkit.read_images`);
+            warns, removed in the next release.
 
         Returns
         -------
@@ -618,17 +716,17 @@ class Archive:
             ``attrs["imgkit"]["fetched_at"]``, so the analyses measure ages at the snapshot; the load findings of
             the snapshots read (``imgkit.validate``) are kept.
         """
-        check_argument("engine", ("pandas", "dask"), engine)
+        backend = _backend(backend, engine, "load")
         cat, exprs = self._select(snapshot_at, filters)
         plan, selected = self._plan(cat, columns)
         for conj in _normalise_filters(filters):
             for c, _op, _value in conj:
                 check_argument("filters` column `", plan.all_columns, c)
         pieces = _pieces(cat)
-        if engine == "dask":
+        if backend == "dask":
             from imgkit.analysis import require_dask
 
-            require_dask("Archive.load(engine='dask')")
+            require_dask("Archive.load(backend='dask')")
             import dask
             import dask.dataframe as dd
 
@@ -666,9 +764,10 @@ class Archive:
         self,
         *,
         by: str | None = "platform",
-        engine: Literal["pandas", "dask"] = "dask",
+        backend: Literal["pandas", "dask"] = "dask",
         top: int | None = None,
         filters: Any = None,
+        engine: Literal["pandas", "dask"] | None = None,
     ) -> pd.DataFrame:
         """Images per snapshot and group: the frame :func:`imgkit.trend` gives for these snapshots.
 
@@ -676,13 +775,15 @@ class Archive:
         ----------
         by : str or None, default "platform"
             The column to count by (``"os_type"``, ``"owner"``, ``"status"``...); ``None`` counts all images.
-        engine : {"dask", "pandas"}
+        backend : {"dask", "pandas"}
             ``"dask"`` counts on the active ``dask.distributed`` client (or Dask's local scheduler), one task
             per snapshot, reading only `by`; ``"pandas"`` reads `by` of every snapshot into this process.
         top : int, optional
             Keep the `top` groups with the most images and fold the rest into ``"Other"``.
         filters : list, optional
             Count only these rows, as in :meth:`load` (``[("owner", "in", ["t1", "t2"])]``).
+        engine : {"dask", "pandas"}, optional
+            Deprecated spelling of `backend`; warns, removed in the next release.
 
         Returns
         -------
@@ -698,13 +799,13 @@ class Archive:
         >>> df = imgkit.load_demo()
         >>> archive.add(df, snapshot_at="2026-06-01")
         >>> archive.add(df[df["platform"] != "Windows"], snapshot_at="2026-07-01")
-        >>> archive.trend(engine="pandas")[["Ubuntu", "Windows"]]  # doctest: +NORMALIZE_WHITESPACE
+        >>> archive.trend(backend="pandas")[["Ubuntu", "Windows"]]  # doctest: +NORMALIZE_WHITESPACE
         platform                   Ubuntu  Windows
         as_of
         2026-06-01 00:00:00+00:00    1701      920
         2026-07-01 00:00:00+00:00    1701        0
         """
-        check_argument("engine", ("pandas", "dask"), engine)
+        backend = _backend(backend, engine, "trend")
         cat, _ = self._select(None, None)
         plan, _ = self._plan(cat, None)
         if by is not None and by not in plan.columns:
@@ -712,12 +813,25 @@ class Archive:
         times = pd.DatetimeIndex(sorted({pd.Timestamp(r["snapshot_at"]) for r in cat}), tz="UTC").as_unit("ns")
         columns = [] if by is None else [by]
         options = {"by": by, "times": times, "top": top}
-        if engine == "dask":
+        if backend == "dask":
             from imgkit.analysis import aggregate
 
-            ddf = self.load(columns=columns, filters=filters, engine="dask")
+            ddf = self.load(columns=columns, filters=filters, backend="dask")
             return aggregate(_trend_core, ddf, ["snapshot_at", by], **options)
         return _trend_core(self.load(columns=columns, filters=filters), None, **options)
+
+
+def _backend(backend: Backend, engine: Backend | None, method: str) -> Backend:
+    """The compute backend, from `backend` or its deprecated spelling `engine` (which warns)."""
+    if engine is not None:
+        warnings.warn(
+            f"Archive.{method}(engine=...) is now Archive.{method}(backend=...): `engine` is the loader's parser",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        backend = engine
+    check_argument("backend", ("pandas", "dask"), backend)
+    return backend
 
 
 def _trend_core(

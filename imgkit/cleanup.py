@@ -4,6 +4,28 @@ The functions live in :mod:`imgkit.analysis`; this module gathers the ones an op
 together when deciding what to delete (imgkit never deletes anything).
 """
 
-from imgkit.analysis import cleanup_candidates, image_family, image_usage, storage_cost
+from imgkit.analysis import (
+    GIB,
+    IMAGE_KINDS,
+    cleanup_candidates,
+    huawei_cloud_prices,
+    image_family,
+    image_kind,
+    image_usage,
+    storage_cost,
+)
+from imgkit.io import read_members, read_scaling_configs, read_volumes
 
-__all__ = ["cleanup_candidates", "image_family", "image_usage", "storage_cost"]
+__all__ = [
+    "GIB",
+    "IMAGE_KINDS",
+    "cleanup_candidates",
+    "huawei_cloud_prices",
+    "image_family",
+    "image_kind",
+    "image_usage",
+    "read_members",
+    "read_scaling_configs",
+    "read_volumes",
+    "storage_cost",
+]

@@ -1,5 +1,5 @@
 """The ``imgkit`` command line: ``imgkit report``, ``summary``, ``export``, ``explore``, ``fetch``, ``archive``,
-``diff``.
+``diff``, ``cleanup``.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function that registers its
 parser with :func:`_subcommand` (which adds ``INPUT`` unless ``input=False``,
@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imgkit.errors import ImgkitError
+from imgkit.fetch import FetchConfig
+from imgkit.io import to_csv, to_excel
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -215,90 +217,6 @@ def _add_export(sub: Any) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="out.parquet, out.csv or out.xlsx")
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> Any:
-    """One text-like cell: containers as JSON text, formula-like text behind an apostrophe."""
-    import json
-
-    import numpy as np
-
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple, dict)):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_header(name: Any) -> str:
-    """A column name (unknown keys come from the data) neutralised like a text cell."""
-    return str(_csv_cell(str(name)))
-
-
-def _to_safe_csv(df: pd.DataFrame, path: str | Path) -> None:
-    """Write `df` as CSV that is safe to open in a spreadsheet.
-
-    Numbers, booleans and timestamps are written as they are. Every other cell is
-    text: lists and dicts become JSON text, and text starting with ``=``, ``+``,
-    ``-``, ``@``, a tab or a carriage return gets a leading apostrophe. Column
-    names (unknown API keys come from the data too) are neutralised the same way.
-    """
-    _safe_table(df).to_csv(path, index=False)
-
-
-def _safe_table(df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with every text-like cell made safe for a spreadsheet (see :func:`_to_safe_csv`)."""
-    import pandas as pd
-    from pandas.api import types
-
-    out = pd.DataFrame(index=df.index)
-    for col in df.columns:
-        s = df[col]
-        if types.is_bool_dtype(s.dtype) or types.is_numeric_dtype(s.dtype) or types.is_datetime64_any_dtype(s.dtype):
-            out[col] = s
-        else:
-            out[col] = pd.Series([_csv_cell(v) for v in s.tolist()], index=df.index, dtype=object)
-    out.columns = [_csv_header(c) for c in df.columns]
-    return out
-
-
-def _to_safe_xlsx(df: pd.DataFrame, path: str | Path) -> None:
-    """Write `df` as an Excel workbook that is safe to open (openpyxl).
-
-    As :func:`_to_safe_csv` (JSON text for lists and dicts, formula-like text behind an
-    apostrophe), and: times become naive UTC, their headers say ``(UTC)``; nullable
-    numbers and booleans become plain cells (empty when NA); characters Excel cannot store
-    (control characters) are written escaped (``\\x00``).
-    """
-    import pandas as pd
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from pandas.api import types
-
-    out = _safe_table(df)
-    names = []
-    for col in out.columns:
-        s = out[col]
-        if types.is_datetime64_any_dtype(s.dtype):
-            if getattr(s.dtype, "tz", None) is not None:
-                s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-            out[col] = s
-            names.append(f"{col} (UTC)")
-            continue
-        if s.dtype == object:
-            out[col] = s.map(
-                lambda v: ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), v) if isinstance(v, str) else v
-            )
-        elif isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
-            out[col] = s.astype(object).where(s.notna(), None)
-        names.append(ILLEGAL_CHARACTERS_RE.sub(lambda m: _printable(m.group()), str(col)))
-    out.columns = names
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        out.to_excel(writer, index=False, sheet_name="images")
-
-
 def _run_export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     suffix = out.suffix.lower()
@@ -307,9 +225,9 @@ def _run_export(args: argparse.Namespace) -> int:
     _check_output(args.output)
     df = _load(args.input)
     if suffix == ".csv":
-        _to_safe_csv(df, out)
+        to_csv(df, out)
     elif suffix == ".xlsx":
-        _to_safe_xlsx(df, out)
+        to_excel(df, out)
     else:
         from imgkit.io import to_parquet
 
@@ -374,13 +292,24 @@ def _add_report(sub: Any) -> None:
         default=None,
         help="with --servers: a saved GET /v3/volumes/detail listing, for servers booted from a volume",
     )
-    p.add_argument(
-        "--price-per-gb-month",
+    price = p.add_mutually_exclusive_group()
+    price.add_argument(
+        "--prices",
+        metavar="P",
+        default=None,
+        help="with --servers: a CSV price table (cloud/region/image_kind, price_per_gib_month) or a JSON object "
+        "{image_kind: price}, to show monthly costs",
+    )
+    price.add_argument(
+        "--price-per-gib-month",
         type=float,
         default=None,
         metavar="X",
-        help="with --servers: price of one GB-month of image storage, to show monthly costs",
+        help="with --servers: one price per GiB-month (2**30 bytes) of image storage",
     )
+    # the old name of --price-per-gib-month (it was always per 2**30 bytes)
+    price.add_argument("--price-per-gb-month", type=float, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--currency", metavar="C", default=None, help="with a price: its currency, e.g. EUR")
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -392,8 +321,11 @@ def _run_report(args: argparse.Namespace) -> int:
     if (args.input is None) == (args.archive is None):
         raise ValueError("give INPUT or --archive ROOT (one of them)")
     _check_output(args.output)
-    if (args.volumes or args.price_per_gb_month is not None) and not args.servers:
-        raise ValueError("--volumes and --price-per-gb-month need --servers")
+    price: Any = _read_prices(args.prices) if args.prices else args.price_per_gib_month
+    if price is None:
+        price = args.price_per_gb_month
+    if (args.volumes or price is not None) and not args.servers:
+        raise ValueError("--volumes and a price (--prices, --price-per-gib-month) need --servers")
     archive = None
     if args.archive is not None:
         from imgkit.archive import Archive
@@ -428,7 +360,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if archive is not None:
         kwargs["history"] = archive
     if servers is not None:
-        kwargs.update(servers=servers, price_per_gb_month=args.price_per_gb_month)
+        kwargs.update(servers=servers, prices=price, currency=args.currency)
     if args.title:
         kwargs["title"] = args.title
     build_report(df, path=args.output, **kwargs)
@@ -461,15 +393,37 @@ def _add_explore(sub: Any) -> None:
         help="serve the interactive explorer of a listing in the browser (Voila, loopback only)",
         description=(
             "Serve imgkit.widgets.ImageExplorer of INPUT as a web app with Voila on 127.0.0.1, fully offline. "
-            "Prints the URL; Ctrl-C stops the server."
+            "Prints the URL with a fresh random token: the server refuses requests without it, and any Host but "
+            "127.0.0.1/localhost. Ctrl-C, SIGTERM or SIGHUP stop the server and every kernel, and remove its "
+            "temporary files."
         ),
     )
     p.add_argument("--port", type=int, default=None, metavar="N", help="the port (default: a free one)")
     p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
+    p.add_argument(
+        "--tenant-names",
+        metavar="FILE",
+        default=None,
+        help="a CSV file with the columns id,name: label tenants by name (the demo's: data/demo_tenants.csv)",
+    )
+    p.add_argument(
+        "--max-pages",
+        type=int,
+        default=None,
+        metavar="N",
+        help="explorer pages (one Python kernel each) served at once; more get 503 (default 4)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="shut down the kernel of a page gone without notice after this long (default 120)",
+    )
 
 
 def _run_explore(args: argparse.Namespace) -> int:
-    from imgkit.widgets import serve_explorer
+    from imgkit.widgets import IDLE_TIMEOUT, MAX_KERNELS, serve_explorer
 
     as_of = _parse_as_of(args.as_of)
 
@@ -478,7 +432,13 @@ def _run_explore(args: argparse.Namespace) -> int:
         print(f"{_PROG}: the explorer of {args.input} is served at {url} (Ctrl-C stops it)", file=sys.stderr)
 
     return serve_explorer(
-        args.input, port=args.port, as_of=None if as_of is None else as_of.isoformat(), announce=announce
+        args.input,
+        port=args.port,
+        as_of=None if as_of is None else as_of.isoformat(),
+        tenant_names=args.tenant_names,
+        max_kernels=MAX_KERNELS if args.max_pages is None else args.max_pages,
+        idle_timeout=IDLE_TIMEOUT if args.idle_timeout is None else args.idle_timeout,
+        announce=announce,
     )
 
 
@@ -548,7 +508,7 @@ def _run_diff(args: argparse.Namespace) -> int:
 
             out.write_text(diff_page(diff), encoding="utf-8")
         elif suffix == ".csv":
-            _to_safe_csv(diff.to_frame(), out)
+            to_csv(diff.to_frame(), out)
         else:
             diff.to_frame().to_parquet(out, index=False)
         print(f"wrote {out}", file=sys.stderr)
@@ -631,8 +591,12 @@ def _add_fetch(sub: Any) -> None:
         help="fetch the live listing of an IMS / Glance endpoint into a snapshot directory",
         description=(
             "Page through GET /v2/images (or Huawei's /v2/cloudimages) of ENDPOINT and write every raw page plus "
-            "_imgkit_snapshot.json to DIR; every other subcommand reads DIR. Auth: OS_AUTH_TOKEN, OS_CLOUD / "
-            "--cloud (clouds.yaml) or OS_AUTH_URL + OS_USERNAME + OS_PASSWORD (Keystone v3)."
+            "_imgkit_snapshot.json to DIR; every other subcommand reads DIR. With --servers, --volumes, "
+            "--scaling-configs or --members, fetch that listing instead. Auth, first found: OS_AUTH_TOKEN; "
+            "HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK (+ _PROJECT_ID, _SECURITY_TOKEN: every request signed); "
+            "OS_CLOUD / --cloud (clouds.yaml: token, password, application credential, or ak/sk); OS_AUTH_URL + "
+            "OS_APPLICATION_CREDENTIAL_ID/SECRET or OS_USERNAME + OS_PASSWORD (Keystone v3). With AK/SK, "
+            "--region NAME finds the Huawei Cloud / OTC endpoint without ENDPOINT."
         ),
     )
     p.add_argument(
@@ -640,7 +604,8 @@ def _add_fetch(sub: Any) -> None:
         metavar="ENDPOINT",
         nargs="?",
         default=None,
-        help="e.g. https://ims.ap-southeast-1.myhuaweicloud.com (default: the Keystone catalog's)",
+        help="e.g. https://ims.ap-southeast-1.myhuaweicloud.com (default: the Keystone catalog's, or with AK/SK "
+        "the --region's)",
     )
     p.add_argument(
         "-o",
@@ -677,24 +642,62 @@ def _add_fetch(sub: Any) -> None:
         action="append",
         default=None,
         metavar="NAME",
-        help="region whose endpoint the Keystone catalog gives, or NAME=ENDPOINT; repeatable: the regions "
-        "are fetched at once into one folder each under DIR",
+        help="region whose endpoint the Keystone catalog (or with AK/SK the Huawei Cloud / OTC template) gives, "
+        "or NAME=ENDPOINT; repeatable: the regions are fetched at once into one folder each under DIR",
     )
-    p.add_argument(
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
         "--servers",
         action="store_true",
         help="fetch the servers (Nova / ECS GET /v2.1/servers/detail, all projects) instead of the images; "
         "ENDPOINT is then the compute endpoint",
     )
+    what.add_argument(
+        "--volumes",
+        action="store_true",
+        help="fetch the volumes (Cinder / EVS GET /v3/{project_id}/volumes/detail, all projects when allowed); "
+        "ENDPOINT is then the volume endpoint with its project id",
+    )
+    what.add_argument(
+        "--scaling-configs",
+        action="store_true",
+        help="fetch the Auto Scaling configurations (Huawei Cloud / OTC AS); ENDPOINT is then "
+        "https://as.REGION.../autoscaling-api/v1/PROJECT_ID",
+    )
+    what.add_argument(
+        "--members",
+        metavar="IMAGES",
+        default=None,
+        help="fetch the members of the private and shared images in IMAGES (a snapshot or file read_images "
+        "reads); ENDPOINT is the image endpoint",
+    )
     p.add_argument(
-        "--max-pages", type=int, default=2000, metavar="N", help="refuse to follow more than N pages (default: 2000)"
+        "--project-id",
+        metavar="ID",
+        default=None,
+        help="with AK/SK: the project (default: $HUAWEICLOUD_SDK_PROJECT_ID, else looked up per region with IAM "
+        "GET /v3/projects?name=REGION)",
+    )
+    p.add_argument(
+        "--max-pages",
+        type=int,
+        default=FetchConfig.max_pages,
+        metavar="N",
+        help=f"refuse to follow more than N pages (default: {FetchConfig.max_pages})",
     )
     p.add_argument(
         "--deadline",
         type=float,
         default=None,
         metavar="SECONDS",
-        help="fail when the whole fetch takes longer (default: no limit)",
+        help=f"fail when the whole fetch takes longer (default: {FetchConfig.deadline:g}; 0: no limit)",
+    )
+    p.add_argument(
+        "--max-retry-wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"honour Retry-After waits up to this total (default: {FetchConfig.max_retry_wait:g})",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -717,30 +720,44 @@ def _run_fetch(args: argparse.Namespace) -> int:
     import warnings
 
     from imgkit.errors import ImgkitWarning
-    from imgkit.fetch import fetch_images
+    from imgkit.fetch import fetch_images, fetch_members, fetch_scaling_configs, fetch_servers, fetch_volumes
 
+    options: dict[str, Any] = dict(
+        cloud=_clouds(args.cloud),
+        regions=_regions(args.region),
+        max_pages=args.max_pages,
+        progress=False if args.no_progress else None,
+        project_id=args.project_id,
+    )
+    if args.deadline is not None:
+        options["deadline"] = args.deadline or None
+    if args.max_retry_wait is not None:
+        options["max_retry_wait"] = args.max_retry_wait
+    config = FetchConfig(**options)
+    listing: dict[str, Any] = dict(filters=_parse_filters(args.filter), limit=args.limit, save_to=args.output)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImgkitWarning)
-        common = dict(
-            filters=_parse_filters(args.filter),
-            limit=args.limit,
-            cloud=_clouds(args.cloud),
-            regions=_regions(args.region),
-            save_to=args.output,
-            max_pages=args.max_pages,
-            deadline=args.deadline,
-            progress=False if args.no_progress else None,
-        )
         if args.servers:
-            from imgkit.fetch import fetch_servers
+            what = "servers"
+            df = fetch_servers(args.endpoint, config=config, **listing)
+        elif args.volumes:
+            what = "volumes"
+            df = fetch_volumes(args.endpoint, config=config, **listing)
+        elif args.scaling_configs:
+            what = "scaling configurations"
+            df = fetch_scaling_configs(args.endpoint, config=config, **listing)
+        elif args.members:
+            from imgkit.io import read_images
 
-            df = fetch_servers(args.endpoint, **common)
+            what = "image members"
+            images = read_images(args.members, errors="ignore")
+            df = fetch_members(args.endpoint, images, save_to=args.output, config=config)
         else:
-            df = fetch_images(args.endpoint, api=args.api, max_images=args.max_images, **common)
+            what = "images"
+            df = fetch_images(args.endpoint, api=args.api, max_images=args.max_images, config=config, **listing)
     for w in caught:
         print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
     meta = df.attrs["imgkit"]
-    what = "servers" if args.servers else "images"
     if "parts" in meta:  # the failures, if any, were the warning above
         done = ", ".join(
             f"{'/'.join(str(p[k]) for k in ('cloud', 'region') if p.get(k))} {p['rows']:,}" for p in meta["parts"]
@@ -772,6 +789,164 @@ def _regions(items: list[str] | None) -> list[str] | dict[str, str] | None:
     return list(items)
 
 
+# ----------------------------------------------------------------------------- cleanup
+
+
+def _add_cleanup(sub: Any) -> None:
+    p = _subcommand(
+        sub,
+        "cleanup",
+        _run_cleanup,
+        help="write every cleanup candidate, largest first, with the reason and cost",
+        description=(
+            "Write the cleanup candidates of INPUT (imgkit.cleanup_candidates after imgkit.image_usage with every "
+            "reference given), sorted by reclaimable_bytes, largest first, with the reason and, with prices, the "
+            "monthly cost. Images whose usage the servers listing does not cover are never candidates. "
+            "Nothing is deleted."
+        ),
+    )
+    p.add_argument("--servers", required=True, metavar="S", help="a saved GET /v2.1/servers/detail listing")
+    p.add_argument(
+        "--all-tenants",
+        action="store_true",
+        help="the servers listing holds every project's servers (an admin listing saved by another tool; "
+        "an imgkit snapshot says so itself): it covers every tenant of its region",
+    )
+    p.add_argument(
+        "--volumes",
+        metavar="V",
+        default=None,
+        help="a saved GET /v3/volumes/detail listing (boot volumes and unattached volumes count)",
+    )
+    p.add_argument(
+        "--scaling-configs",
+        metavar="A",
+        default=None,
+        help="saved Auto Scaling configurations (GET .../scaling_configuration)",
+    )
+    p.add_argument(
+        "--members", metavar="M", default=None, help="saved image members (GET /v2/images/{id}/members answers)"
+    )
+    p.add_argument(
+        "--in-use",
+        metavar="IDS",
+        default=None,
+        help="a text file of image ids used elsewhere (IaC, CCE, BMS...), one per line (# comments)",
+    )
+    price = p.add_mutually_exclusive_group()
+    price.add_argument(
+        "--prices",
+        metavar="P",
+        default=None,
+        help="a CSV table (columns cloud/region/image_kind and price_per_gib_month) or a JSON "
+        "object {image_kind: price}",
+    )
+    price.add_argument(
+        "--price-per-gib-month",
+        type=float,
+        default=None,
+        metavar="X",
+        help="one price per GiB-month (2**30 bytes) for every image",
+    )
+    p.add_argument("--currency", metavar="C", default=None, help="the currency of the prices, e.g. EUR")
+    p.add_argument("--older-than", metavar="D", default="365D", help="minimum age (default 365D)")
+    p.add_argument(
+        "--keep-newest",
+        type=int,
+        default=2,
+        metavar="N",
+        help="keep the newest N active unused images of each family (default 2)",
+    )
+    p.add_argument("--as-of", metavar="DATE", default=None, help="reference time for ages (default: the listing's)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="out.csv, out.xlsx or out.parquet")
+
+
+def _read_ids(path: str) -> list[str]:
+    text = Path(path).read_text(encoding="utf-8")
+    return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def _read_prices(path: str) -> Any:
+    import json
+
+    import pandas as pd
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.lower().endswith(".json"):
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    return pd.read_csv(path, dtype={"cloud": "string", "region": "string", "image_kind": "string"})
+
+
+_CLEANUP_COLUMNS = (
+    "id",
+    "name",
+    "owner",
+    "owner_name",
+    "cloud",
+    "region",
+    "status",
+    "visibility",
+    "image_kind",
+    "created_at",
+    "age_days",
+    "family",
+    "reclaimable_bytes",
+    "reclaimable_gib",
+)
+
+
+def _run_cleanup(args: argparse.Namespace) -> int:
+    from imgkit.analysis import GIB, cleanup_candidates, image_usage, storage_cost
+
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix not in (".parquet", ".csv", ".xlsx"):
+        raise ValueError(f"{args.output}: output must end in .csv, .xlsx or .parquet")
+    if args.keep_newest < 0:
+        raise ValueError(f"--keep-newest must be a non-negative integer, got {args.keep_newest}")
+    _check_output(args.output)
+    prices: Any = _read_prices(args.prices) if args.prices else args.price_per_gib_month
+    df = _load(args.input)
+    servers = _warned(_read_servers, args.servers, args.volumes)
+    if args.all_tenants:
+        servers.attrs.setdefault("imgkit", {})["all_tenants"] = True
+    refs: dict[str, Any] = {"volumes": args.volumes, "scaling_configs": args.scaling_configs, "members": args.members}
+    for path in refs.values():
+        if path is not None and not Path(path).exists():
+            raise FileNotFoundError(f"{path}: no such file or directory")
+    ids = _read_ids(args.in_use) if args.in_use else None
+    usage = _warned(lambda: image_usage(df, servers, in_use=ids, **refs))
+    older = None if args.older_than.lower() in ("0", "none") else args.older_than
+    cand = cleanup_candidates(usage, older_than=older, keep_newest=args.keep_newest, as_of=_parse_as_of(args.as_of))
+    table = cand.assign(reclaimable_gib=cand["reclaimable_bytes"].astype("Float64") / GIB)
+    cols = [c for c in _CLEANUP_COLUMNS if c in table.columns]
+    money = f"monthly_cost ({args.currency})" if args.currency else "monthly_cost"
+    if prices is not None:
+        per_image = storage_cost(cand, prices=prices, currency=args.currency, by="id").iloc[:-1]["cost"]
+        table[money] = cand["id"].map(per_image).astype("Float64")
+        cols.append(money)
+    table = table[[*cols, "reason"]]
+    if suffix == ".csv":
+        to_csv(table, out)
+    elif suffix == ".xlsx":
+        to_excel(table, out)
+    else:
+        plain = table.reset_index(drop=True)
+        plain.attrs = {}  # as_of is a Timestamp; the file holds the table
+        plain.to_parquet(out, index=False)
+    info = cand.attrs["cleanup"]
+    total = (
+        f", {table[money].sum():,.2f}{' ' + args.currency if args.currency else ''}/month" if prices is not None else ""
+    )
+    print(
+        f"wrote {len(table):,} candidates ({info['reclaimable_bytes'] / GIB:,.1f} GiB{total}) to {out}; "
+        f"{info['usage_unknown']:,} image(s) of unknown usage were not considered",
+        file=sys.stderr,
+    )
+    return 0
+
+
 # ----------------------------------------------------------------------------- main
 
 #: One registration function per subcommand, in the order ``--help`` lists them.
@@ -783,6 +958,7 @@ _COMMANDS: list[Callable[[Any], None]] = [
     _add_fetch,
     _add_archive,
     _add_diff,
+    _add_cleanup,
 ]
 
 

@@ -25,10 +25,11 @@ Kinds (the typing contract)
     ``datetime64[ns, UTC]``; accepts ``...Z``, offsets, fractional seconds, no
     zone (read as UTC) and ``yyyy-MM-dd hh:mm:ss``.
 ``list``
-    a list of ``str`` per row (empty list when absent), stored compactly as
-    ``pd.ArrowDtype(pa.list_(pa.string()))``: each cell reads as a Python ``list``
-    and ``Series.list`` (``.list.len()``, ``.list.flatten()``) works. From a JSON
-    array, or a comma-separated string for ``support_agent_list``.
+    a list of ``str`` per row (empty list when absent): :class:`imgkit.StringListDtype`,
+    Arrow ``list<string>`` storage whose cells read as Python ``list`` s and that hashes,
+    sorts and groups (``drop_duplicates``, ``value_counts``...); its name is ``object``
+    (what a reader without imgkit gets from a Parquet file). From a JSON array, or a
+    comma-separated string for ``support_agent_list``.
 ``json``
     JSON text parsed into a ``dict`` per row (``None`` when absent).
 ``object``
@@ -88,7 +89,7 @@ KINDS: dict[str, str] = {
     "flag": "boolean",
     "int": "Int64",
     "datetime": "datetime64[ns, UTC]",
-    "list": "list<item: string>[pyarrow]",
+    "list": "object",  # imgkit.StringListDtype: a list per cell, named "object" (see imgkit.io.StringListDtype)
     "json": "string",
     "object": "string",
 }

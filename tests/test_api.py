@@ -14,6 +14,10 @@ PUBLIC = {
     "read_images",
     "read_parquet",
     "to_parquet",
+    "to_sql",
+    "to_excel",
+    "concat",
+    "StringListDtype",
     "validate",
     "describe_columns",
     "api_to_column",
@@ -21,16 +25,23 @@ PUBLIC = {
     "FIELDS",
     # servers, usage, cleanup
     "read_servers",
+    "read_scaling_configs",
+    "read_members",
     "image_usage",
     "cleanup_candidates",
     "storage_cost",
     "label_tenants",
     "load_demo_servers",
     # fetch
+    "FetchConfig",
     "fetch_images",
+    "fetch_members",
+    "fetch_scaling_configs",
     "fetch_servers",
+    "fetch_volumes",
     # demo data
     "load_demo",
+    "load_demo_tenants",
     "generate_listing",
     "write_listing",
     "evolve_listing",
@@ -137,3 +148,14 @@ def test_import_is_light():
     code = "import sys, imgkit; print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_import_leaves_the_http_and_plotting_stacks_for_first_use():
+    """``import imgkit`` loads pandas, pyarrow and imgkit; HTTP, YAML, matplotlib and Dask load on first use."""
+    code = (
+        "import sys, imgkit; heavy = ('requests', 'urllib3', 'yaml', 'matplotlib', 'dask');"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)));"
+        "imgkit.fetch_images; print('requests' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["[]", "True"]

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 
 # conda-forge names that differ from PyPI's
-CONDA_TO_PYPI = {"matplotlib-base": "matplotlib"}
+CONDA_TO_PYPI = {"matplotlib-base": "matplotlib", "python-duckdb": "duckdb"}
 
 
 def _name(requirement: str) -> str:
@@ -25,6 +25,9 @@ def test_environment_yml_and_pyproject_agree():
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = {CONDA_TO_PYPI.get(_name(d), _name(d)) for d in env["dependencies"] if isinstance(d, str)}
     conda -= {"python", "pip"}
+    # what conda-forge does not have comes from PyPI through the pip section
+    pip = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
+    conda |= {_name(line) for line in pip if not line.startswith("-e")}
     assert conda == pypi
 
 

@@ -6,7 +6,17 @@ table; :mod:`imgkit.plotting` draws them.
 
 from imgkit.analysis._age import age_profile, creation_timeline, stale_images
 from imgkit.analysis._changes import ListingDiff, diff_listings, fmt_time, load_listing, value_text
-from imgkit.analysis._cleanup import cleanup_candidates, image_bytes, image_family, image_usage, storage_cost
+from imgkit.analysis._cleanup import (
+    GIB,
+    IMAGE_KINDS,
+    cleanup_candidates,
+    huawei_cloud_prices,
+    image_bytes,
+    image_family,
+    image_kind,
+    image_usage,
+    storage_cost,
+)
 from imgkit.analysis._composition import (
     feature_labels,
     feature_sources,
@@ -35,6 +45,10 @@ from imgkit.analysis._history import history, is_history, trend, trend_table
 from imgkit.analysis._tenants import display_labels, label_tenants, names_for, tenant_ids
 
 __all__ = [
+    "GIB",
+    "IMAGE_KINDS",
+    "huawei_cloud_prices",
+    "image_kind",
     "ALL_IMAGES",
     "ALL_TENANTS",
     "ListingDiff",

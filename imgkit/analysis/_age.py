@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_argument, check_by, require_columns
 from imgkit.analysis import _dask
 from imgkit.analysis._core import (
@@ -26,7 +28,7 @@ from imgkit.analysis._tenants import named_tenants
 from imgkit.errors import ConfigError
 
 
-def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: Any = None) -> pd.DataFrame:
+def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: AsOf = None) -> pd.DataFrame:
     """Age of the images (since ``created_at``) per group.
 
     Parameters
@@ -140,9 +142,14 @@ def age_profile_table(
 
 
 def stale_images(
-    df: pd.DataFrame, *, older_than: pd.Timedelta | str, by: str = "created_at", as_of: Any = None
+    df: pd.DataFrame,
+    *,
+    older_than: pd.Timedelta | str,
+    date_column: str = "created_at",
+    as_of: AsOf = None,
+    by: str | None = None,
 ) -> pd.DataFrame:
-    """The images whose `by` timestamp is more than `older_than` before `as_of`.
+    """The images whose `date_column` timestamp is more than `older_than` before `as_of`.
 
     Parameters
     ----------
@@ -150,23 +157,26 @@ def stale_images(
         A typed image frame.
     older_than : pandas.Timedelta or str
         A duration such as ``"365D"`` or ``pd.Timedelta(days=730)``.
-    by : str, default "created_at"
-        The timestamp column: any datetime column of the schema
+    date_column : str, default "created_at"
+        Which date decides: any datetime column of the schema
         (``created_at``, ``updated_at``, ``active_at``, ``deleted_at``).
     as_of : str, datetime or Timestamp, optional
         Reference time; default as :func:`resolve_as_of`. Recorded in
         ``result.attrs["as_of"]`` / ``result.attrs["as_of_source"]``.
+    by : str, optional
+        Deprecated spelling of `date_column` (everywhere else `by` is a grouping); warns, removed in the next
+        release.
 
     Returns
     -------
     pandas.DataFrame
         The matching rows (all columns, original order and index). Rows with a
-        missing `by` timestamp are never stale.
+        missing `date_column` timestamp are never stale.
 
     Raises
     ------
     ConfigError
-        When `by` is not a datetime column, `older_than` is not a duration (a bare
+        When `date_column` is not a datetime column, `older_than` is not a duration (a bare
         number is refused: ``pd.Timedelta(365)`` would be 365 nanoseconds) or
         `as_of` is not a date/time.
 
@@ -179,8 +189,15 @@ def stale_images(
     >>> old["id"].tolist(), old.attrs["as_of_source"]
     (['a'], 'latest updated_at')
     """
-    check_argument("by", DATETIME_COLUMNS, by)
-    require_columns(df, [by])
+    if by is not None:
+        warnings.warn(
+            "stale_images(by=...) is now stale_images(date_column=...): `by` means a grouping everywhere else",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        date_column = by
+    check_argument("date_column", DATETIME_COLUMNS, date_column)
+    require_columns(df, [date_column])
     if isinstance(older_than, (bool, int, float, np.number)):  # pd.Timedelta(365) would be 365 nanoseconds
         raise ConfigError(f"`older_than` must be a duration such as '365D', got the number {older_than!r}")
     try:
@@ -190,7 +207,7 @@ def stale_images(
     if pd.isna(delta):
         raise ConfigError(f"`older_than` must be a duration such as '365D', got {older_than!r}")
     when, source = resolve_as_of(df, as_of)
-    days = age_days(df[by], when)
+    days = age_days(df[date_column], when)
     with np.errstate(invalid="ignore"):
         mask = days > delta / pd.Timedelta(days=1)
     return as_of_stamp(df[mask], when, source)

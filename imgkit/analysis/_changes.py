@@ -39,12 +39,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from imgkit._typing import Listing
 from imgkit.analysis._core import (
     ALL_TENANTS,
     MISSING,
     resolve_as_of,
 )
 from imgkit.errors import ConfigError, ImgkitWarning
+from imgkit.io import StringListDtype
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -117,6 +119,8 @@ def _same_quick(a: Any, b: Any) -> bool:
 
 
 def _arrow(s: pd.Series) -> pa.Array | None:
+    if isinstance(s.dtype, StringListDtype):
+        return s.array.to_arrow()
     if isinstance(s.dtype, (pd.ArrowDtype, pd.StringDtype)):
         arr = pa.array(s.array)
         return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
@@ -358,6 +362,19 @@ class ListingDiff:
             f"({len(self.changed):,} cells) in {tenants:,} tenant(s)>"
         )
 
+    def _repr_html_(self) -> str:
+        """The one-line summary and the per-tenant table (the ten busiest tenants), for Jupyter."""
+        import html
+
+        table = self.summary
+        shown = table.head(10) if len(table) <= 11 else pd.concat([table.head(10), table.tail(1)])
+        more = (
+            f"<p>... {len(table) - len(shown)} more tenant(s); see <code>.summary</code></p>"
+            if len(shown) < len(table)
+            else ""
+        )
+        return f"<div><p><b>{html.escape(repr(self))}</b></p>{shown.to_html(escape=True, max_cols=10)}{more}</div>"
+
     def to_frame(self) -> pd.DataFrame:
         """All changes as one long table of text: ``change``, ``id``, ``owner``, ``name``, ``column``, ``old``, ``new``.
 
@@ -469,7 +486,7 @@ def union_columns(frames: Iterable[pd.DataFrame]) -> list[str]:
     return list(dict.fromkeys(c for f in frames for c in f.columns))
 
 
-def diff_listings(old: Any, new: Any, *, ignore: Iterable[str] = ()) -> ListingDiff:
+def diff_listings(old: Listing, new: Listing, *, ignore: Iterable[str] = ()) -> ListingDiff:
     """What changed between two listings: images added, removed, and every changed cell.
 
     Parameters
@@ -524,8 +541,8 @@ def diff_listings(old: Any, new: Any, *, ignore: Iterable[str] = ()) -> ListingD
     ignore = _check_ignore(ignore, columns)
     compare = [c for c in columns if c not in ignore]
 
-    o_ids = pd.Index(o["id"].astype(object))
-    pos_in_old = o_ids.get_indexer(pd.Index(n["id"].astype(object)))
+    o_ids = pd.Index(o["id"].to_numpy(dtype=object))
+    pos_in_old = o_ids.get_indexer(pd.Index(n["id"].to_numpy(dtype=object)))
     added = pos_in_old < 0
     new_pos = np.flatnonzero(~added)
     old_pos = pos_in_old[new_pos]

@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_positive
 from imgkit.analysis import _dask
 from imgkit.errors import ConfigError
+from imgkit.io import StringListDtype
 from imgkit.schema import FIELDS
 
 #: Label of missing values (NA) in groups and categories.
@@ -54,6 +56,11 @@ def group_codes(s: pd.Series, w: np.ndarray | None = None) -> tuple[np.ndarray, 
         labels = [str(c) for c in s.cat.categories]
         order = None
     else:
+        if isinstance(s.dtype, StringListDtype):  # hashable, but a list is not a group: explode it first
+            raise ConfigError(
+                f"column {s.name!r} holds lists or dicts and cannot be counted or grouped "
+                f"(count single items with df.explode({s.name!r}))"
+            )
         try:
             codes, uniques = pd.factorize(s, use_na_sentinel=True)
         except (TypeError, NotImplementedError) as exc:  # lists (tags), dicts (os_feature_list)
@@ -167,7 +174,7 @@ def as_documented(s: pd.Series) -> pd.Series:
         return s
     seen = [v for v in pd.unique(s.dropna().astype(str)) if v not in values]
     return pd.Series(
-        pd.Categorical(s.astype(object).where(s.notna(), None), categories=[*values, *seen]), index=s.index, name=s.name
+        pd.Categorical(s.to_numpy(dtype=object, na_value=None), categories=[*values, *seen]), index=s.index, name=s.name
     )
 
 
@@ -195,7 +202,7 @@ def to_utc(ts: Any, name: str = "as_of") -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def resolve_as_of(df: pd.DataFrame, as_of: Any = None) -> tuple[pd.Timestamp, str]:
+def resolve_as_of(df: pd.DataFrame, as_of: AsOf = None) -> tuple[pd.Timestamp, str]:
     """The reference time that ages are measured at, and where it came from.
 
     Parameters

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from imgkit.io import StringListDtype, register_dask
+
 __all__ = ["is_dask", "require_dask"]
 
 _INSTALL = 'pip install "imgkit[dask]"  (or: conda install -c conda-forge dask distributed)'
@@ -24,6 +26,7 @@ def require_dask(what: str) -> None:
         import dask.dataframe  # noqa: F401
     except ImportError as exc:
         raise ImportError(f"{what} needs Dask, which is not installed: {_INSTALL}") from exc
+    register_dask()  # Dask's meta frames need an example of imgkit's list dtype
 
 
 def available() -> bool:
@@ -65,8 +68,10 @@ def aggregate(core: Any, ddf: Any, columns: Sequence[str | None], **options: Any
     cols = list(dict.fromkeys(c for c in columns if c is not None))
     for c in cols:
         dtype = ddf[c].dtype
-        if pd.api.types.is_object_dtype(dtype) or (
-            isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype)
+        if (
+            pd.api.types.is_object_dtype(dtype)
+            or isinstance(dtype, StringListDtype)
+            or (isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype))
         ):
             raise ConfigError(f"column {c!r} holds lists or dicts and cannot be counted or grouped")
     counts = ddf[cols].groupby(cols, dropna=False, observed=True).size(split_every=SPLIT_EVERY, split_out=1).compute()

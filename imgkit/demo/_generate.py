@@ -29,6 +29,7 @@ import gzip
 import math
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,7 @@ DEMO_PARAMS: dict[str, Any] = {
 
 
 _DEMO_FILE = "demo_images.json.gz"
+_TENANTS_FILE = "demo_tenants.csv"
 
 
 _COMMENT = (
@@ -523,12 +525,66 @@ def _catalogue_choice(rng: np.random.Generator, year: np.ndarray, mult: np.ndarr
 # --------------------------------------------------------------------------------------
 # one block of images
 # --------------------------------------------------------------------------------------
-def _block(seed: int, k: int, tenants: _Tenants, end_s: int, span_s: int) -> list[dict[str, Any]]:  # noqa: C901  (split into named steps by the demo rework)
-    """Block ``k`` of the stream: :data:`BLOCK` image records."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, k, 11]))
-    n = BLOCK
-    n_cust = len(tenants.weights)
+_MINRAM_LIN = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1024, 1024, 1024, 1024, 2048, 2048, 4096)
+_MINRAM_WIN = (
+    0,
+    0,
+    0,
+    0,
+    1024,
+    1024,
+    2048,
+    2048,
+    2048,
+    2048,
+    2048,
+    2048,
+    2048,
+    4096,
+    4096,
+    4096,
+    4096,
+    4096,
+    8192,
+    8192,
+)
+_MINDISK_LIN = (40,) * 12 + (20, 20, 50, 50, 50, 100, 100, 200)
+_MINDISK_WIN = (40,) * 12 + (50,) * 6 + (100, 200)
+_MINDISK_DATA = (100, 100, 200, 200, 300, 500, 500, 1024, 50, 80)
 
+
+@dataclass
+class _Draws:
+    """Every random draw of one block, made up front in a fixed order (the stream's contract)."""
+
+    itype: np.ndarray  # index into _IMAGETYPES
+    cust: np.ndarray  # customer index (the owner when itype < 2)
+    year: np.ndarray
+    cat: np.ndarray  # index into _CATALOGUE
+    p_gpu: np.ndarray
+    p_hana: np.ndarray
+    p_largemem: np.ndarray
+    status: np.ndarray
+    env: np.ndarray
+    created_s: list[str]
+    updated_s: list[str]
+    active_s: list[str]
+    ids: list[str]
+    parents: list[str]
+    others: list[str]
+    is_arm: np.ndarray
+    is_32: np.ndarray
+    win_size: np.ndarray
+    lin_size: np.ndarray
+    r: np.ndarray  # per-image uniforms (n, 24)
+    ri: np.ndarray  # per-image integers (n, 8)
+    p_xen: np.ndarray
+    p_kvm: np.ndarray
+
+
+def _draw(rng: np.random.Generator, tenants: _Tenants, end_s: int, span_s: int, n: int) -> _Draws:
+    """The block's vectorised draws: owner kind, owner, creation time, OS, status, sizes, per-row uniforms."""
+    n_cust = len(tenants.weights)
     itype = _pick(rng, _IMAGETYPES, n, _IMAGETYPE_P)
     cust = rng.choice(n_cust, size=n, p=tenants.weights)
     # creation time: growth over the years (density ~ exp(g t), ~4x more images in the last year than the first)
@@ -555,277 +611,338 @@ def _block(seed: int, k: int, tenants: _Tenants, end_s: int, span_s: int) -> lis
     updated = np.where(later, np.minimum(active + rng.exponential(200 * 86400, n).astype(np.int64), stop_s), active)
     updated = np.maximum(updated, active)
     updated = np.where(status == 0, updated, np.minimum(created + rng.integers(0, 600, n), end_s))
-    created_s, updated_s, active_s = _iso(created), _iso(updated), _iso(active)
 
     ids, parents, others = _uuids(rng, n), _uuids(rng, n), _uuids(rng, n)
     is_arm = rng.random(n) < np.maximum(np.clip((year - 2019) * 0.03, 0.0, 0.15), np.where(year >= 2019, p_arm, 0))
     is_32 = rng.random(n) < 0.25
     win_size = rng.lognormal(math.log(12 * _GIB), 0.5, n).astype(np.int64)
     lin_size = rng.lognormal(math.log(2.5 * _GIB), 0.8, n).astype(np.int64)
-    r = rng.random((n, 24))  # per-image uniforms for the row loop
+    r = rng.random((n, 24))
     ri = rng.integers(0, 1 << 30, (n, 8))
-
-    p_xen = np.clip((2020.5 - year) / 4.0, 0.0, 0.9)  # Xen fades out from 2017 to 2020
-    p_kvm = np.clip((year - 2015.5) / 3.0, 0.05, 0.98)
-    minram_lin = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1024, 1024, 1024, 1024, 2048, 2048, 4096)
-    minram_win = (
-        0,
-        0,
-        0,
-        0,
-        1024,
-        1024,
-        2048,
-        2048,
-        2048,
-        2048,
-        2048,
-        2048,
-        2048,
-        4096,
-        4096,
-        4096,
-        4096,
-        4096,
-        8192,
-        8192,
+    return _Draws(
+        itype=itype,
+        cust=cust,
+        year=year,
+        cat=cat,
+        p_gpu=p_gpu,
+        p_hana=p_hana,
+        p_largemem=p_largemem,
+        status=status,
+        env=env,
+        created_s=_iso(created),
+        updated_s=_iso(updated),
+        active_s=_iso(active),
+        ids=ids,
+        parents=parents,
+        others=others,
+        is_arm=is_arm,
+        is_32=is_32,
+        win_size=win_size,
+        lin_size=lin_size,
+        r=r,
+        ri=ri,
+        p_xen=np.clip((2020.5 - year) / 4.0, 0.0, 0.9),  # Xen fades out from 2017 to 2020
+        p_kvm=np.clip((year - 2015.5) / 3.0, 0.05, 0.98),
     )
-    mindisk_lin = (40,) * 12 + (20, 20, 50, 50, 50, 100, 100, 200)
-    mindisk_win = (40,) * 12 + (50,) * 6 + (100, 200)
-    mindisk_data = (100, 100, 200, 200, 300, 500, 500, 1024, 50, 80)
 
-    images: list[dict[str, Any]] = []
-    for i in range(n):
-        t = int(itype[i])
-        imagetype = _IMAGETYPES[t]
-        platform, os_type, label, _, _, _, has32, has_arm = _CATALOGUE[int(cat[i])]
-        ri_i = ri[i].tolist()
-        ru = r[i].tolist()
-        c = int(cust[i])
-        if t == 2:
-            owner = tenants.ids[0]
-        elif t == 3:
-            owner = tenants.ids[1]
-        else:
-            owner = tenants.ids[c + 2]
-        arm = bool(is_arm[i]) and has_arm
-        bit = "32" if (has32 and is_32[i] and not arm) else "64"
-        windows = os_type == "Windows"
-        os_version = f"{label} {bit}bit" + (" with ARM" if arm else "")
-        st = _STATUS[int(status[i])]
-        ve = _ENV_TYPES[int(env[i])]
-        y = int(year[i])
-        uid = ids[i]
-        short = label.replace(" server", "").replace("Debian GNU/Linux", "Debian")
 
-        # name
-        if t == 2:
-            name = os_version
-            if windows and ru[0] < 0.35:
-                name = (
-                    f"{os_version} Chinese"
-                    if ru[1] < 0.5
-                    else f"{label.replace('Datacenter', '数据中心版')} 64位中文版"
-                )
-            elif ru[0] < 0.15:
-                name = f"{os_version} ({[20, 40, 50][ri_i[0] % 3]}GB)"
-        elif t == 3:
+@dataclass
+class _Row:
+    """What the steps of one image share: its draws and what follows from them."""
+
+    i: int
+    t: int  # image type index
+    c: int  # customer index
+    ru: list[float]
+    ri: list[int]
+    owner: str
+    platform: str
+    os_type: str
+    label: str
+    short: str
+    arm: bool
+    bit: str
+    windows: bool
+    os_version: str
+    st: str
+    ve: str
+    y: int
+    uid: str
+
+
+def _row(d: _Draws, i: int, tenants: _Tenants) -> _Row:
+    t = int(d.itype[i])
+    platform, os_type, label, _, _, _, has32, has_arm = _CATALOGUE[int(d.cat[i])]
+    c = int(d.cust[i])
+    owner = tenants.ids[0] if t == 2 else tenants.ids[1] if t == 3 else tenants.ids[c + 2]
+    arm = bool(d.is_arm[i]) and has_arm
+    bit = "32" if (has32 and d.is_32[i] and not arm) else "64"
+    return _Row(
+        i=i,
+        t=t,
+        c=c,
+        ru=d.r[i].tolist(),
+        ri=d.ri[i].tolist(),
+        owner=owner,
+        platform=platform,
+        os_type=os_type,
+        label=label,
+        short=label.replace(" server", "").replace("Debian GNU/Linux", "Debian"),
+        arm=arm,
+        bit=bit,
+        windows=os_type == "Windows",
+        os_version=f"{label} {bit}bit" + (" with ARM" if arm else ""),
+        st=_STATUS[int(d.status[i])],
+        ve=_ENV_TYPES[int(d.env[i])],
+        y=int(d.year[i]),
+        uid=d.ids[i],
+    )
+
+
+def _name(w: _Row, d: _Draws, tenants: _Tenants) -> str:
+    """Public images by OS, market images by product, customers' in their own (English or Chinese) habits."""
+    ru, ri_i, created = w.ru, w.ri, d.created_s[w.i]
+    if w.t == 2:
+        name = w.os_version
+        if w.windows and ru[0] < 0.35:
             name = (
-                f"{_MARKET_PRODUCTS[ri_i[0] % len(_MARKET_PRODUCTS)]} ({short} {bit}位)"
-                if ru[0] < 0.5
-                else f"{_MARKET_PRODUCTS[ri_i[0] % len(_MARKET_PRODUCTS)]} on {short}"
+                f"{w.os_version} Chinese"
+                if ru[1] < 0.5
+                else f"{w.label.replace('Datacenter', '数据中心版')} 64位中文版"
             )
-        elif ru[0] < (0.65 if tenants.chinese[c] else 0.06):
-            name = _ZH_NAMES[ri_i[0] % len(_ZH_NAMES)].format(
-                os=short, n=ri_i[1] % 20 + 1, date=created_s[i][:10].replace("-", "")
-            )
-        else:
-            roles = _WIN_ROLES if windows else _ROLES
-            role = roles[ri_i[1] % len(roles)]
-            tail = ri_i[2] % 4
-            name = (
-                f"{role}-{_ENVS[ri_i[0] % len(_ENVS)]}-{_slug(platform, label)}"
-                if tail == 0
-                else f"{role}-{ri_i[3] % 40 + 1:02d}"
-                if tail == 1
-                else f"{role}_{created_s[i][:10].replace('-', '')}"
-                if tail == 2
-                else f"{short} {role} image"
-            )
+        elif ru[0] < 0.15:
+            name = f"{w.os_version} ({[20, 40, 50][ri_i[0] % 3]}GB)"
+        return name
+    if w.t == 3:
+        product = _MARKET_PRODUCTS[ri_i[0] % len(_MARKET_PRODUCTS)]
+        return f"{product} ({w.short} {w.bit}位)" if ru[0] < 0.5 else f"{product} on {w.short}"
+    if ru[0] < (0.65 if tenants.chinese[w.c] else 0.06):
+        return _ZH_NAMES[ri_i[0] % len(_ZH_NAMES)].format(
+            os=w.short, n=ri_i[1] % 20 + 1, date=created[:10].replace("-", "")
+        )
+    roles = _WIN_ROLES if w.windows else _ROLES
+    role = roles[ri_i[1] % len(roles)]
+    tail = ri_i[2] % 4
+    return (
+        f"{role}-{_ENVS[ri_i[0] % len(_ENVS)]}-{_slug(w.platform, w.label)}"
+        if tail == 0
+        else f"{role}-{ri_i[3] % 40 + 1:02d}"
+        if tail == 1
+        else f"{role}_{created[:10].replace('-', '')}"
+        if tail == 2
+        else f"{w.short} {role} image"
+    )
 
-        # sizes, requirements
-        if ve == "DataImage":
-            min_disk = mindisk_data[ri_i[4] % len(mindisk_data)]
-        elif windows:
-            min_disk = mindisk_win[ri_i[4] % 20]
-        elif ru[2] < 0.01:
-            min_disk = 1 + ri_i[4] % 1024
-        else:
-            min_disk = mindisk_lin[ri_i[4] % 20]
-        min_ram = (minram_win if windows else minram_lin)[ri_i[5] % 20]
-        if st == "active":
-            image_size = str(min(int(win_size[i] if windows else lin_size[i]), min_disk * _GIB))
-        else:
-            image_size = "0"
-        old = y <= 2016
-        if ve == "IsoImage":
-            disk_format = "iso"
-        elif old and ru[3] < 0.6:
-            disk_format = "vhd" if ru[4] < 0.7 else "zvhd"
-        elif ru[3] < 0.05:
-            disk_format = "qcow2" if ru[4] < 0.6 else "raw"
-        else:
-            disk_format = "zvhd2"
-        firmware = "uefi" if (arm or (y >= 2020 and ru[5] < (0.25 if windows else 0.1))) else "bios"
 
-        img: dict[str, Any] = {
-            "schema": "/v2/schemas/image",
-            "min_disk": min_disk,
-            "created_at": created_s[i],
-            "__image_source_type": "uds",
-            "container_format": "bare",
-            "file": f"/v2/images/{uid}/file",
-            "updated_at": updated_s[i],
-            "protected": t == 2 or (t == 0 and ru[6] < 0.03),
-            "checksum": _BRACES_MD5 if (old and ru[7] < 0.1) else _EMPTY_MD5,
-            "id": uid,
-            "__isregistered": _TRUE[ri_i[6] & 1] if t >= 2 or ru[8] < 0.97 else "False",
-            "min_ram": min_ram,
-            "__lazyloading": _BOOL_MIXED[ri_i[6] >> 1 & 3],
-            "owner": owner,
-            "__os_type": os_type,
-            "__imagetype": imagetype,
-            "visibility": _VISIBILITY[imagetype],
-            "virtual_env_type": ve,
-            "tags": []
-            if (t == 2 or ru[9] < 0.85)
-            else list(dict.fromkeys((_TAGS[ri_i[7] % len(_TAGS)], _TAGS[ri_i[7] // 97 % len(_TAGS)])))[
-                : 1 + (ru[10] < 0.3)
-            ],
-            "__platform": platform,
-            "size": 2 if (old and ru[7] < 0.1) else 0,
-            "__os_bit": bit,
-            "__os_version": os_version,
-            "name": name,
-            "self": f"/v2/images/{uid}",
-            "disk_format": disk_format,
-            "virtual_size": None,
-            "hw_firmware_type": firmware,
-            "status": st,
-            "__image_size": image_size,
-        }
-        if st == "active":
-            img["active_at"] = active_s[i]
-        if old and ru[11] < 0.3:
-            img["deleted"] = False
-            img["deleted_at"] = None
+def _requirements(w: _Row, d: _Draws) -> tuple[int, int, str, str, str]:
+    """min_disk, min_ram, __image_size, disk_format, hw_firmware_type."""
+    ru, ri_i = w.ru, w.ri
+    if w.ve == "DataImage":
+        min_disk = _MINDISK_DATA[ri_i[4] % len(_MINDISK_DATA)]
+    elif w.windows:
+        min_disk = _MINDISK_WIN[ri_i[4] % 20]
+    elif ru[2] < 0.01:
+        min_disk = 1 + ri_i[4] % 1024
+    else:
+        min_disk = _MINDISK_LIN[ri_i[4] % 20]
+    min_ram = (_MINRAM_WIN if w.windows else _MINRAM_LIN)[ri_i[5] % 20]
+    size = d.win_size[w.i] if w.windows else d.lin_size[w.i]
+    image_size = str(min(int(size), min_disk * _GIB)) if w.st == "active" else "0"
+    old = w.y <= 2016
+    if w.ve == "IsoImage":
+        disk_format = "iso"
+    elif old and ru[3] < 0.6:
+        disk_format = "vhd" if ru[4] < 0.7 else "zvhd"
+    elif ru[3] < 0.05:
+        disk_format = "qcow2" if ru[4] < 0.6 else "raw"
+    else:
+        disk_format = "zvhd2"
+    firmware = "uefi" if (w.arm or (w.y >= 2020 and ru[5] < (0.25 if w.windows else 0.1))) else "bios"
+    return min_disk, min_ram, image_size, disk_format, firmware
 
-        # capability flags: present only when supported
-        if ve in ("FusionCompute", "DataImage"):
-            special = ru[12]
-            gpu, hana = float(p_gpu[i]), float(p_hana[i])
-            kvm = arm or ru[13] < p_kvm[i]
-            xen = not arm and ru[14] < p_xen[i]
-            if not (kvm or xen):
-                kvm, xen = (True, False) if y >= 2018 else (False, True)
-            if special < hana and platform == "SUSE":
-                img["__support_xen_hana"] = "true"
-                xen = False
-            elif special < gpu / 5 and y <= 2019 and not arm:
-                img["__support_xen_gpu_type"] = "M60_vGPU"
-                xen = False
-            elif 1 - special < 0.004 and y >= 2018 and not windows:
-                img["__support_kvm_infiniband"] = "true"
-                kvm, xen = True, False
-            elif 1 - special < 0.012 and y >= 2018 and platform == "CentOS" and not arm:
-                img["__support_kvm_fpga_type"] = "VU9P" if ri_i[3] & 1 else "VU9P_COMMON"
-                kvm, xen = True, False
-            elif special < gpu and y >= 2017 and not arm:
-                img["__support_kvm_gpu_type"] = _KVM_GPUS[min(y - 2017, 4) if ri_i[3] % 3 else ri_i[3] % 5]
-                kvm = True
-            if xen:
-                img["__support_xen"] = _TRUE[ri_i[2] >> 3 & 1]
-            if kvm:
-                img["__support_kvm"] = _TRUE[ri_i[2] >> 4 & 1]
-            if ru[15] < p_largemem[i]:
-                img["__support_largememory"] = "true"
-            if ru[16] < 0.03:
-                img["__support_diskintensive"] = "true"
-            if ru[17] < 0.03:
-                img["__support_highperformance"] = "true"
-            if kvm and y >= 2020 and ru[18] < 0.03:
-                img["__support_kvm_hi1822_hisriov"] = "true"
-                if ru[19] < 0.5:
-                    img["__support_kvm_hi1822_hivirtionet"] = "true"
-        # mandatory on the seed page; "true" (= Cloud-Init injection NOT supported) mostly on Windows
-        img["__support_fc_inject"] = "true" if (ru[20] < (0.7 if windows else 0.12)) else "false"
-        if arm:
-            img["__support_arm"] = "true"
-        elif y >= 2019 and ru[21] < 0.2:
-            img["__support_arm"] = "false"
-        if y >= 2020 and not arm and ru[21] > 0.95:
-            img["__support_amd"] = "true"
 
-        # provenance and lifecycle
-        if t == 2:
-            img["__originalimagename"] = ""
-            img["__description"] = "" if ru[22] < 0.6 else f"Public image {os_version}"
-            img["__support_agent_list"] = "hss,ces" if y >= 2019 else "hss"
-            if y >= 2019:
-                img["__os_feature_list"] = _FEATURE_LISTS[ri_i[1] % 3]
-            img["__productcode"] = ""
-        elif t == 3:
-            img["__productcode"] = f"00301-{ri_i[1] % 900000 + 100000}-0--0"
-            img["__is_offshelved"] = "true" if ru[22] < 0.15 else "false"
-            img["__account_code"] = "linux" if not windows else "windows"
-            img["__description"] = "" if ru[23] < 0.5 else "云市场镜像"
-            img["enterprise_project_id"] = "0"
-        else:
-            if ru[22] < 0.65:
-                img["__data_origin"] = f"instance,{parents[i]}"
-                img["__originalimagename"] = "" if ru[23] < 0.5 else others[i]
-            elif ru[22] < 0.88:
-                img["__data_origin"] = f"image,{_REGIONS[int(tenants.region[c])]},{parents[i]}"
-                img["__originalimagename"] = parents[i]
-            else:
-                img["__originalimagename"] = ""
-                img["__root_origin"] = "file"
-            if ru[23] < 0.35:
-                img["__description"] = ""
-            elif ru[23] < 0.65:
-                templates = _ZH_DESCRIPTIONS if tenants.chinese[c] else _EN_DESCRIPTIONS
-                img["__description"] = templates[ri_i[3] % len(templates)].format(
-                    role=_ROLES[ri_i[1] % len(_ROLES)], n=ri_i[4] % 30 + 1, os=short, date=created_s[i][:10]
-                )
-            eps = tenants.eps[c]
-            img["enterprise_project_id"] = eps[ri_i[5] % len(eps)] if (eps and ru[13] > 0.3) else "0"
-            if ru[4] < 0.05:
-                img["__backup_id"] = ""
-            elif ru[4] > 0.97:
-                img["__backup_id"] = others[i]
-                img["__whole_image"] = "true"
-            if y >= 2019 and ru[5] > 0.6:
-                img["__support_agent_list"] = _AGENT_LISTS[ri_i[6] % len(_AGENT_LISTS)]
-            if y >= 2018 and ru[6] > 0.7:
-                img["__os_feature_list"] = _FEATURE_LISTS[ri_i[7] % len(_FEATURE_LISTS)]
-            if y >= 2021 and ru[9] > 0.5:
-                img["tag_resource_type"] = "private_image"
-            if ru[10] > 0.97:
-                img["__system__cmkid"] = others[i]
-            if ru[11] > 0.8:
-                img["__system_support_market"] = ru[11] > 0.9
-        if ru[7] > 0.75:
-            img["hw_vif_multiqueue_enabled"] = _BOOL_MIXED[ri_i[0] >> 5 & 3]
-        if ru[8] > 0.9:
-            img["max_ram"] = "0" if ru[8] < 0.95 else "524288"
-        # keys the schema does not know, as seen in volume_image_metadata and upstream Glance
-        if ru[14] > 0.8:
-            for key, values in _UNKNOWN_EXTRAS:
-                img[key] = values[ri_i[0] % len(values)]
-        elif ru[14] > 0.75:
-            img["hw_disk_bus"] = "scsi"
-        images.append(img)
-    return images
+def _record(w: _Row, d: _Draws, name: str) -> dict[str, Any]:
+    """The keys every image has, in the API's order."""
+    ru, ri_i, t, uid = w.ru, w.ri, w.t, w.uid
+    min_disk, min_ram, image_size, disk_format, firmware = _requirements(w, d)
+    old = w.y <= 2016
+    imagetype = _IMAGETYPES[t]
+    img: dict[str, Any] = {
+        "schema": "/v2/schemas/image",
+        "min_disk": min_disk,
+        "created_at": d.created_s[w.i],
+        "__image_source_type": "uds",
+        "container_format": "bare",
+        "file": f"/v2/images/{uid}/file",
+        "updated_at": d.updated_s[w.i],
+        "protected": t == 2 or (t == 0 and ru[6] < 0.03),
+        "checksum": _BRACES_MD5 if (old and ru[7] < 0.1) else _EMPTY_MD5,
+        "id": uid,
+        "__isregistered": _TRUE[ri_i[6] & 1] if t >= 2 or ru[8] < 0.97 else "False",
+        "min_ram": min_ram,
+        "__lazyloading": _BOOL_MIXED[ri_i[6] >> 1 & 3],
+        "owner": w.owner,
+        "__os_type": w.os_type,
+        "__imagetype": imagetype,
+        "visibility": _VISIBILITY[imagetype],
+        "virtual_env_type": w.ve,
+        "tags": []
+        if (t == 2 or ru[9] < 0.85)
+        else list(dict.fromkeys((_TAGS[ri_i[7] % len(_TAGS)], _TAGS[ri_i[7] // 97 % len(_TAGS)])))[
+            : 1 + (ru[10] < 0.3)
+        ],
+        "__platform": w.platform,
+        "size": 2 if (old and ru[7] < 0.1) else 0,
+        "__os_bit": w.bit,
+        "__os_version": w.os_version,
+        "name": name,
+        "self": f"/v2/images/{uid}",
+        "disk_format": disk_format,
+        "virtual_size": None,
+        "hw_firmware_type": firmware,
+        "status": w.st,
+        "__image_size": image_size,
+    }
+    if w.st == "active":
+        img["active_at"] = d.active_s[w.i]
+    if old and ru[11] < 0.3:
+        img["deleted"] = False
+        img["deleted_at"] = None
+    return img
+
+
+def _capabilities(img: dict[str, Any], w: _Row, d: _Draws) -> None:
+    """Capability flags: present only when supported (virtualisation, GPU, HANA, ARM...)."""
+    ru, ri_i, y, arm, windows, i = w.ru, w.ri, w.y, w.arm, w.windows, w.i
+    if w.ve in ("FusionCompute", "DataImage"):
+        special = ru[12]
+        gpu, hana = float(d.p_gpu[i]), float(d.p_hana[i])
+        kvm = arm or ru[13] < d.p_kvm[i]
+        xen = not arm and ru[14] < d.p_xen[i]
+        if not (kvm or xen):
+            kvm, xen = (True, False) if y >= 2018 else (False, True)
+        if special < hana and w.platform == "SUSE":
+            img["__support_xen_hana"] = "true"
+            xen = False
+        elif special < gpu / 5 and y <= 2019 and not arm:
+            img["__support_xen_gpu_type"] = "M60_vGPU"
+            xen = False
+        elif 1 - special < 0.004 and y >= 2018 and not windows:
+            img["__support_kvm_infiniband"] = "true"
+            kvm, xen = True, False
+        elif 1 - special < 0.012 and y >= 2018 and w.platform == "CentOS" and not arm:
+            img["__support_kvm_fpga_type"] = "VU9P" if ri_i[3] & 1 else "VU9P_COMMON"
+            kvm, xen = True, False
+        elif special < gpu and y >= 2017 and not arm:
+            img["__support_kvm_gpu_type"] = _KVM_GPUS[min(y - 2017, 4) if ri_i[3] % 3 else ri_i[3] % 5]
+            kvm = True
+        if xen:
+            img["__support_xen"] = _TRUE[ri_i[2] >> 3 & 1]
+        if kvm:
+            img["__support_kvm"] = _TRUE[ri_i[2] >> 4 & 1]
+        if ru[15] < d.p_largemem[i]:
+            img["__support_largememory"] = "true"
+        if ru[16] < 0.03:
+            img["__support_diskintensive"] = "true"
+        if ru[17] < 0.03:
+            img["__support_highperformance"] = "true"
+        if kvm and y >= 2020 and ru[18] < 0.03:
+            img["__support_kvm_hi1822_hisriov"] = "true"
+            if ru[19] < 0.5:
+                img["__support_kvm_hi1822_hivirtionet"] = "true"
+    # mandatory on the seed page; "true" (= Cloud-Init injection NOT supported) mostly on Windows
+    img["__support_fc_inject"] = "true" if (ru[20] < (0.7 if windows else 0.12)) else "false"
+    if arm:
+        img["__support_arm"] = "true"
+    elif y >= 2019 and ru[21] < 0.2:
+        img["__support_arm"] = "false"
+    if y >= 2020 and not arm and ru[21] > 0.95:
+        img["__support_amd"] = "true"
+
+
+def _provenance(img: dict[str, Any], w: _Row, d: _Draws, tenants: _Tenants) -> None:
+    """Where the image came from and its lifecycle keys: public, market and customer images differ."""
+    ru, ri_i, y, i = w.ru, w.ri, w.y, w.i
+    if w.t == 2:
+        img["__originalimagename"] = ""
+        img["__description"] = "" if ru[22] < 0.6 else f"Public image {w.os_version}"
+        img["__support_agent_list"] = "hss,ces" if y >= 2019 else "hss"
+        if y >= 2019:
+            img["__os_feature_list"] = _FEATURE_LISTS[ri_i[1] % 3]
+        img["__productcode"] = ""
+        return
+    if w.t == 3:
+        img["__productcode"] = f"00301-{ri_i[1] % 900000 + 100000}-0--0"
+        img["__is_offshelved"] = "true" if ru[22] < 0.15 else "false"
+        img["__account_code"] = "linux" if not w.windows else "windows"
+        img["__description"] = "" if ru[23] < 0.5 else "云市场镜像"
+        img["enterprise_project_id"] = "0"
+        return
+    c = w.c
+    if ru[22] < 0.65:
+        img["__data_origin"] = f"instance,{d.parents[i]}"
+        img["__originalimagename"] = "" if ru[23] < 0.5 else d.others[i]
+    elif ru[22] < 0.88:
+        img["__data_origin"] = f"image,{_REGIONS[int(tenants.region[c])]},{d.parents[i]}"
+        img["__originalimagename"] = d.parents[i]
+    else:
+        img["__originalimagename"] = ""
+        img["__root_origin"] = "file"
+    if ru[23] < 0.35:
+        img["__description"] = ""
+    elif ru[23] < 0.65:
+        templates = _ZH_DESCRIPTIONS if tenants.chinese[c] else _EN_DESCRIPTIONS
+        img["__description"] = templates[ri_i[3] % len(templates)].format(
+            role=_ROLES[ri_i[1] % len(_ROLES)], n=ri_i[4] % 30 + 1, os=w.short, date=d.created_s[i][:10]
+        )
+    eps = tenants.eps[c]
+    img["enterprise_project_id"] = eps[ri_i[5] % len(eps)] if (eps and ru[13] > 0.3) else "0"
+    if ru[4] < 0.05:
+        img["__backup_id"] = ""
+    elif ru[4] > 0.97:
+        img["__backup_id"] = d.others[i]
+        img["__whole_image"] = "true"
+    if y >= 2019 and ru[5] > 0.6:
+        img["__support_agent_list"] = _AGENT_LISTS[ri_i[6] % len(_AGENT_LISTS)]
+    if y >= 2018 and ru[6] > 0.7:
+        img["__os_feature_list"] = _FEATURE_LISTS[ri_i[7] % len(_FEATURE_LISTS)]
+    if y >= 2021 and ru[9] > 0.5:
+        img["tag_resource_type"] = "private_image"
+    if ru[10] > 0.97:
+        img["__system__cmkid"] = d.others[i]
+    if ru[11] > 0.8:
+        img["__system_support_market"] = ru[11] > 0.9
+
+
+def _extras(img: dict[str, Any], w: _Row) -> None:
+    """Optional keys, and keys the schema does not know (as seen in volume_image_metadata and upstream Glance)."""
+    ru, ri_i = w.ru, w.ri
+    if ru[7] > 0.75:
+        img["hw_vif_multiqueue_enabled"] = _BOOL_MIXED[ri_i[0] >> 5 & 3]
+    if ru[8] > 0.9:
+        img["max_ram"] = "0" if ru[8] < 0.95 else "524288"
+    if ru[14] > 0.8:
+        for key, values in _UNKNOWN_EXTRAS:
+            img[key] = values[ri_i[0] % len(values)]
+    elif ru[14] > 0.75:
+        img["hw_disk_bus"] = "scsi"
+
+
+def _image(d: _Draws, i: int, tenants: _Tenants) -> dict[str, Any]:
+    """Image ``i`` of a block: its record, capability flags, provenance and extra keys, in this order."""
+    w = _row(d, i, tenants)
+    img = _record(w, d, _name(w, d, tenants))
+    _capabilities(img, w, d)
+    _provenance(img, w, d, tenants)
+    _extras(img, w)
+    return img
+
+
+def _block(seed: int, k: int, tenants: _Tenants, end_s: int, span_s: int) -> list[dict[str, Any]]:
+    """Block ``k`` of the stream: :data:`BLOCK` image records (every draw first, then one record per image)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, k, 11]))
+    draws = _draw(rng, tenants, end_s, span_s, BLOCK)
+    return [_image(draws, i, tenants) for i in range(BLOCK)]
 
 
 def _stream(
@@ -1044,10 +1161,152 @@ def _write_blocks(out: Any, blocks: Iterator[list[dict[str, Any]]], lines: bool,
 
 
 def _demo_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "data" / _DEMO_FILE
+    return data_file(_DEMO_FILE, must_exist=False)
 
 
-def load_demo(*, errors: Errors = "warn") -> pd.DataFrame:
+def data_file(name: str, *, must_exist: bool = True) -> Path:
+    """The path of a bundled data file: ``data/NAME`` of a checkout (or an editable install).
+
+    The bundled files are ``demo_images.json.gz``, ``demo_servers.json.gz``,
+    ``demo_volumes.json.gz``, ``demo_tenants.csv`` and ``seed_example_response.json``
+    (``data/README.md`` describes each).
+
+    Raises
+    ------
+    SourceError
+        When `must_exist` and the file is not there (an installed wheel has no
+        ``data/``; :func:`load_demo` and :func:`load_demo_tenants` then regenerate the demo).
+
+    Examples
+    --------
+    >>> from imgkit.demo import data_file
+    >>> data_file("seed_example_response.json").name
+    'seed_example_response.json'
+    """
+    from imgkit.errors import SourceError
+
+    path = Path(__file__).resolve().parents[2] / "data" / Path(str(name)).name
+    if must_exist and not path.is_file():
+        raise SourceError("no such bundled data file (the data/ folder of a checkout)", source=str(path))
+    return path
+
+
+# --------------------------------------------------------------------------------------
+# tenant names: a realistic name per owner, matching its profile
+# --------------------------------------------------------------------------------------
+_TENANT_NAMES = {
+    "mixed": [
+        "Retail Platform",
+        "Online Banking",
+        "Logistics IT",
+        "Group Finance",
+        "Customer Portal",
+        "HR Systems",
+        "Marketing Analytics",
+        "Supply Chain",
+        "E-commerce Storefront",
+        "Insurance Claims",
+        "Payments Core",
+        "Corporate IT",
+        "Mobile Apps",
+        "Data Warehouse",
+        "Procurement",
+        "Legal & Compliance",
+        "Smart Factory",
+        "Travel Booking",
+        "Media Streaming",
+        "Ticketing",
+        "CRM Team",
+        "Edge Services",
+        "QA & Testing",
+        "Partner Integrations",
+        "Energy Trading",
+        "Fleet Telematics",
+        "Campus Network",
+        "Hospital Information System",
+        "Research Computing",
+        "Game Backend",
+    ],
+    "windows": ["Windows Desktop Services", "ERP (Dynamics)", "SQL Server Estate", "Office Infrastructure"],
+    "ubuntu": ["DevOps Platform", "Kubernetes Team", "Web Frontend", "CI Runners"],
+    "euler": ["Cloud Native Lab", "openEuler Migration", "ARM Build Farm"],
+    "gpu": ["AI Training", "Computer Vision", "Speech Recognition"],
+    "legacy": ["Legacy Billing (frozen)", "Old Intranet", "Archive Systems"],
+    "sap": ["SAP HANA Production", "SAP S/4HANA", "SAP BW"],
+}
+_TENANT_NAMES_ZH = [
+    "华东电商平台",
+    "智慧物流",
+    "财务共享中心",
+    "数据中台",
+    "研发测试环境",
+    "政务云项目",
+    "在线教育",
+    "视频直播",
+    "制造执行系统",
+    "医疗影像",
+    "金融风控",
+    "客服中心",
+]
+
+
+def _tenant_table(seed: int, n_tenants: int) -> list[tuple[str, str, str]]:
+    """(id, name, profile) of each owner of a generated listing."""
+    tenants = _Tenants(int(seed), int(n_tenants))
+    used = dict.fromkeys(_TENANT_NAMES, 0)
+    zh = 0
+    rows = [
+        (tenants.ids[0], "Public images (Huawei Cloud)", "public"),
+        (tenants.ids[1], "KooGallery Marketplace", "market"),
+    ]
+    for c, prof in enumerate(tenants.profile.tolist()):
+        profile = _PROFILE_NAMES[prof]
+        if tenants.chinese[c] and profile == "mixed" and zh < len(_TENANT_NAMES_ZH):
+            name, zh = _TENANT_NAMES_ZH[zh], zh + 1
+        else:
+            pool, k = _TENANT_NAMES[profile], used[profile]
+            name = pool[k % len(pool)] + ("" if k < len(pool) else f" {k // len(pool) + 1}")
+            used[profile] += 1
+        rows.append((tenants.ids[c + 2], name, profile))
+    return rows
+
+
+def load_demo_tenants() -> pd.DataFrame:
+    """The names of the demo listing's 60 tenants (``data/demo_tenants.csv``): columns ``id``, ``name``, ``profile``.
+
+    Synthetic, realistic names ("Online Banking", "SAP HANA Production", "智慧物流"...)
+    that fit each tenant's profile (:func:`tenant_profiles`). Give the file to
+    ``imgkit report --tenant-names`` or ``imgkit explore --tenant-names``, the frame to
+    :func:`imgkit.label_tenants`, or call ``load_demo(tenant_names=True)``. Regenerated
+    in memory where the file is absent (an installed wheel).
+
+    Examples
+    --------
+    >>> names = imgkit.load_demo_tenants()
+    >>> len(names), list(names.columns), bool(names["id"].isin(imgkit.load_demo()["owner"]).all())
+    (60, ['id', 'name', 'profile'], True)
+    >>> names.loc[names["profile"] == "sap", "name"].iloc[0]
+    'SAP HANA Production'
+    """
+    import pandas as pd
+
+    path = data_file(_TENANTS_FILE, must_exist=False)
+    if path.is_file():
+        return pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8")
+    rows = _tenant_table(DEMO_PARAMS["seed"], DEMO_PARAMS["n_tenants"])
+    return pd.DataFrame(rows, columns=["id", "name", "profile"]).astype("string")
+
+
+def _write_tenants(path: Path) -> None:
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["id", "name", "profile"])
+        writer.writerows(_tenant_table(DEMO_PARAMS["seed"], DEMO_PARAMS["n_tenants"]))
+
+
+def load_demo(*, errors: Errors = "warn", tenant_names: bool = False) -> pd.DataFrame:
     """The bundled synthetic 5,000-image, 60-tenant listing as a typed frame.
 
     Reads ``data/demo_images.json.gz`` next to the package (a checkout or an editable
@@ -1060,6 +1319,9 @@ def load_demo(*, errors: Errors = "warn") -> pd.DataFrame:
     errors : {"warn", "raise", "ignore"}, default "warn"
         Passed to :func:`imgkit.read_images`. The demo data is valid, so no finding
         is expected whichever is chosen.
+    tenant_names : bool, default False
+        Label the tenants with their bundled names (:func:`load_demo_tenants`, through
+        :func:`imgkit.label_tenants`): an ``owner_name`` column.
 
     Returns
     -------
@@ -1073,6 +1335,8 @@ def load_demo(*, errors: Errors = "warn") -> pd.DataFrame:
     (5000, True)
     >>> str(df["created_at"].dtype)
     'datetime64[ns, UTC]'
+    >>> imgkit.load_demo(tenant_names=True)["owner_name"].value_counts().index[:2].tolist()
+    ['华东电商平台', 'DevOps Platform']
     """
     from imgkit.io import read_images
 
@@ -1087,7 +1351,13 @@ def load_demo(*, errors: Errors = "warn") -> pd.DataFrame:
             source = generate_listing(params.pop("n_images"), **params)
         _DEMO_CACHE.clear()
         _DEMO_CACHE[key] = read_images(source, errors=errors)
-    return _DEMO_CACHE[key].copy(deep=True)
+    df = _DEMO_CACHE[key].copy(deep=True)
+    if tenant_names:
+        from imgkit.analysis import label_tenants
+
+        df = label_tenants(df, load_demo_tenants()[["id", "name"]])
+        df.attrs["imgkit"]["tenant_names"]["source"] = "imgkit.load_demo_tenants()"
+    return df
 
 
 _DEMO_CACHE: dict[tuple[str, str, int | None], pd.DataFrame] = {}  # one typed frame; callers get copies
@@ -1308,7 +1578,7 @@ def demo_snapshots(n_snapshots: int = 7, *, days: float = 30, seed: int = 0) -> 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(
-            "usage: python -m imgkit.demo OUTPUT  (e.g. data/demo_images.json.gz; writes the bundled demo listing)",
+            "usage: python -m imgkit.demo OUTPUT  (e.g. data/demo_images.json.gz; writes the demo listing, and demo_tenants.csv beside it)",
             file=sys.stderr,
         )
         return 2
@@ -1316,6 +1586,9 @@ def main(argv: list[str]) -> int:
     n = params.pop("n_images")
     path = write_listing(argv[0], n, **params)
     print(f"wrote {n} images to {path} ({path.stat().st_size:,} bytes)")
+    names = path.parent / _TENANTS_FILE
+    _write_tenants(names)
+    print(f"wrote the names of its {DEMO_PARAMS['n_tenants']} tenants to {names}")
     return 0
 
 

@@ -25,13 +25,15 @@ The package keeps one private module per seam, behind this small public surface:
 
 from __future__ import annotations
 
-from imgkit.io import _pandas_compat  # noqa: F401  (pandas reads list columns back from Parquet/Feather by name)
 from imgkit.io._coerce import MAX_DEPTH, MAX_EXAMPLES
 from imgkit.io._frame import MAX_UNKNOWN_KEYS, OTHER_KEYS
+from imgkit.io._lists import StringListArray, StringListDtype, register_dask
 from imgkit.io._parquet import PARQUET_KEY, read_parquet, to_parquet
 from imgkit.io._parse import MAX_DECOMPRESSED
+from imgkit.io._plain import concat, to_csv, to_excel, to_sql
 from imgkit.io._read import read_images
-from imgkit.io._servers import read_servers, read_volumes
+from imgkit.io._references import MEMBER_FIELDS, SCALING_CONFIG_FIELDS, read_members, read_scaling_configs
+from imgkit.io._servers import all_tenants_fetched, read_servers, read_volumes
 from imgkit.io._snapshot import (
     PAGE_NAME,
     RESERVED_PARAMS,
@@ -49,11 +51,19 @@ __all__ = [
     "MAX_EXAMPLES",
     "MAX_UNKNOWN_KEYS",
     "OTHER_KEYS",
+    "all_tenants_fetched",
+    "MEMBER_FIELDS",
+    "SCALING_CONFIG_FIELDS",
+    "read_members",
+    "read_scaling_configs",
     "PAGE_NAME",
+    "StringListArray",
+    "StringListDtype",
     "PARQUET_KEY",
     "RESERVED_PARAMS",
     "SNAPSHOT_META",
     "combine",
+    "concat",
     "commit_snapshot",
     "page_files",
     "prepare_snapshot",
@@ -61,6 +71,10 @@ __all__ = [
     "read_parquet",
     "read_servers",
     "read_volumes",
+    "register_dask",
     "snapshot_meta",
+    "to_csv",
+    "to_excel",
     "to_parquet",
+    "to_sql",
 ]

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from imgkit.io._lists import StringListArray, StringListDtype
 from imgkit.schema import Field
 
 ABSENT = object()
@@ -194,15 +195,16 @@ def _pd_string(arr: Any) -> Any:
 
 
 LIST_TYPE = pa.list_(pa.string())
-LIST_DTYPE = pd.ArrowDtype(LIST_TYPE)
+LIST_DTYPE = StringListDtype()
 
 
 def pd_list(arr: Any) -> Any:
-    """A list-of-strings column (``ArrowDtype(list<string>)``; each cell reads as a Python list)."""
-    if arr.type != LIST_TYPE:
+    """A list-of-strings column (:class:`~imgkit.io.StringListArray`; each cell reads as a Python list)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if arr.type != LIST_TYPE or str(arr.type) != str(LIST_TYPE):
         arr = arr.cast(LIST_TYPE)
-    arr = arr.fill_null(pa.scalar([], LIST_TYPE))
-    return pd.arrays.ArrowExtensionArray(_chunked(arr))
+    return StringListArray(arr.fill_null(pa.scalar([], LIST_TYPE)))
 
 
 def bad_positions(invalid: pa.Array) -> np.ndarray:

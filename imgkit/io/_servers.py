@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from imgkit._typing import Errors, Source
 from imgkit._validators import check_argument
 from imgkit.errors import ImgkitWarning, SchemaError, SourceError
 from imgkit.io._coerce import ABSENT, TypingContext, type_values
@@ -50,18 +51,30 @@ from imgkit.io._sources import (
 from imgkit.schema import SERVER_FIELDS
 from imgkit.validate import findings_frame, findings_text
 
-__all__ = ["read_servers", "read_volumes"]
+__all__ = [
+    "all_tenants_fetched",
+    "field_getter",
+    "listing_documents",
+    "listing_records",
+    "read_servers",
+    "read_volumes",
+]
 
 #: Device names a boot volume is attached as.
 ROOT_DEVICES: tuple[str, ...] = ("/dev/vda", "/dev/sda", "/dev/xvda", "/dev/hda")
 
-_NOUNS = {"servers": "server", "volumes": "volume"}
+_NOUNS = {
+    "servers": "server",
+    "volumes": "volume",
+    "scaling_configurations": "scaling configuration",
+    "members": "member",
+}
 
 
 # --------------------------------------------------------------------------------------------
 # Sources -> raw records (the same sources read_images takes)
 # --------------------------------------------------------------------------------------------
-def _documents(source: Any) -> tuple[list[tuple[str, Any]], dict[str, Any], str]:
+def listing_documents(source: Any) -> tuple[list[tuple[str, Any]], dict[str, Any], str]:
     """Every parsed JSON document of a source, with its description; snapshot metadata; a description."""
     if isinstance(source, (str, os.PathLike)):
         if isinstance(source, str) and looks_like_json_text(source):
@@ -94,7 +107,7 @@ def _documents(source: Any) -> tuple[list[tuple[str, Any]], dict[str, Any], str]
         if items and all(isinstance(x, (str, os.PathLike)) and not looks_like_json_text(str(x)) for x in items):
             docs: list[tuple[str, Any]] = []
             for x in items:
-                docs.extend(_documents(x)[0])
+                docs.extend(listing_documents(x)[0])
             return docs, {}, f"{len(items)} file(s)"
         if items and all(isinstance(x, Mapping) and not _is_record(x) for x in items):
             return [(f"page {i}", x) for i, x in enumerate(items, 1)], {}, f"{len(items)} page(s)"
@@ -108,7 +121,7 @@ def _id_text(v: Any) -> Any:
 
 
 def _is_record(x: Mapping) -> bool:
-    return "id" in x
+    return any(k in x for k in ("id", "scaling_configuration_id", "member_id"))
 
 
 def _file_documents(path: Path) -> list[tuple[str, Any]]:
@@ -136,12 +149,12 @@ def _bytes_documents(data: bytes, desc: str, *, ndjson: bool) -> list[tuple[str,
     return [(desc, loads_json(data, desc))]
 
 
-def _records(doc: Any, desc: str, key: str, *, depth: int = 0) -> list[Any]:
+def listing_records(doc: Any, desc: str, key: str, *, depth: int = 0) -> list[Any]:
     """The records (servers or volumes) of one parsed document."""
     noun = _NOUNS[key]
     if isinstance(doc, list):
         if doc and all(isinstance(x, Mapping) and key in x for x in doc):
-            return [r for i, page in enumerate(doc, 1) for r in _records(page, f"{desc} page {i}", key)]
+            return [r for i, page in enumerate(doc, 1) for r in listing_records(page, f"{desc} page {i}", key)]
         return doc
     if not isinstance(doc, Mapping):
         raise SourceError(f"expected a JSON object or array, got {type(doc).__name__}", source=desc)
@@ -155,21 +168,30 @@ def _records(doc: Any, desc: str, key: str, *, depth: int = 0) -> list[Any]:
     err = error_body_text(doc) or _nova_fault(doc)
     if err is not None:
         raise SourceError(f"this is an API error response, not a {noun} listing: {err}", source=desc)
-    for other in ("images", "servers", "volumes"):
+    for other in ("images", "servers", "volumes", "scaling_configurations", "members"):
         if other != key and isinstance(doc.get(other), list):
             hint = {
                 "images": "read it with imgkit.read_images",
                 "volumes": "pass it as volumes=",
                 "servers": "read it with imgkit.read_servers",
+                "scaling_configurations": "read it with imgkit.read_scaling_configs",
+                "members": "read it with imgkit.read_members",
             }[other]
             raise SourceError(f"this is a listing of {other}, not of {key}: {hint}", source=desc)
-    if "id" in doc and any(k in doc for k in ("status", "name", "tenant_id", "flavor", "image", "attachments")):
+    record_key = {"scaling_configurations": "scaling_configuration_id", "members": "member_id"}.get(key)
+    if (
+        record_key is None
+        and "id" in doc
+        and any(k in doc for k in ("status", "name", "tenant_id", "flavor", "image", "attachments"))
+    ):
+        return [doc]
+    if record_key is not None and record_key in doc:
         return [doc]
     if depth < 2:
         for value in doc.values():
             if isinstance(value, Mapping):
                 try:
-                    return _records(value, desc, key, depth=depth + 1)
+                    return listing_records(value, desc, key, depth=depth + 1)
                 except SourceError:
                     continue
     keys = ", ".join(sorted(map(str, doc))[:8])
@@ -186,10 +208,10 @@ def _nova_fault(doc: Mapping) -> str | None:
 
 
 def _collect(source: Any, key: str) -> tuple[list[tuple[str, int, Mapping]], dict[str, Any], str]:
-    docs, meta, description = _documents(source)
+    docs, meta, description = listing_documents(source)
     rows: list[tuple[str, int, Mapping]] = []
     for desc, doc in docs:
-        for j, rec in enumerate(_records(doc, desc, key)):
+        for j, rec in enumerate(listing_records(doc, desc, key)):
             if not isinstance(rec, Mapping):
                 raise SourceError(f"{_NOUNS[key]} #{j + 1} is a JSON {type(rec).__name__}, not an object", source=desc)
             rows.append((desc, j, rec))
@@ -199,7 +221,7 @@ def _collect(source: Any, key: str) -> tuple[list[tuple[str, int, Mapping]], dic
 # --------------------------------------------------------------------------------------------
 # Raw records -> values of the schema's paths
 # --------------------------------------------------------------------------------------------
-def _getter(path: str) -> Callable[[Mapping], Any]:
+def field_getter(path: str) -> Callable[[Mapping], Any]:
     """A function giving the value at one schema path of a record (see :data:`imgkit.schema.SERVER_FIELDS`).
 
     Alternatives (``"a or b"``): the first present. ``"x[].id"``: the ids of an array of
@@ -275,23 +297,26 @@ def _volume_image(vol: Mapping) -> str | None:
     return None
 
 
-def read_volumes(source: Any) -> pd.DataFrame:
+def read_volumes(source: Source) -> pd.DataFrame:
     """Read a saved Cinder / EVS volume listing (``GET /v3/volumes/detail``) into a small frame.
 
-    Only what :func:`read_servers` needs to find the image of a server booted from a
-    volume: ``id``, ``image_id`` (``volume_image_metadata.image_id``), ``bootable``,
+    What :func:`read_servers` needs to find the image of a server booted from a volume,
+    and what :func:`imgkit.image_usage` needs to count the volumes made from an image:
+    ``id``, ``image_id`` (``volume_image_metadata.image_id``), ``bootable``,
     ``server_id`` and ``device`` of each attachment (one row per attachment; a volume
-    without attachments has one row with NA there).
+    without attachments -- an unattached volume -- has one row with NA there),
+    ``status`` and ``tenant_id`` (``os-vol-tenant-attr:tenant_id``).
 
     Examples
     --------
-    >>> v = imgkit.io.read_volumes({"volumes": [{"id": "v1", "bootable": "true",
+    >>> v = imgkit.io.read_volumes({"volumes": [{"id": "v1", "bootable": "true", "status": "in-use",
     ...     "volume_image_metadata": {"image_id": "img-1"},
-    ...     "attachments": [{"server_id": "s1", "device": "/dev/vda"}]}]})
-    >>> v.astype(object).iloc[0].tolist()
-    ['v1', 'img-1', True, 's1', '/dev/vda']
+    ...     "attachments": [{"server_id": "s1", "device": "/dev/vda"}]},
+    ...     {"id": "v2", "status": "available", "volume_image_metadata": {"image_id": "img-2"}, "attachments": []}]})
+    >>> v.astype(object).where(v.notna(), None).values.tolist()
+    [['v1', 'img-1', True, 's1', '/dev/vda', 'in-use', None], ['v2', 'img-2', None, None, None, 'available', None]]
     """
-    rows, _, _ = _collect(source, "volumes")
+    rows, meta, description = _collect(source, "volumes")
     out = []
     for _, _, vol in rows:
         bootable = str(vol.get("bootable", "")).lower()
@@ -304,19 +329,36 @@ def read_volumes(source: Any) -> pd.DataFrame:
                     {"true": True, "false": False}.get(bootable),
                     a.get("server_id"),
                     a.get("device"),
+                    vol.get("status"),
+                    vol.get("os-vol-tenant-attr:tenant_id"),
                 )
             )
-    df = pd.DataFrame(out, columns=["id", "image_id", "bootable", "server_id", "device"])
-    for c in ("id", "image_id", "server_id", "device"):
-        df[c] = df[c].astype("string")
+    columns = ["id", "image_id", "bootable", "server_id", "device", "status", "tenant_id"]
+    df = pd.DataFrame(out, columns=columns)
+    for c in columns:
+        if c != "bootable":
+            df[c] = df[c].map(lambda x: x if isinstance(x, str) else None).astype("string")
     df["bootable"] = df["bootable"].astype("boolean")
+    df.attrs["imgkit"] = {
+        "kind": "volumes",
+        "source": meta.get("endpoint") or description,
+        "fetched_at": meta.get("fetched_at"),
+        "all_tenants": all_tenants_fetched(meta),
+    }
     return df
+
+
+def all_tenants_fetched(meta: Mapping[str, Any]) -> bool:
+    """Whether a listing was fetched for every project: ``all_tenants`` "1" / "true" in its snapshot's filters."""
+    filters = meta.get("filters")
+    value = filters.get("all_tenants") if isinstance(filters, Mapping) else None
+    return str(value).strip().lower() in ("1", "true", "yes")
 
 
 # --------------------------------------------------------------------------------------------
 # read_servers
 # --------------------------------------------------------------------------------------------
-def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> pd.DataFrame:
+def read_servers(source: Source, *, volumes: Source | None = None, errors: Errors = "warn") -> pd.DataFrame:
     """Read a saved server listing (Nova / Huawei ECS ``GET /v2.1/servers/detail``) into a typed DataFrame.
 
     Parameters
@@ -389,7 +431,7 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
     for f in SERVER_FIELDS:
         if f.api == "(derived)":
             continue
-        get = _getter(f.api)
+        get = field_getter(f.api)
         values = [get(r) for r in records]
         if f.kind == "text":  # 2011-era Nova sent integer ids: their decimal text, a lossless coercion
             values = [_id_text(v) for v in values]
@@ -443,6 +485,7 @@ def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> p
         "findings": findings_text(findings),
         "imgkit_version": imgkit_version(),
         "volumes_given": volumes is not None,
+        "all_tenants": all_tenants_fetched(meta),
         **({"files": meta["files"]} if "files" in meta else {}),
         **({"findings_omitted": omitted} if omitted else {}),
     }

@@ -198,4 +198,5 @@ def snapshot_meta(path: Path) -> dict[str, Any]:
     meta = loads_json(meta_file.read_bytes(), str(meta_file))
     if not isinstance(meta, Mapping):
         raise SourceError("snapshot metadata must be a JSON object", source=str(meta_file))
-    return {k: meta[k] for k in ("endpoint", "api", "filters", "fetched_at", "pages") if k in meta}
+    keys = ("endpoint", "api", "filters", "fetched_at", "pages", "project_id", "image_ids")
+    return {k: meta[k] for k in keys if k in meta}

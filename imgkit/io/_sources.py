@@ -18,6 +18,7 @@ import orjson
 import pandas as pd
 
 from imgkit.errors import SourceError
+from imgkit.io._orients import is_json_lines, pandas_records
 from imgkit.io._parse import (
     check_file,
     is_ndjson_name,
@@ -59,6 +60,7 @@ def _parse_bytes(data: bytes, desc: str, *, ndjson: bool = False) -> list[_Chunk
     data, repaired = utf8_text(data, desc)
     if not data.strip():
         raise SourceError("empty input: no JSON document", source=desc)
+    ndjson = ndjson or is_json_lines(data)  # JSON lines whatever the name (df.to_json(orient="records", lines=True))
     chunks, top_keys = _parse_text(data, desc, ndjson, loads_json)
     if _may_repeat_keys(data, chunks, top_keys) or _big_integers(data):
         chunks, _ = _parse_text(data, desc, ndjson, _loads_keeping_repeats)
@@ -182,7 +184,11 @@ def error_body_text(doc: Mapping) -> str | None:
 
 
 def _from_document(doc: Any, desc: str, *, depth: int = 0) -> list[_Chunk]:
-    """Find the images in one parsed JSON document."""
+    """Find the images in one parsed JSON document (a page, a list of images or pages, pandas' to_json layouts)."""
+    if depth == 0:
+        found = pandas_records(doc, desc)
+        if found is not None:
+            return [_Chunk(desc, found[1])]
     if isinstance(doc, list):
         if doc and all(is_page(x) for x in doc):
             return [c for i, page in enumerate(doc, 1) for c in _from_document(page, f"{desc} page {i}")]
@@ -343,7 +349,7 @@ def segments_of(source: Any) -> tuple[list[Segment], Collected] | None:
             text, repaired = utf8_text(data, desc)
         except SourceError:
             return None
-        segs.append(Segment(text, desc, ndjson, repaired))
+        segs.append(Segment(text, desc, ndjson or is_json_lines(text), repaired))
     return segs, collected
 
 

@@ -7,19 +7,29 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_argument, check_by, check_positive, require_columns
 from imgkit.analysis import OTHER, age_days, creation_timeline, group_rows, resolve_as_of, tenant_ids
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
-from imgkit.plotting._style import as_of_text, empty_axes, fold_rows, group_colors, group_labels, group_noun, new_ax
+from imgkit.plotting._style import (
+    as_of_text,
+    empty_axes,
+    fold_rows,
+    group_colors,
+    group_labels,
+    group_noun,
+    new_ax,
+    with_defaults,
+)
 
 
 def plot_age(
     df: pd.DataFrame,
     *,
     by: str | None = None,
-    as_of: Any = None,
+    as_of: AsOf = None,
     kind: str = "hist",
     top: int = 6,
     bins: int = 30,
@@ -96,10 +106,10 @@ def plot_age(
     colors = list(group_colors(names, by=by).values())
     names = group_labels(df, names, by)
     if kind == "hist":
-        ax.hist(series, bins=bins, stacked=True, label=names, color=colors, **kwargs)
+        ax.hist(series, **with_defaults(kwargs, n=len(series), bins=bins, stacked=True, label=names, color=colors))
     else:
         for values, name, color in zip(series, names, colors):
-            ax.ecdf(values, label=name, color=color, **kwargs)
+            ax.ecdf(values, **with_defaults(kwargs, label=name, color=color))
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -175,7 +185,7 @@ def plot_creation_timeline(
     values = table.to_numpy(dtype=float)
     values = np.vstack([values, values[-1:]])  # the last period's step ends at the next period start
     kwargs.setdefault("step", "post")
-    ax.stackplot(x, values.T, labels=names, colors=colors, **kwargs)
+    ax.stackplot(x, values.T, **with_defaults(kwargs, n=len(names), labels=names, colors=colors))
     ax.set_title(title)
     ax.set_xlabel("created_at (UTC)")
     ax.set_ylabel(ylabel)

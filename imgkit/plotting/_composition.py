@@ -21,7 +21,7 @@ from imgkit.analysis import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
-from imgkit.plotting._style import empty_axes, fold_rows, group_colors, group_labels, new_ax, short_label
+from imgkit.plotting._style import empty_axes, fold_rows, group_colors, group_labels, new_ax, short_label, with_defaults
 
 
 def os_bars(
@@ -113,7 +113,7 @@ def plot_os_distribution(
     left = np.zeros(len(table))
     for label in table.columns:
         widths = table[label].to_numpy(dtype=float)
-        ax.barh(y, widths, left=left, color=colors[str(label)], label=str(label), **kwargs)
+        ax.barh(y, widths, **with_defaults(kwargs, left=left, color=colors[str(label)], label=str(label)))
         left += widths
     ax.set_yticks(y, group_labels(df, table.index, by))
     ax.set_ylim(len(table) - 0.5, -0.5)
@@ -128,13 +128,14 @@ def _os_legend(ax: Axes, level: str) -> None:
     ax.legend(title=level, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
 
 
-def restack_os_bars(ax: Axes, table: pd.DataFrame, *, level: str) -> bool:
+def restack_os_bars(ax: Axes, table: pd.DataFrame, *, level: str, labels: list[str] | None = None) -> bool:
     """Show `table` (from :func:`os_bars`) with the bars :func:`plot_os_distribution` already drew on `ax`.
 
     Moves and resizes the existing rectangles, relabels the bars and rebuilds the legend
     (segments absent from `table` get zero width and leave the legend), which is far cheaper
     than drawing new bars. Returns False, changing nothing, when `table` does not fit: another
-    number of bars, or a segment `ax` has no bars for.
+    number of bars, or a segment `ax` has no bars for. `labels` label the bars (default: the
+    shortened index; a frame with tenant names passes :func:`imgkit.analysis.display_labels`).
     """
     from matplotlib.container import BarContainer
 
@@ -159,7 +160,7 @@ def restack_os_bars(ax: Axes, table: pd.DataFrame, *, level: str) -> bool:
             rect.sticky_edges.x[:] = [x] if present else []  # as barh sets them (autoscaling stops there)
         container.set_label(name if present and widths.sum() > 0 else "_" + name)
         left += widths
-    ax.set_yticks(np.arange(len(table)), [short_label(i) for i in table.index])
+    ax.set_yticks(np.arange(len(table)), [short_label(i) for i in table.index] if labels is None else labels)
     # the data limits of the new bars (what ax.relim() would find, without visiting every bar), autoscaled as drawn
     ax.dataLim.intervalx = (0.0, float(left.max()))
     ax.autoscale_view(scaley=False)
@@ -236,7 +237,7 @@ def plot_feature_support(
     shares[unknown] = np.nan
     values = shares.to_numpy(dtype=float)
     kwargs.setdefault("cmap", "Blues")
-    image = ax.imshow(values, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest", **kwargs)
+    image = ax.imshow(values, **with_defaults(kwargs, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest"))
     if annot:
         for (i, j), v in np.ndenumerate(values):
             ax.text(j, i, "n/a" if np.isnan(v) else f"{v:.0%}", ha="center", va="center", fontsize="x-small",

@@ -74,7 +74,7 @@ def plot_trend(
     (['CentOS', 'Ubuntu'], 'Images per platform over time')
     """
     from imgkit._validators import check_argument, check_positive
-    from imgkit.plotting._style import empty_axes, group_colors, new_ax, short_label
+    from imgkit.plotting._style import empty_axes, group_colors, new_ax, short_label, with_defaults
 
     check_argument("kind", ["area", "line"], kind)
     top = check_positive("top", top)
@@ -91,11 +91,11 @@ def plot_trend(
     x = table.index.tz_convert(None)
     values = table.to_numpy(dtype=float)
     if kind == "area" and len(table) > 1:
-        ax.stackplot(x, values.T, labels=names, colors=colors, **kwargs)
+        ax.stackplot(x, values.T, **with_defaults(kwargs, n=len(names), labels=names, colors=colors))
     else:
         kwargs.setdefault("marker", "o")
         for k, name in enumerate(names):
-            ax.plot(x, values[:, k], label=name, color=colors[k], **kwargs)
+            ax.plot(x, values[:, k], **with_defaults(kwargs, label=name, color=colors[k]))
     ax.set_title(title)
     ax.set_xlabel("snapshot time (UTC)")
     ax.set_ylabel("images")
@@ -137,7 +137,7 @@ def plot_diff_summary(diff: ListingDiff, *, top: int = 15, ax: Axes | None = Non
     (['t2', 't1'], [2, 0, 0, -1])
     """
     from imgkit._validators import check_positive
-    from imgkit.plotting._style import empty_axes, fold_rows, new_ax, short_label
+    from imgkit.plotting._style import empty_axes, fold_rows, new_ax, short_label, with_defaults
 
     if not isinstance(diff, ListingDiff):
         raise ConfigError(f"`diff` must be a ListingDiff (from imgkit.diff_listings), got {type(diff).__name__}")
@@ -152,8 +152,8 @@ def plot_diff_summary(diff: ListingDiff, *, top: int = 15, ax: Axes | None = Non
     folded = fold_rows(table[["added", "removed"]], top, "owner", weights=activity)
     labels = [short_label(o) for o in folded.index]
     y = np.arange(len(folded))[::-1]  # the busiest tenant on top
-    ax.barh(y, folded["added"].to_numpy(dtype=float), color=_ADDED_COLOR, label="added", **kwargs)
-    ax.barh(y, -folded["removed"].to_numpy(dtype=float), color=_REMOVED_COLOR, label="removed", **kwargs)
+    ax.barh(y, folded["added"].to_numpy(dtype=float), **with_defaults(kwargs, color=_ADDED_COLOR, label="added"))
+    ax.barh(y, -folded["removed"].to_numpy(dtype=float), **with_defaults(kwargs, color=_REMOVED_COLOR, label="removed"))
     ax.axvline(0, color="0.3", linewidth=0.8)
     ax.set_yticks(y, labels)
     ax.set_title(title)

@@ -216,3 +216,29 @@ def as_of_text(when: pd.Timestamp, source: str) -> str:
     if pd.isna(when):
         return "as of (unknown)"
     return f"as of {when:%Y-%m-%d} ({source})"
+
+
+def with_defaults(kwargs: dict[str, Any], n: int | None = None, **defaults: Any) -> dict[str, Any]:
+    """imgkit's styling `defaults` under the caller's `kwargs`: the caller's keywords win, as in pandas and seaborn.
+
+    `n` is the number of series one call draws (a stacked ``hist``, a ``stackplot``): a single ``color=`` then
+    applies to every series (``colors=`` of a stackplot included) instead of clashing with imgkit's per-series list.
+
+    Examples
+    --------
+    >>> with_defaults({"color": "red"}, color="#1f77b4", label="x")
+    {'color': 'red', 'label': 'x'}
+    >>> with_defaults({"color": "red"}, n=2, colors=["#1f77b4", "#ff7f0e"])
+    {'colors': ['red', 'red']}
+    """
+    from matplotlib.colors import is_color_like
+
+    out = dict(defaults)
+    user = dict(kwargs)
+    if n is not None and "color" in user and is_color_like(user["color"]):
+        if "colors" in out:
+            out["colors"] = [user.pop("color")] * n
+        elif isinstance(out.get("color"), list):
+            out["color"] = [user.pop("color")] * n
+    out.update(user)
+    return out

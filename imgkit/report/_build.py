@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imgkit._html import isna as _isna
-from imgkit._typing import Backend
+from imgkit._typing import AsOf, Backend, Listing, Snapshots
 from imgkit.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from imgkit.archive import Archive
 from imgkit.report._page import DEFAULT_TITLE, html_dl, html_page, html_section
 from imgkit.report._sections import (
     age_section,
@@ -24,10 +26,10 @@ from imgkit.report._sections import (
 )
 
 
-def _cleanup(df: pd.DataFrame, servers: pd.DataFrame, when: Any, price: float | None, top: int) -> str:
+def _cleanup(df: pd.DataFrame, servers: pd.DataFrame, when: Any, prices: Any, currency: str | None, top: int) -> str:
     from imgkit.report._cleanup import cleanup_section
 
-    return cleanup_section(df, servers, as_of=when, price_per_gb_month=price, top=top)
+    return cleanup_section(df, servers, as_of=when, prices=prices, currency=currency, top=top)
 
 
 def _provenance_section(items: Sequence[tuple[str, Any]]) -> str:
@@ -56,7 +58,7 @@ def _change_sections(
 
         filters = None if tenants is None else [("owner", "in", list(tenants))]
         engine: Backend = "dask" if available() else "pandas"
-        tables = hr.trend_tables(lambda **o: history.trend(filters=filters, engine=engine, **o), top=top)
+        tables = hr.trend_tables(lambda **o: history.trend(filters=filters, backend=engine, **o), top=top)
         rows = int(tables[None].to_numpy().sum())
         out.append(("trends", "Trends", hr.trends_html(tables, f"{rows:,} image rows in the archive.")))
     elif history is not None:
@@ -72,12 +74,14 @@ def build_report(
     *,
     path: str | Path | None = None,
     title: str = DEFAULT_TITLE,
-    as_of: Any = None,
+    as_of: AsOf = None,
     tenants: Sequence[str] | None = None,
     top: int = 10,
-    baseline: Any = None,
-    history: Any = None,
+    baseline: Listing | None = None,
+    history: Snapshots | pd.DataFrame | Archive | None = None,
     servers: pd.DataFrame | None = None,
+    prices: Any = None,
+    currency: str | None = None,
     price_per_gb_month: float | None = None,
 ) -> str:
     """Build the self-contained HTML report of an image listing.
@@ -114,10 +118,16 @@ def build_report(
         type and status at each snapshot).
     servers : pandas.DataFrame, optional
         A servers frame (:func:`imgkit.read_servers`): adds the section "Cleanup
-        candidates" (images in use, :func:`imgkit.cleanup_candidates` with its
-        defaults, storage by tenant).
+        candidates" (references, coverage, :func:`imgkit.cleanup_candidates` with its
+        defaults, storage by tenant). Pass ``df = imgkit.image_usage(images, servers,
+        volumes=..., scaling_configs=..., members=..., in_use=...)`` to count every reference.
+    prices : number, mapping or DataFrame, optional
+        With `servers`: the section also shows monthly costs (:func:`imgkit.storage_cost`;
+        ``imgkit.cleanup.huawei_cloud_prices`` for Huawei Cloud's rule).
+    currency : str, optional
+        The currency of `prices`, said in every money header.
     price_per_gb_month : float, optional
-        With `servers`: the section also shows monthly costs (:func:`imgkit.storage_cost`).
+        Deprecated: ``prices=`` with one number.
 
     Tenants are labelled by name where `df` has an ``owner_name`` column
     (:func:`imgkit.label_tenants`).
@@ -148,6 +158,17 @@ def build_report(
     from imgkit.validate import validate
 
     top = check_positive("top", top)
+    if price_per_gb_month is not None:
+        import warnings
+
+        if prices is not None:
+            raise ConfigError("give `prices` or the deprecated `price_per_gb_month`, not both")
+        warnings.warn(
+            "build_report(price_per_gb_month=X) is deprecated: use prices=X (per GiB-month), currency=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        prices = price_per_gb_month
     if isinstance(tenants, str):
         raise ConfigError(f"`tenants` must be a list of tenant ids, got the string {tenants!r}")
     meta = df.attrs.get("imgkit") if isinstance(df.attrs.get("imgkit"), dict) else {}
@@ -171,11 +192,7 @@ def build_report(
         ("os", "OS distribution", os_section(df, top)),
         ("age", "Age", age_section(df, when, top)),
         ("features", "Features", feature_section(df, top)),
-        *(
-            [("cleanup", "Cleanup", _cleanup(df, servers, when, price_per_gb_month, top))]
-            if servers is not None
-            else []
-        ),
+        *([("cleanup", "Cleanup", _cleanup(df, servers, when, prices, currency, top))] if servers is not None else []),
         ("findings", "Findings", findings_section(findings)),
         ("dictionary", "Data dictionary", dictionary_section(df)),
     ]

@@ -1,4 +1,4 @@
-"""The report's "Cleanup candidates" section (private): usage, candidates and what they cost.
+"""The report's "Cleanup candidates" section (private): usage, coverage, candidates and what they cost.
 
 One self-contained function, :func:`cleanup_section`, called by
 :func:`imgkit.build_report` when servers are given. The numbers come from
@@ -14,10 +14,16 @@ from imgkit._html import escape, table_html
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["cleanup_section"]
+__all__ = ["CLEANUP_COMMAND", "cleanup_section"]
 
-#: The candidates table: few columns, so the reason (which says the age and the family) has room.
+#: The candidates table: few columns, so the reason (which says the age, the family and the cautions) has room.
 _CANDIDATE_COLUMNS = ("id", "name", "tenant", "created_at", "size", "reason")
+
+#: The CLI command that writes every candidate (the section lists the largest).
+CLEANUP_COMMAND = (
+    "imgkit cleanup IMAGES --servers SERVERS [--volumes V] [--scaling-configs A] [--members M] "
+    "[--in-use IDS] [--prices P | --price-per-gib-month X] [--currency C] -o candidates.csv"
+)
 
 
 def _size_text(n: Any) -> str:
@@ -26,67 +32,96 @@ def _size_text(n: Any) -> str:
     return format_bytes(n)
 
 
+def _money(currency: str | None) -> str:
+    return f"cost / month ({currency})" if currency else "cost / month"
+
+
 def cleanup_section(
     df: pd.DataFrame,
     servers: pd.DataFrame,
     *,
     as_of: Any,
-    price_per_gb_month: float | None = None,
+    prices: Any = None,
+    currency: str | None = None,
     top: int = 10,
     older_than: str = "365D",
     keep_newest: int = 2,
 ) -> str:
-    """The HTML of the section (``<section id="cleanup">``): usage, candidates by tenant, the candidates."""
+    """The HTML of the section (``<section id="cleanup">``): usage, coverage, candidates by tenant, the candidates.
+
+    When `df` is already the result of :func:`imgkit.image_usage` (with volumes, AS
+    configurations, members or your ids), its references are used as they are.
+    """
     import warnings
 
     import pandas as pd
 
-    from imgkit.analysis import cleanup_candidates, image_bytes, image_usage, storage_cost
+    from imgkit.analysis import GIB, cleanup_candidates, image_usage, storage_cost
     from imgkit.errors import ImgkitWarning
     from imgkit.report._page import html_cards, html_section, paragraph
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ImgkitWarning)  # said in the section itself
-        usage = image_usage(df, servers)
+    if "usage_known" in df.columns:
+        usage = df
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ImgkitWarning)  # said in the section itself
+            usage = image_usage(df, servers)
     candidates = cleanup_candidates(usage, as_of=as_of, older_than=older_than, keep_newest=keep_newest)
-    info = usage.attrs["usage"]
+    info = usage.attrs.get("usage") or {}
     rules = candidates.attrs["cleanup"]
-    price = float(price_per_gb_month) if price_per_gb_month is not None else 0.0
+    by = "owner" if "owner" in df.columns else None
     cost = storage_cost(
-        usage, price_per_gb_month=price, by="owner" if "owner" in df.columns else None, candidates=candidates
+        usage, prices=prices if prices is not None else 0.0, currency=currency, by=by, candidates=candidates
     )
-    cand_bytes = image_bytes(candidates).sum(min_count=1)
+    money = _money(currency)
     cards = [
-        ("servers", f"{info['servers']:,}"),
+        ("servers", f"{info.get('servers', len(servers)):,}"),
         ("images in use", f"{int(usage['in_use'].sum()):,}"),
-        ("images not in use", f"{int((~usage['in_use']).sum()):,}"),
+        ("images of unknown usage", f"{rules['usage_unknown']:,}"),
         ("cleanup candidates", f"{len(candidates):,}"),
-        ("candidates' storage", _size_text(cand_bytes)),
+        ("reclaimable storage", _size_text(rules["reclaimable_bytes"])),
     ]
-    if price_per_gb_month is not None:
-        cards.append(("candidates' cost / month", f"{cost['candidate_cost'].iloc[-1]:,.2f}"))
+    if prices is not None:
+        cards.append((f"candidates' {money}", f"{cost['candidate_cost'].iloc[-1]:,.2f}"))
+    kinds = usage["used_by"].astype("string").str.replace(r" \(\d+\)", "", regex=True).str.split(", ").explode()
+    counted = kinds[kinds.fillna("") != ""].value_counts()
+    refs = ", ".join(f"{k}: {int(v):,} image(s)" for k, v in counted.items()) or "none"
     parts = [
         paragraph(
-            f"A candidate is an image no server uses, created more than {pd.Timedelta(older_than).days:,} days "
-            f"before the reference time ({escape(f'{as_of:%Y-%m-%d}')}) and not among the newest {rules['keep_newest']} of its family (owner + name "
-            "without version/date suffixes). Never candidates: protected, public/community, gold, shared and market "
-            "images, and images already being deleted. Nothing is deleted: this is a list to review."
+            "A candidate is an image nothing references -- no server (any status but deleted), volume (attached or "
+            "not), Auto Scaling configuration, shelved server, accepted share member or id you listed -- created "
+            f"more than {pd.Timedelta(older_than).days:,} days before the reference time "
+            f"({escape(f'{as_of:%Y-%m-%d}')}), and not among the newest {rules['keep_newest']} active, unused "
+            "images of its family (owner + name without date/build suffixes; OS and product versions such as 20.04 "
+            "or 1.27 stay apart). Never candidates: protected, public/community, gold and market images, images "
+            "already being deleted, shared images whose members were not read or that an accepted member uses, and "
+            "images whose tenant or region the servers listing does not cover. Nothing is deleted: this is a list "
+            "to review."
         ),
         html_cards(cards),
+        paragraph(f"Images referenced, by kind of reference: {refs}."),
         paragraph(
-            f"Of {rules['images']:,} images: {rules['exempt']:,} exempt, {rules['in_use']:,} in use, "
-            f"{rules['too_young']:,} too young, {rules['newest_of_family']:,} among the newest of their family, "
-            f"{rules['candidates']:,} candidates."
+            f"Of {rules['images']:,} images: {rules['exempt']:,} exempt, {rules['usage_unknown']:,} of unknown usage, "
+            f"{rules['in_use']:,} in use, {rules['too_young']:,} too young, {rules['newest_of_family']:,} kept as the "
+            f"newest of their family, {rules['candidates']:,} candidates."
         ),
     ]
-    if info["servers_with_unknown_image"]:
+    if rules["usage_unknown"]:
+        parts.append(
+            paragraph(
+                f"Warning: the servers listing does not cover {rules['usage_unknown']:,} image(s) of "
+                f"{info.get('unknown_tenants', 0):,} tenant(s) in {info.get('unknown_regions', 0):,} region(s), so they "
+                "are not proposed. List every tenant's servers (fetch_servers(all_tenants=True)) of every region."
+            )
+        )
+    if info.get("servers_with_unknown_image"):
         parts.append(
             paragraph(
                 f"{info['servers_with_unknown_image']:,} server(s) use an image that is not in this listing "
                 "(deleted, or another region's or cloud's)."
             )
         )
-    if info["boot_from_volume_unresolved"]:
+    if info.get("boot_from_volume_unresolved"):
         parts.append(
             paragraph(
                 f"Warning: {info['boot_from_volume_unresolved']:,} server(s) boot from a volume whose image is unknown, so "
@@ -94,14 +129,23 @@ def cleanup_section(
                 "(imgkit.read_servers(..., volumes=...))."
             )
         )
+    if prices is not None:
+        rule = cost.attrs["imgkit"]["prices"]
+        parts.append(
+            paragraph(
+                f"Prices per GiB-month (2^30 bytes){f', in {currency}' if currency else ''}: {rule}. On "
+                "Huawei Cloud, private system-disk, data-disk and ISO images are stored free and a full-ECS "
+                "image is billed as its CSBS/CBR backup (imgkit.cleanup.huawei_cloud_prices)."
+            )
+        )
     table = cost.copy()
-    table["storage"] = [_size_text(b) for b in table["gb"] * 2**30]
-    table["candidates' storage"] = [_size_text(b) for b in table["candidate_gb"] * 2**30]
+    table["storage"] = [_size_text(b) for b in table["gib"] * GIB]
+    table["candidates' storage"] = [_size_text(b) for b in table["candidate_gib"] * GIB]
     keep = [c for c in ("owner_name", "images", "storage", "candidates", "candidates' storage") if c in table.columns]
-    if price_per_gb_month is not None:
-        table = table.rename(columns={"cost": "cost / month", "candidate_cost": "candidates' cost / month"})
-        keep[keep.index("storage") + 1 : keep.index("storage") + 1] = ["cost / month"]
-        keep.append("candidates' cost / month")
+    if prices is not None:
+        table = table.rename(columns={"cost": money, "candidate_cost": f"candidates' {money}"})
+        keep[keep.index("storage") + 1 : keep.index("storage") + 1] = [money]
+        keep.append(f"candidates' {money}")
     table = table[keep]
     by_candidates = table.iloc[:-1].sort_values("candidates", ascending=False, kind="stable")
     shown = table.loc[list(by_candidates.index[:top]) + [table.index[-1]]] if len(table) > 1 else table
@@ -113,7 +157,7 @@ def cleanup_section(
         table_html(shown),
     ]
     listing = candidates.head(max(top, 10) * 5).copy()
-    listing["size"] = [_size_text(b) for b in image_bytes(listing)]
+    listing["size"] = [_size_text(b) for b in listing["reclaimable_bytes"]]  # what deleting it frees
     if "owner" in listing.columns:  # the tenant's name where known, else its id
         tenant = listing["owner"].astype("string")
         if "owner_name" in listing.columns:
@@ -123,12 +167,7 @@ def cleanup_section(
     if "created_at" in rows:
         rows = rows.assign(created_at=rows["created_at"].dt.floor("D"))  # the day (the reason says the age)
     parts += [
-        "<h3>Candidates (oldest first)</h3>",
-        table_html(
-            rows,
-            index=False,
-            total=len(candidates),
-            more="all of them: imgkit.cleanup_candidates(imgkit.image_usage(images, servers))",
-        ),
+        "<h3>Candidates (largest first)</h3>",
+        table_html(rows, index=False, total=len(candidates), more=f"all of them: {CLEANUP_COMMAND}"),
     ]
     return html_section("cleanup", "Cleanup candidates", *parts)

@@ -218,7 +218,10 @@ def test_age_profile_group_without_dates_is_nan():
 def test_stale_images(small):
     assert ids(imgkit.stale_images(small, older_than="730D")) == ["a1", "a2", "c1"]
     assert ids(imgkit.stale_images(small, older_than=pd.Timedelta(days=731))) == ["a1", "c1"]
-    upd = imgkit.stale_images(small, older_than="365D", by="updated_at")
+    upd = imgkit.stale_images(small, older_than="365D", date_column="updated_at")
+    with pytest.warns(DeprecationWarning, match="date_column"):
+        old_spelling = imgkit.stale_images(small, older_than="365D", by="updated_at")
+    assert old_spelling.equals(upd)
     assert ids(upd) == ["a1", "a2", "c1"]
     assert upd.attrs["as_of_source"] == "latest updated_at"
     assert upd.attrs["imgkit"]["source"] == small.attrs["imgkit"]["source"]
@@ -227,8 +230,8 @@ def test_stale_images(small):
 
 
 def test_stale_images_bad_options(small):
-    with pytest.raises(ConfigError, match="`by` must be one of 'created_at'"):
-        imgkit.stale_images(small, older_than="1D", by="name")
+    with pytest.raises(ConfigError, match="`date_column` must be one of 'created_at'"):
+        imgkit.stale_images(small, older_than="1D", date_column="name")
     with pytest.raises(ConfigError, match="`older_than`"):
         imgkit.stale_images(small, older_than="a while")
     # a bare number was read as nanoseconds: every dated image was "stale"

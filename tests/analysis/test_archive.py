@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 from conftest import budget
 from hypothesis import given
@@ -29,7 +28,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 REPO = Path(__file__).resolve().parents[2]
-LIST = pd.ArrowDtype(pa.list_(pa.string()))
+LIST = imgkit.StringListDtype()
 
 
 @pytest.fixture(scope="session")
@@ -297,8 +296,8 @@ def test_load_columns_and_filters(year):
         year.load(columns=["nope"])
     with pytest.raises(imgkit.ConfigError, match="got 'nope'"):
         year.load(filters=[("nope", "==", 1)])
-    with pytest.raises(imgkit.ConfigError, match="`engine` must be one of 'pandas', 'dask', got 'spark'"):
-        year.load(engine="spark")
+    with pytest.raises(imgkit.ConfigError, match="`backend` must be one of 'pandas', 'dask', got 'spark'"):
+        year.load(backend="spark")
 
 
 def test_empty_archive(tmp_path):
@@ -312,17 +311,17 @@ def test_empty_archive(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ load (dask)
 def test_dask_load_same_frame_known_categories_needed_partitions(year, client):
-    ddf = year.load(engine="dask")
+    ddf = year.load(backend="dask")
     assert ddf.npartitions == 4
     assert ddf["platform"].cat.known and ddf["status"].cat.known
     assert ddf.dtypes.equals(year.load().dtypes)
     computed = ddf.compute()
     pd.testing.assert_frame_equal(computed.reset_index(drop=True), year.load(), check_exact=True)
-    two = year.load(engine="dask", filters=[("snapshot_at", ">=", "2026-03-01")], columns=["id"])
+    two = year.load(backend="dask", filters=[("snapshot_at", ">=", "2026-03-01")], columns=["id"])
     assert two.npartitions == 2 and list(two.columns) == ["id", "snapshot_at"]
     assert list(two.compute().columns) == ["id", "snapshot_at"]
     assert len(two) == 24
-    ubuntu = year.load(engine="dask", columns=["id"], filters=[("platform", "==", "Ubuntu"), ("owner", "!=", "x")])
+    ubuntu = year.load(backend="dask", columns=["id"], filters=[("platform", "==", "Ubuntu"), ("owner", "!=", "x")])
     expected = year.load(columns=["id"], filters=[("platform", "==", "Ubuntu")])["id"]
     assert sorted(ubuntu["id"].compute()) == sorted(expected)
     assert len(ubuntu) == 3 + 4  # the expression travels to the workers; the filter's columns are read, not returned
@@ -339,7 +338,7 @@ def _read_columns(ddf) -> list:
 
 
 def test_dask_reads_only_the_columns_a_computation_needs(year, client):
-    ddf = year.load(engine="dask")
+    ddf = year.load(backend="dask")
     assert _read_columns(ddf["platform"].value_counts()) == ["platform"]
     assert _read_columns(ddf[ddf["owner"] == "tenant-1"]["created_at"]) == ["owner", "created_at"]
 
@@ -348,7 +347,7 @@ def test_dask_pitfalls(year, client):
     """Partition columns, categories across partitions, lists under convert-string, zones, nested Arrow dtypes."""
     year.add(_listing(3, start=40, created_at=None), snapshot_at="2026-05-01")  # a snapshot without any date
     with dask.config.set({"dataframe.convert-string": True}):
-        ddf = year.load(engine="dask")
+        ddf = year.load(backend="dask")
         df = ddf.compute()
     assert df["tags"].dtype == LIST and df["support_agent_list"].dtype == LIST
     assert df["tags"].iloc[0] == ["t0"] and df["support_agent_list"].iloc[0] == ["hss", "ces"]
@@ -367,7 +366,7 @@ def test_dask_pitfalls(year, client):
 def test_dask_load_on_fsspec_url(tmp_path, client):
     archive = Archive(f"file://{tmp_path}/a")
     archive.add(_listing(4), snapshot_at="2026-01-01")
-    assert archive.load(engine="dask")["id"].compute().tolist() == [f"img-{i:03d}" for i in range(4)]
+    assert archive.load(backend="dask")["id"].compute().tolist() == [f"img-{i:03d}" for i in range(4)]
 
 
 def test_missing_dask_names_the_fix(tmp_path):
@@ -379,7 +378,7 @@ def test_missing_dask_names_the_fix(tmp_path):
         a.add(imgkit.read_images("{REPO}/data/seed_example_response.json"), snapshot_at="2026-01-01")
         print(len(a.load()))
         try:
-            a.load(engine="dask")
+            a.load(backend="dask")
         except ImportError as exc:
             print(exc)
     """)
@@ -392,7 +391,7 @@ def test_missing_dask_names_the_fix(tmp_path):
     )
     assert proc.stdout.splitlines() == [
         "2",
-        "Archive.load(engine='dask') needs Dask, which is not installed: pip install \"imgkit[dask]\"  "
+        "Archive.load(backend='dask') needs Dask, which is not installed: pip install \"imgkit[dask]\"  "
         "(or: conda install -c conda-forge dask distributed)",
     ], proc.stderr
 
@@ -417,7 +416,7 @@ ANALYSES = {
 
 @pytest.mark.parametrize("name", list(ANALYSES))
 def test_analyses_on_dask_equal_the_computed_frame(year_and_more, client, name):
-    ddf = year_and_more.load(engine="dask")
+    ddf = year_and_more.load(backend="dask")
     on_dask = ANALYSES[name](ddf)
     on_pandas = ANALYSES[name](ddf.compute())
     assert type(on_dask) is type(on_pandas)
@@ -433,7 +432,7 @@ def test_analyses_on_dask_equal_the_computed_frame(year_and_more, client, name):
 
 
 def test_analysis_values_on_dask(year, client):
-    ddf = year.load(engine="dask")
+    ddf = year.load(backend="dask")
     dist = imgkit.os_distribution(ddf)
     assert dist[["Ubuntu", "CentOS", "Windows", "Debian", "Red Hat", "OracleLinux"]].tolist() == [
         3 + 4,
@@ -505,7 +504,7 @@ def test_trend_equals_imgkit_trend_of_the_snapshots(year_and_more, client, optio
     expected = imgkit.trend(snaps, **options)
     on_dask = archive.trend(**options)
     pd.testing.assert_frame_equal(on_dask, expected, check_exact=True)
-    pd.testing.assert_frame_equal(archive.trend(engine="pandas", **options), expected, check_exact=True)
+    pd.testing.assert_frame_equal(archive.trend(backend="pandas", **options), expected, check_exact=True)
     assert on_dask.attrs["engine"] == "dask"
 
 
@@ -525,7 +524,7 @@ def test_trend_values_and_errors(year, client):
     with pytest.raises(imgkit.ConfigError, match="column 'tags' holds lists"):
         year.trend(by="tags")
     with pytest.raises(imgkit.ConfigError, match="column 'tags' holds lists"):
-        year.trend(by="tags", engine="pandas")
+        year.trend(by="tags", backend="pandas")
 
 
 def test_a_replaced_snapshot_is_seen_by_the_same_archive_object(tmp_path):
@@ -550,3 +549,101 @@ def test_report_trends_from_an_archive_equal_those_from_its_history(year, client
     page = imgkit.build_report(year.load(snapshot_at="latest"), history=year, tenants=["tenant-1"], top=3)
     # tenant-1 has 4, 5, 5 and 3 images in the four snapshots
     assert "4 snapshot(s) from 2026-01-01 06:00 UTC to 2026-04-01 06:00 UTC; 17 image rows in the archive." in page
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hostile footers: the catalogue comes from the paths; a footer only adds whitelisted, type-checked keys
+# ---------------------------------------------------------------------------------------------------------------
+def _plant(archive: Archive, rel: str, meta: bytes) -> Path:
+    """A copy of the archive's first snapshot file at `rel`, with `meta` as its archive metadata."""
+    import pyarrow.parquet as pq
+
+    first = sorted(Path(archive.root).rglob("part-0.parquet"))[0]
+    table = pq.read_table(first)
+    target = Path(archive.root) / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table.replace_schema_metadata({b"imgkit.archive": meta}), target)
+    return target
+
+
+def test_footer_cannot_override_the_path_or_move_its_day(tmp_path):
+    import orjson
+
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(2), snapshot_at="2026-01-01T06:00:00Z")
+    other = tmp_path / "elsewhere.parquet"
+    meta = {
+        "snapshot_at": "2026-01-02T00:00:00+00:00",
+        "path": str(other),
+        "snapshot_date": "9999-12-31",
+        "size": 1,
+        "images": 10**9,
+        "categories": {},
+        "json_columns": [],
+        "findings": "[]",
+    }
+    _plant(archive, "snapshot_date=2026-01-02/part-0.parquet", orjson.dumps(meta))
+    snaps = archive.snapshots()
+    assert snaps["snapshot_at"].dt.strftime("%Y-%m-%d").tolist() == ["2026-01-01", "2026-01-02"]
+    assert snaps["images"].tolist() == [2, 2]  # the row count comes from the file, not from the footer
+    latest = archive.load(snapshot_at="latest")
+    assert len(latest) == 2 and latest["snapshot_at"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2026-01-02"]
+    cat = archive._catalogue()
+    assert all(r["path"].startswith(str(tmp_path / "a")) for r in cat) and cat[-1]["snapshot_date"] == "2026-01-02"
+
+
+@pytest.mark.parametrize(
+    "meta, message",
+    [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"categories": {}}', "has no snapshot_at"),
+        (b'{"snapshot_at": 5}', "wrong type"),
+        (b'{"snapshot_at": "yesterday"}', "not a time"),
+        (b'{"snapshot_at": "9999-12-31T00:00:00Z"}', "not the day its path says"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "categories": {"platform": "Ubuntu"}}', "categories"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "categories": []}', "wrong type"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "json_columns": [1]}', "json_columns"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "json_columns": ["no_such_column"]}', "json_columns"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "unknown_keys": {"a": 1}}', "unknown_keys"),
+        (b'{"snapshot_at": "2026-01-02T00:00:00Z", "findings": {"x": 1}}', "wrong type"),
+    ],
+)
+def test_hostile_footer_is_a_source_error(tmp_path, meta, message):
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(2), snapshot_at="2026-01-01T06:00:00Z")
+    planted = _plant(archive, "snapshot_date=2026-01-02/part-0.parquet", meta)
+    with pytest.raises(imgkit.SourceError, match=message) as info:
+        archive.load()
+    assert str(planted) in str(info.value)
+
+
+def test_snapshot_date_that_is_not_a_date_is_a_source_error(tmp_path):
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(2), snapshot_at="2026-01-01T06:00:00Z")
+    _plant(archive, "snapshot_date=latest/part-0.parquet", b'{"snapshot_at": "2026-01-02T00:00:00Z"}')
+    with pytest.raises(imgkit.SourceError, match="snapshot_date"):
+        archive.snapshots()
+
+
+def test_a_piece_outside_the_root_is_a_source_error(tmp_path):
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(2), snapshot_at="2026-01-01T06:00:00Z")
+    outside = _plant(archive, "../outside/part-0.parquet", b'{"snapshot_at": "2026-01-02T00:00:00Z"}')
+    (Path(archive.root) / "snapshot_date=2026-01-02").mkdir()
+    (Path(archive.root) / "snapshot_date=2026-01-02" / "part-0.parquet").symlink_to(outside)
+    with pytest.raises(imgkit.SourceError, match="outside the archive"):
+        archive.snapshots()
+
+
+def test_engine_is_the_deprecated_spelling_of_backend(tmp_path):
+    archive = Archive(tmp_path / "a")
+    archive.add(_listing(3), snapshot_at="2026-01-01")
+    with pytest.warns(DeprecationWarning, match="backend="):
+        old = archive.load(engine="pandas")
+    pd.testing.assert_frame_equal(old, archive.load(backend="pandas"))
+    with pytest.warns(DeprecationWarning, match="backend="):
+        tr = archive.trend(engine="pandas")
+    pd.testing.assert_frame_equal(tr, archive.trend(backend="pandas"))
+    with pytest.raises(imgkit.ConfigError, match="`backend` must be one of"):
+        archive.load(backend="spark")

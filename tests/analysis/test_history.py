@@ -225,6 +225,10 @@ def test_typed_comparison_is_na_aware_and_by_value():
     python = pd.Series([["a"], [], None, ["a", "c"]], dtype=object)
     assert _differs(arrow, arrow.copy()).tolist() == [False] * 4
     assert _differs(arrow, python).tolist() == [False, False, False, True]
+    imgkit_lists = pd.Series([["a"], [], None, ["a", "b"]], dtype=imgkit.StringListDtype())
+    assert _differs(imgkit_lists, imgkit_lists.copy()).tolist() == [False] * 4
+    assert _differs(imgkit_lists, python).tolist() == [False, False, False, True]
+    assert _differs(imgkit_lists, arrow).tolist() == [False] * 4
     assert _differs(pd.Series([True], dtype=object), pd.Series([1], dtype=object)).tolist() == [True]
 
 

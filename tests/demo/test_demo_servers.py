@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 
 import imgkit
-from imgkit.demo._servers import generate_servers, load_demo_servers
+from imgkit.demo import generate_references, generate_servers, load_demo_references, load_demo_servers
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -19,6 +19,12 @@ def test_bundled_files_equal_a_fresh_generation():
     assert orjson.loads(gzip.decompress((DATA / "demo_servers.json.gz").read_bytes())) == servers
     assert orjson.loads(gzip.decompress((DATA / "demo_volumes.json.gz").read_bytes())) == volumes
     assert servers["_comment"].startswith("Synthetic server listing")
+    refs = generate_references()
+    assert (
+        orjson.loads(gzip.decompress((DATA / "demo_scaling_configs.json.gz").read_bytes()))
+        == refs["scaling_configurations"]
+    )
+    assert orjson.loads(gzip.decompress((DATA / "demo_members.json.gz").read_bytes())) == refs["members"]
 
 
 def test_generation_is_deterministic_and_seeded():
@@ -45,3 +51,28 @@ def test_demo_servers_match_the_demo_images():
     bare = load_demo_servers(volumes=False, errors="ignore")
     assert int(bare["image_id"].isna().sum()) == 276
     assert (imgkit.validate(bare)["rule"] == "boot_from_volume").sum() == 276
+
+
+def test_demo_references_show_every_kind():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        images = imgkit.load_demo()
+        refs = load_demo_references()
+        usage = imgkit.image_usage(images, load_demo_servers(), **refs)
+    volumes = refs["volumes"]
+    unattached = volumes[volumes["server_id"].isna()]
+    assert len(unattached) == 100 and unattached["image_id"].isin(images["id"]).all()
+    assert set(refs["scaling_configs"]["tenant_id"]) <= set(images["owner"])
+    assert refs["scaling_configs"]["image_id"].isin(images["id"]).all()
+    assert set(refs["members"]["status"]) == {"accepted", "pending", "rejected"}
+    assert len(refs["members"].attrs["imgkit"]["images_checked"]) == int((images["visibility"] == "shared").sum())
+    kinds = usage["used_by"].str.replace(r" \(\d+\)", "", regex=True).str.split(", ").explode()
+    assert kinds[kinds != ""].value_counts().to_dict() == {
+        "server": 1242,
+        "volume": 327,
+        "share": 240,
+        "scaling config": 53,
+    }
+    only_unattached = usage["volumes_using"].gt(0) & usage["servers_using"].eq(0)
+    assert int(only_unattached.sum()) > 0  # images kept only by an unattached volume
+    assert usage["usage_known"].all()

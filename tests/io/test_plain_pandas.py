@@ -9,6 +9,7 @@ import pickle
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from _plain import plain
@@ -18,7 +19,6 @@ import imgkit
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 IMS = SAMPLES / "05_otc_cloudimages_list_current.json"
 GLANCE = SAMPLES / "01_glance_apiref_images_list_response.json"
-LISTS = ["tags", "support_agent_list"]
 
 
 @pytest.fixture
@@ -75,14 +75,24 @@ def test_concat_and_merge(frame):
     assert imgkit.validate(merged)["rule"].tolist() == ["untypable"]
 
 
-def test_everyday_calls_work_through_the_readme_one_liner(frame):
-    with pytest.raises(Exception):  # pyarrow has no hash kernel for lists: the README says so
-        frame.drop_duplicates()
-    flat = frame.assign(**{c: frame[c].astype(object).map(tuple) for c in LISTS})  # README: the one-liner
-    assert len(flat.drop_duplicates()) == 2
-    assert flat["tags"].value_counts().to_dict() == {("env=prod", "team=a"): 1, (): 1}
-    assert flat["tags"].nunique() == 2
-    assert flat.describe(include="all").loc["unique", "tags"] == 2
+def test_everyday_calls_work_on_the_list_columns(frame):
+    doubled = pd.concat([frame, frame], ignore_index=True)
+    assert len(doubled.drop_duplicates()) == 2
+    assert frame["tags"].value_counts().to_dict() == {("env=prod", "team=a"): 1, (): 1}
+    assert frame["tags"].nunique() == 2 and frame["support_agent_list"].nunique() == 2
+    assert frame.describe(include="all").loc["unique", "tags"] == 2
+    assert pd.util.hash_pandas_object(doubled, index=False).duplicated().tolist() == [False, False, True, True]
+    assert frame["tags"].isin([["env=prod", "team=a"]]).tolist() == [True, False]
+    assert frame.sort_values("tags")["tags"].tolist() == [[], ["env=prod", "team=a"]]
+    assert frame.groupby("tags").size().tolist() == [1, 1]
+
+
+def test_the_list_dtype_is_not_in_pandas_registry():
+    """The list dtype is found through Arrow's extension type, never by name: pandas' registry is untouched."""
+    with pytest.raises(TypeError):
+        pd.api.types.pandas_dtype("list<item: string>[pyarrow]")
+    assert pd.api.types.pandas_dtype("object") == np.dtype(object)
+    assert imgkit.StringListDtype() != np.dtype(object) and str(imgkit.StringListDtype()) == "object"
 
 
 def test_frame_records_read_back_as_the_same_frame(frame):
@@ -121,3 +131,38 @@ def test_plain_parquet_round_trip_of_the_demo(tmp_path):
     p = tmp_path / "demo.parquet"
     df.to_parquet(p)
     pd.testing.assert_frame_equal(plain(pd.read_parquet(p)), df)
+
+
+@pytest.mark.parametrize(
+    "meta, message",
+    [
+        (b"not json", "not JSON"),
+        (b'"text"', "not a JSON object"),
+        (b'{"json_columns": "tags"}', "wrong type"),
+        (b'{"json_columns": [1]}', "json_columns"),
+        (b'{"json_columns": ["nope"]}', "does not have"),
+        (b'{"findings": {"a": 1}}', "wrong type"),
+        (b'{"findings": "[[1]]"}', "findings"),
+        (b'{"unknown_keys": []}', "wrong type"),
+    ],
+)
+def test_hostile_imgkit_metadata_is_a_source_error(frame, tmp_path, meta, message):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "x.parquet"
+    table = pa.Table.from_pandas(frame.drop(columns=["extra"]), preserve_index=False)
+    pq.write_table(table.replace_schema_metadata({b"imgkit": meta}), p)
+    with pytest.raises(imgkit.SourceError, match=message):
+        imgkit.read_parquet(p)
+
+
+def test_list_cells_compare_with_anything_and_set_with_at(frame):
+    assert frame.replace("x", "y")["tags"].equals(frame["tags"])  # a text never equals a list
+    assert (frame["tags"] == "env=prod").tolist() == [False, False]
+    assert frame["tags"].isin(["env=prod", []]).tolist() == [False, True]
+    other = frame.copy()
+    other.at[1, "tags"] = ["a", "b"]
+    assert other["tags"].tolist() == [["env=prod", "team=a"], ["a", "b"]] and frame["tags"].iat[1] == []
+    with pytest.raises(TypeError, match="list of strings"):
+        other.at[1, "tags"] = "a,b"  # text is not split silently

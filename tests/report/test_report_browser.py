@@ -74,7 +74,7 @@ def report_file(demo, tmp_path_factory):
         for i, o in enumerate(owners)
     }
     labelled = imgkit.label_tenants(demo, names)
-    build_report(labelled, path=path, as_of=AS_OF, servers=imgkit.load_demo_servers(), price_per_gb_month=0.02)
+    build_report(labelled, path=path, as_of=AS_OF, servers=imgkit.load_demo_servers(), prices=0.02, currency="EUR")
     return path
 
 
