@@ -490,8 +490,8 @@ def read_servers(source: Source, *, volumes: Source | None = None, errors: Error
         **({"findings_omitted": omitted} if omitted else {}),
     }
     if (len(findings) or omitted) and errors != "ignore":
-        source = df.attrs["imgkit"]["source"]
-        summary = summarise_findings(findings, source, noun="server", frame="servers", omitted=omitted)
+        shown = str(df.attrs["imgkit"]["source"])
+        summary = summarise_findings(findings, shown, noun="server", frame="servers", omitted=omitted)
         if errors == "raise":
             raise SchemaError(summary, findings=findings)
         warnings.warn(summary, ImgkitWarning, stacklevel=2)
