@@ -28,6 +28,9 @@ Rules
 ``encoding``
     A text value with bytes that are not UTF-8 (Latin-1, raw surrogates). Action: those
     bytes were replaced by U+FFFD, so the frame can be printed and written.
+``key_limit``
+    More distinct keys the schema does not know than ``imgkit.io.MAX_UNKNOWN_KEYS`` (1,000): the keys past
+    the limit are kept, per image, as one JSON object in the column ``other_keys``. Action: kept as JSON text.
 ``boot_from_volume``
     Servers only (:func:`imgkit.read_servers`): a server booted from a volume whose image
     could not be resolved (no volume listing given, or no boot volume with image metadata
@@ -62,6 +65,7 @@ RULES: tuple[str, ...] = (
     "boot_from_volume",
     "duplicate_key",
     "encoding",
+    "key_limit",
 )
 
 #: (flag column, conflicting column) pairs that cannot co-exist (seed page).

@@ -29,13 +29,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
 from imgkit._typing import Errors, Source
 from imgkit._validators import check_argument
-from imgkit.errors import ApiError, ConfigError, ImgkitError
+from imgkit.errors import ApiError, ConfigError, ImgkitError, SchemaError
 from imgkit.fetch import _auth
 from imgkit.fetch._config import MAX_THREADS, FetchConfig, FetchOptions, is_interactive, make_options
 from imgkit.fetch._retry import RetryPolicy
@@ -119,7 +119,8 @@ def fetch_images(
         Write each raw page as received to ``DIR/page-000001.json``... and
         ``DIR/_imgkit_snapshot.json`` (endpoint, api, filters, fetched_at, counts;
         never credentials).  ``read_images(DIR)`` gives the same frame.  An existing
-        snapshot in DIR is replaced only after the new fetch succeeded.
+        snapshot in DIR is replaced only after the new fetch succeeded and its pages
+        were typed (a listing the loader refuses leaves no snapshot behind).
     config : FetchConfig, optional
         Credentials, clouds/regions, timeouts, retries, limits and deadlines shared by
         every fetch: :class:`imgkit.FetchConfig`, whose defaults are the defaults here
@@ -129,8 +130,11 @@ def fetch_images(
         ``ak``, ``sk``, ``project_id``, ``security_token``, ``cloud``, ``regions``,
         ``session``, ``progress``, ``errors`` (passed to :func:`imgkit.read_images`; with
         several clouds/regions also what to do when some fail), ``timeout``, ``retries``,
-        ``verify``, ``max_pages``, ``deadline``, ``max_retry_wait``.  Credentials: see
-        the README's "Credentials" (every source, first match wins).
+        ``verify``, ``max_pages``, ``deadline``, ``max_retry_wait``, ``max_workers``,
+        ``max_body`` and ``max_total`` (the largest body of one response, 1 GiB, and the
+        most bytes all the pages of one listing may add up to, 4 GiB: an ``ApiError``
+        past either, never unbounded memory).  Credentials: see the README's
+        "Credentials" (every source, first match wins).
 
     Returns
     -------
@@ -208,6 +212,7 @@ class _Session:
             fetch_deadline=cfg.deadline,
             until=opts.until,
             max_retry_wait=cfg.max_retry_wait,
+            max_body=cfg.max_body,
         )
         self.transport = Transport(
             cfg.session, auth=self.auth, policy=policy, verify=verify, user_agent=f"imgkit/{__version__}"
@@ -281,6 +286,7 @@ def _run(
             total=opts.max_images,
             progress=is_interactive() if cfg.progress is None else bool(cfg.progress),
             snapshot_dir=snapshot_dir,
+            max_total=cfg.max_total,
         )
         meta = s.meta(fetched_at, len(pages), sum(len(p.doc[listing.key]) for p in pages))
         if snapshot_dir is not None:
@@ -292,6 +298,23 @@ def _run(
 
 
 Typer = Callable[[list[dict[str, Any]], dict[str, Any], Errors], "pd.DataFrame"]
+_T = TypeVar("_T")
+
+
+def _typed_then_commit(type_all: Callable[[], _T], snapshot: tuple[Path, Path] | None) -> _T:
+    """Type the pages, then commit the snapshot: a SourceError of the loader commits nothing; findings under
+    ``errors="raise"`` (a SchemaError) still commit it, the pages being what the server sent."""
+    try:
+        out = type_all()
+    except SchemaError:
+        if snapshot is not None:
+            commit_snapshot(*snapshot)
+        raise
+    if snapshot is not None:
+        commit_snapshot(*snapshot)
+    return out
+
+
 Runner = Callable[[Target, FetchOptions, "Path | None"], tuple[list[dict[str, Any]], dict[str, Any]]]
 
 
@@ -317,10 +340,10 @@ def _fetch_frame(
     try:
         if not several:
             docs, meta = run(targets[0], opts, snapshot[1] if snapshot else None)
-            if snapshot is not None:
-                commit_snapshot(*snapshot)
-                snapshot = None
-            return typed(docs, meta, cfg.errors)
+            # typed before the commit: a listing the loader refuses (SourceError) leaves no snapshot behind
+            df = _typed_then_commit(lambda: typed(docs, meta, cfg.errors), snapshot)
+            snapshot = None
+            return df
         folders = target_folders(targets)
         if snapshot is not None:
             for name in folders:
@@ -355,9 +378,8 @@ def _fetch_frame(
                 "fetched_at": min(meta["fetched_at"] for _, _, (_, meta) in done),
             }
             (snapshot[1] / SNAPSHOT_META).write_bytes(orjson.dumps(top, option=orjson.OPT_INDENT_2))
-            commit_snapshot(*snapshot)
-            snapshot = None
-        frames = [typed(docs, meta, cfg.errors) for _, _, (docs, meta) in done]
+        frames = _typed_then_commit(lambda: [typed(docs, meta, cfg.errors) for _, _, (docs, meta) in done], snapshot)
+        snapshot = None
         return combine(
             [(meta.get("cloud"), meta.get("region"), df) for (_, _, (_, meta)), df in zip(done, frames)],
             failures=failures,
@@ -370,10 +392,18 @@ def _fetch_frame(
 
 
 def _collect(
-    pages: Iterator[Page], *, key: str, desc: str, total: int | None, progress: bool, snapshot_dir: Path | None
+    pages: Iterator[Page],
+    *,
+    key: str,
+    desc: str,
+    total: int | None,
+    progress: bool,
+    snapshot_dir: Path | None,
+    max_total: int,
 ) -> list[Page]:
-    """Drain `pages`, writing each raw page to `snapshot_dir` and ticking a progress bar."""
+    """Drain `pages`, writing each raw page to `snapshot_dir` and ticking a progress bar; at most `max_total` bytes."""
     out: list[Page] = []
+    size = 0
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -381,6 +411,12 @@ def _collect(
         bar = tqdm(total=total, unit=f" {key}", desc=desc, leave=True)
     try:
         for page in pages:
+            size += len(page.raw)
+            if size > max_total:
+                raise ApiError(
+                    f"the listing's pages add up to more than max_total={max_total} bytes after page {page.number}; "
+                    "refusing to read more (narrow it with filters= or max_images=, or raise max_total)"
+                )
             out.append(page)
             if snapshot_dir is not None:
                 (snapshot_dir / PAGE_NAME.format(page.number)).write_bytes(page.raw)
@@ -789,17 +825,17 @@ def _run_members(s: _Session, ids: list[str], snapshot_dir: Path | None) -> tupl
     root, cfg = s.root, s.opts.config
     fetched_at = _utc_now_iso()
 
-    def one(image_id: str) -> tuple[dict[str, Any] | None, int | None]:
+    def one(image_id: str) -> tuple[dict[str, Any] | None, int | None, int]:
         url = f"{root}/v2/images/{quote(image_id, safe='')}/members"
         try:
-            _resp, _raw, doc = s.transport.send("GET", url)
+            _resp, raw, doc = s.transport.send("GET", url)
         except ApiError as exc:
             if exc.status in (403, 404):
-                return None, exc.status
+                return None, exc.status, 0
             raise
         if not isinstance(doc, dict) or not isinstance(doc.get("members"), list):
             raise ApiError(f"image {image_id}: the answer has no `members` list", url=redact_url(url), method="GET")
-        return {**doc, "image_id": image_id}, None
+        return {**doc, "image_id": image_id}, None, len(raw)
 
     bar = None
     if is_interactive() if cfg.progress is None else cfg.progress:
@@ -807,11 +843,19 @@ def _run_members(s: _Session, ids: list[str], snapshot_dir: Path | None) -> tupl
 
         bar = tqdm(total=len(ids), unit=" images", desc=f"members {s.target.label}".strip(), leave=True)
     results: list[tuple[dict[str, Any] | None, int | None]] = []
+    size = 0
     try:
         workers = min(cfg.max_workers, max(1, len(ids)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imgkit-members") as pool:
-            for result in pool.map(one, ids):
-                results.append(result)
+            for image_id, (doc, status, nbytes) in zip(ids, pool.map(one, ids)):
+                size += nbytes
+                if size > cfg.max_total:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise ApiError(
+                        f"the member lists add up to more than max_total={cfg.max_total} bytes at image {image_id}; "
+                        "refusing to read more (pass fewer images, or raise max_total)"
+                    )
+                results.append((doc, status))
                 if bar is not None:
                     bar.update(1)
     finally:

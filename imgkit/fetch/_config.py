@@ -24,6 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Concurrent fetches when several clouds / regions are asked for.
 MAX_THREADS = 4
+#: Default largest body of one successful response (a 1,000-image page is ~1.5 MB).
+MAX_BODY = 1 << 30
+#: Default most bytes of all the pages of one listing (~3M images): a fetch never holds more.
+MAX_TOTAL = 4 << 30
 
 
 def is_interactive() -> bool:
@@ -113,6 +117,12 @@ class FetchConfig:
     max_workers : int, default 8
         Requests in flight at once where a fetch sends many independent ones
         (:func:`imgkit.fetch_members`).
+    max_body : int, default 1073741824 (1 GiB)
+        Bytes of the largest body of one successful response: an ``ApiError`` past it
+        (not retried), never unbounded memory.
+    max_total : int, default 4294967296 (4 GiB)
+        Bytes all the pages of one listing (one cloud/region) may add up to: an
+        ``ApiError`` past it (narrow the fetch with ``filters=`` or ``max_images=``).
 
     Examples
     --------
@@ -144,6 +154,8 @@ class FetchConfig:
     deadline: float | None = DEFAULT_DEADLINE
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
     max_workers: int = 8
+    max_body: int = MAX_BODY
+    max_total: int = MAX_TOTAL
 
     def __post_init__(self) -> None:
         if self.errors not in ("warn", "raise", "ignore"):
@@ -151,6 +163,8 @@ class FetchConfig:
         _number("retries", self.retries, integer=True, strict=False)
         _number("max_pages", self.max_pages, integer=True)
         _number("max_workers", self.max_workers, integer=True)
+        _number("max_body", self.max_body, integer=True)
+        _number("max_total", self.max_total, integer=True)
         _number("max_retry_wait", self.max_retry_wait, strict=False)
         if self.deadline is not None and not (
             isinstance(self.deadline, (int, float))

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import requests
 import urllib3
 
+from imgkit.fetch._config import MAX_BODY
+
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
@@ -44,8 +46,8 @@ class RetryPolicy:
     #: ``time.monotonic()`` by which the whole fetch must be done (None: no limit), and that limit in seconds.
     until: float | None = None
     fetch_deadline: float | None = None
-    #: Largest body accepted for a successful answer (a 1,000-image page is ~1.5 MB).
-    max_body: int = 1 << 30
+    #: Largest body accepted for a successful answer (the default is FetchConfig's).
+    max_body: int = MAX_BODY
     #: Bytes of an error body read for its message; the rest is discarded.
     max_error_body: int = 1 << 16
 

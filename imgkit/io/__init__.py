@@ -25,9 +25,12 @@ The package keeps one private module per seam, behind this small public surface:
 
 from __future__ import annotations
 
+from imgkit.io._coerce import MAX_DEPTH, MAX_EXAMPLES
 from imgkit.io._export import neutralise, safe_table, to_safe_csv
+from imgkit.io._frame import MAX_UNKNOWN_KEYS, OTHER_KEYS
 from imgkit.io._lists import StringListArray, StringListDtype, register_dask
 from imgkit.io._parquet import PARQUET_KEY, read_parquet, to_parquet
+from imgkit.io._parse import MAX_DECOMPRESSED
 from imgkit.io._plain import concat, to_csv, to_excel, to_sql
 from imgkit.io._read import read_images
 from imgkit.io._references import MEMBER_FIELDS, SCALING_CONFIG_FIELDS, read_members, read_scaling_configs
@@ -44,6 +47,11 @@ from imgkit.io._snapshot import (
 )
 
 __all__ = [
+    "MAX_DECOMPRESSED",
+    "MAX_DEPTH",
+    "MAX_EXAMPLES",
+    "MAX_UNKNOWN_KEYS",
+    "OTHER_KEYS",
     "all_tenants_fetched",
     "MEMBER_FIELDS",
     "SCALING_CONFIG_FIELDS",

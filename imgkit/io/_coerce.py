@@ -6,6 +6,7 @@ columns to :func:`type_arrow` / :func:`type_values`. Adding a field kind touches
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,11 @@ from imgkit.io._lists import StringListArray, StringListDtype
 from imgkit.schema import Field
 
 ABSENT = object()
+#: Findings recorded per (column, rule) with their row, image and value -- the first ones; the rest are only
+#: counted (``df.attrs["imgkit"]["findings_omitted"]``), so no input makes the findings outgrow the frame.
+MAX_EXAMPLES = 1000
+#: Deepest nesting of a JSON value that is typed: deeper is a :class:`~imgkit.SourceError`, never a crash.
+MAX_DEPTH = 512
 _DT_DTYPE = "datetime64[ns, UTC]"
 STRING_DTYPE = pd.StringDtype("pyarrow")
 
@@ -30,9 +36,35 @@ class TypingContext:
         self.sources = sources
         self.positions = positions
         self.rows: list[tuple[Any, ...]] = []
+        #: Findings per (column, rule), recorded or not (see :data:`MAX_EXAMPLES`).
+        self.counts: dict[tuple[str, str], int] = {}
         #: API keys every record must carry (the listing's dialect), and which rows are pending (no data yet).
         self.required: frozenset[str] = frozenset()
         self.pending: Any = None
+
+    def merge(self, sub: TypingContext) -> None:
+        """Take the findings of a child context (see :meth:`child`)."""
+        for key, n in sub.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
+        self.rows.extend(sub.rows)
+
+    def findings(self) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+        """The findings recorded -- the first :data:`MAX_EXAMPLES` of each column and rule -- and
+        ``{"rule/column": count}`` of those only counted."""
+        kept: dict[tuple[str, str], int] = {}
+        rows = []
+        for r in self.rows:
+            key = (r[3], r[6])
+            k = kept.get(key, 0)
+            if k < MAX_EXAMPLES:
+                kept[key] = k + 1
+                rows.append(r)
+        omitted = {
+            f"{rule}/{column}": n - kept.get((column, rule), 0)
+            for (column, rule), n in self.counts.items()
+            if n > kept.get((column, rule), 0)
+        }
+        return rows, omitted
 
     def child(self) -> TypingContext:
         """A context for one column's typing: same rows, its own findings (so columns can be typed in threads)."""
@@ -51,6 +83,11 @@ class TypingContext:
         self.add(i, f.column, f.api, None, "mandatory", _missing_action(f))
 
     def add(self, i: int, column: str, api: str, value: Any, rule: str, action: str) -> None:
+        key = (column, rule)
+        n = self.counts.get(key, 0) + 1
+        self.counts[key] = n
+        if n > MAX_EXAMPLES:
+            return
         raw = None if value is None else value if isinstance(value, str) else json_text(value)
         iid = self.ids[i]
         self.rows.append(
@@ -67,10 +104,32 @@ class TypingContext:
         )
 
 
+class TooDeep(ValueError):
+    """A JSON value nested deeper than :data:`MAX_DEPTH` levels (:func:`imgkit.read_images` raises a SourceError)."""
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in `value` (0 for a scalar); iterative, so any depth is measured."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (list, dict)):
+            deepest = max(deepest, d + 1)
+            stack.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
 def json_text(value: Any) -> str:
+    """Compact JSON text of a value; integers beyond 64 bits keep their digits. Raises :class:`TooDeep`."""
     try:
         return orjson.dumps(value).decode()
-    except TypeError:
+    except TypeError:  # an integer beyond 64 bits, nesting orjson does not write (> 254 levels), a Python object
+        pass
+    if _depth(value) > MAX_DEPTH:
+        raise TooDeep(f"a JSON value is nested deeper than {MAX_DEPTH} levels (imgkit's limit)")
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):
         return repr(value)
 
 
@@ -191,7 +250,7 @@ def _type_bool(f: Field, arr: pa.Array, ctx: TypingContext) -> Any:
         for i in bad_positions(pc.invert(ok)):
             ctx.add(i, f.column, f.api, arr[i].as_py(), "untypable", "set to NA")
         out = pc.if_else(pc.or_(is_true, is_false), is_true, pa.scalar(None, pa.bool_()))
-    if f.kind == "flag":  # absent (or null) = not supported; "" or an untypable value stays NA
+    if f.kind == "flag":  # absent (or null) = not supported; "" (NA in every known column) or an untypable value NA
         out = pc.if_else(arr.is_null(), False, out)
     return _pd_bool(out)
 
@@ -277,7 +336,7 @@ def _type_datetime(f: Field, arr: pa.Array, ctx: TypingContext) -> Any:
         return pd.Series(ts.to_pandas(), copy=False).astype(_DT_DTYPE).array
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    s = pd.Series(_pd_string(arr))
+    s = pd.Series(_pd_string(pc.utf8_upper(arr)))  # RFC 3339 allows a lower-case "t" and "z"
     obj = s.astype(object).where(s.notna(), None)
     parsed = pd.to_datetime(obj, utc=True, format="ISO8601", errors="coerce")
     if parsed.dtype != _DT_DTYPE:  # a coarser unit: years beyond what nanoseconds hold ("-1", "9999999") -> NA
@@ -318,14 +377,18 @@ def _type_list(f: Field, values: list[Any], ctx: TypingContext) -> Any:
     out: list[list[str]] = []
     split_text = f.api == "__support_agent_list"
     for i, v in enumerate(values):
-        if v is None or v is ABSENT:
+        if v is None or v is ABSENT or v == "":  # "" is NA in every known column: [] here
             out.append([])
         elif isinstance(v, list):
             if all(isinstance(x, str) for x in v):
                 out.append(v)
+            elif all(isinstance(x, str) or x is None for x in v):
+                ctx.add(i, f.column, f.api, v, "type", "null items dropped")
+                out.append([x for x in v if x is not None])
             else:
-                ctx.add(i, f.column, f.api, v, "type", "items converted to text")
-                out.append([x if isinstance(x, str) else json_text(x) for x in v])
+                dropped = ", null items dropped" if None in v else ""
+                ctx.add(i, f.column, f.api, v, "type", "items converted to text" + dropped)
+                out.append([x if isinstance(x, str) else json_text(x) for x in v if x is not None])
         elif isinstance(v, str):
             if split_text:
                 out.append([p.strip() for p in v.split(",") if p.strip()])
@@ -429,8 +492,8 @@ def type_unknown(values: list[Any]) -> Any:
 
 def type_arrow(f: Field, arr: pa.Array, ctx: TypingContext) -> Any:
     """Apply the schema's typing rule for one known field to an Arrow column of raw JSON values."""
-    if f.kind == "text":
-        return _type_text(f, arr, ctx, blank_to_na=not f.mandatory)
+    if f.kind == "text":  # "" is NA in every known column (README "Guarantees")
+        return _type_text(f, arr, ctx, blank_to_na=True)
     if f.kind == "enum":
         return _type_enum(f, arr, ctx)
     if f.kind in ("bool", "flag"):
@@ -440,7 +503,7 @@ def type_arrow(f: Field, arr: pa.Array, ctx: TypingContext) -> Any:
     if f.kind == "datetime":
         return _type_datetime(f, arr, ctx)
     if f.kind == "list":
-        if arr.type == LIST_TYPE:
+        if arr.type == LIST_TYPE and pc.list_flatten(arr).null_count == 0:
             return pd_list(arr)
         if f.api == "__support_agent_list" and _is_text(arr):
             return pd_list(_split_text_list(arr))
@@ -464,7 +527,7 @@ def _textual(f: Field, values: list[Any], ctx: TypingContext) -> list[Any]:
         return values
     if f.kind == "datetime":
         return [_epoch_ms_text(v) for v in values]
-    if len(types - {type(None), type(ABSENT)}) == 1 and not types & {list, dict}:
+    if len(types - {type(None), type(ABSENT)}) == 1 and not types & {list, dict} and not _beyond_int64(values):
         return values  # one non-text JSON type: the arrow typing records it
     out = list(values)
     for i, v in enumerate(values):
@@ -472,6 +535,18 @@ def _textual(f: Field, values: list[Any], ctx: TypingContext) -> list[Any]:
             ctx.add(i, f.column, f.api, v, "type", "converted to text")
             out[i] = json_text(v)
     return out
+
+
+def _beyond_int64(values: list[Any]) -> bool:
+    return any(type(v) is int and not -(2**63) <= v < 2**63 for v in values)
+
+
+def _integral_numbers(values: list[Any]) -> list[Any]:
+    """JSON numbers of an int field with an integral value as integers (``40.0``, ``3e9``, ``-0.0``), so that a
+    listing mixing ``40`` and ``40.0`` types each as a listing of either alone does."""
+    if float not in {type(v) for v in values}:
+        return values
+    return [int(v) if type(v) is float and v.is_integer() and -(2.0**63) <= v < 2.0**63 else v for v in values]
 
 
 def type_values(f: Field, values: list[Any], ctx: TypingContext) -> Any:
@@ -484,6 +559,8 @@ def type_values(f: Field, values: list[Any], ctx: TypingContext) -> Any:
         return _json_text_column(values)
     if f.kind in ("text", "enum", "datetime"):
         values = _textual(f, values, ctx)
+    elif f.kind == "int":
+        values = _integral_numbers(values)
     return type_arrow(f, _arrow_from_values(values), ctx)
 
 
@@ -522,6 +599,8 @@ def type_parts(f: Field, parts: list[Any], absent: np.ndarray | None, ctx: Typin
         return type_arrow(f, parts[0].cast(pa.string()), ctx)
     text = None
     for p in used:
+        if f.kind == "datetime" and pa.types.is_integer(p.type):  # epoch milliseconds, as _textual reads them
+            p = pa.array([None if v is None else str(_epoch_ms_text(v)) for v in p.to_pylist()], pa.large_string())
         t = p.cast(pa.large_string())
         text = t if text is None else pc.coalesce(text, t)
     return type_arrow(f, text, ctx)

@@ -22,6 +22,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from imgkit.errors import SourceError
 from imgkit.io._coerce import (
@@ -33,7 +34,7 @@ from imgkit.io._coerce import (
     type_unknown,
     type_unknown_arrow,
 )
-from imgkit.io._frame import ArrowItems, build_frame, drop_duplicates
+from imgkit.io._frame import MAX_UNKNOWN_KEYS, ArrowItems, build_frame, drop_duplicates
 from imgkit.io._sources import Collected, Repeats, collect_source, key_tokens, segments_of, split_listing
 from imgkit.schema import DIALECTS, FIELDS, Field, field_for_api, mandatory_fields
 from imgkit.validate import findings_frame
@@ -79,6 +80,19 @@ _NAN = np.nan
 _REQUIRED = frozenset().union(*(mandatory_fields(d) for d in DIALECTS))
 
 
+def _rounded(arr: pa.Array | None, col: Any) -> bool:
+    """Whether a column that orjson parsed may hold an integer of more than 64 bits, read as a float (>= 2**64)."""
+    if arr is None:
+        return any(type(v) is float and abs(v) >= 2.0**64 for v in col)
+    t = arr.type
+    if pa.types.is_list(t) and pa.types.is_floating(t.value_type):
+        arr = pc.list_flatten(arr)
+    elif not pa.types.is_floating(t):
+        return False
+    top = pc.max(pc.abs(arr)).as_py()
+    return top is not None and top >= 2.0**64
+
+
 class _GroupedColumns:
     """Raw columns of records added a group at a time (see the module docstring)."""
 
@@ -87,6 +101,9 @@ class _GroupedColumns:
         self.sizes: list[int] = []
         self.chunks: dict[str, list[Any]] = {}  # key -> per group: Arrow array, Python values, or None (absent)
         self.absent: dict[str, list[np.ndarray]] = {}  # known key -> rows without it, where it is null
+        self.n_unknown = 0  # keys with a column of their own that the schema does not know
+        self.past: set[str] = set()  # unknown keys past MAX_UNKNOWN_KEYS
+        self.overflow: dict[int, dict[str, Any]] = {}  # row -> its keys past the limit, with their values
 
     @property
     def keys(self) -> list[str]:
@@ -95,11 +112,22 @@ class _GroupedColumns:
     def add(self, records: Sequence[Mapping], *, parsed: bool = False) -> None:
         """Add a group of records; `parsed`: parsed from JSON by orjson (only JSON values, every record a dict)."""
         chunks = self.chunks
-        for rec in records:
+        for j, rec in enumerate(records):
             if not rec.keys() <= chunks.keys():
+                extra = None
                 for k in rec:
-                    if k not in chunks:
+                    if k in chunks:
+                        continue
+                    known = field_for_api(k) is not None
+                    if known or (k not in self.past and self.n_unknown < MAX_UNKNOWN_KEYS):
+                        self.n_unknown += not known
                         chunks[k] = [None] * len(self.sizes)
+                    else:  # past the limit: kept in the row's OTHER_KEYS object
+                        self.past.add(k)
+                        extra = extra if extra is not None else {}
+                        extra[k] = rec[k]
+                if extra is not None:
+                    self.overflow[self.n + j] = extra
         if parsed and _dicts_to_array is not None:
             self._add_parsed(records)
         else:
@@ -135,6 +163,8 @@ class _GroupedColumns:
                 self._absent(
                     k, [int(i) for i in np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False)) if col[i] is _NAN]
                 )
+            if _rounded(arr, col):
+                raise _NotAnObject  # orjson read an integer beyond 64 bits as a float: Python's json reads it all
             chunk = _chunk(arr, col) if arr is not None else None
             if chunk is None:  # JSON types mix: the values themselves, None where absent
                 nan = [i for i, v in enumerate(col) if v is _NAN]
@@ -285,7 +315,8 @@ def exact_frame(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd
 
 
 class _NotAnObject(Exception):
-    pass
+    """The groups cannot be read as they are (an image that is no object, a repeated key, an integer beyond
+    64 bits): the source is read as a whole."""
 
 
 def _grouped_frame(
@@ -334,5 +365,6 @@ def _grouped_frame(
                 "repeated in one object: the last value is kept, this earlier one dropped",
             )
     df = drop_duplicates(df, ctx)
+    rows, meta["findings_omitted"] = ctx.findings()
     df.attrs["imgkit"] = meta
-    return df, findings_frame(ctx.rows), collected
+    return df, findings_frame(rows), collected

@@ -39,6 +39,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from imgkit.io._coerce import (
@@ -53,7 +54,7 @@ from imgkit.io._coerce import (
     type_unknown_arrow,
 )
 from imgkit.io._exact import RENAMED_FIELDS
-from imgkit.io._frame import ArrowItems, build_frame, drop_duplicates, ids_unique
+from imgkit.io._frame import MAX_UNKNOWN_KEYS, ArrowItems, build_frame, drop_duplicates, ids_unique
 from imgkit.io._sources import Collected, Segment, segments_of, split_listing
 from imgkit.schema import FIELDS, Field, field_for_api
 from imgkit.validate import findings_frame
@@ -155,6 +156,9 @@ class _Plan:
         self.moves: list[tuple[bytes, bytes, int]] = []  # (JSON-escaped key, value starts, characters)
         self.moved: dict[str, str] = {}  # column name of moved values -> API key
         self.schema = ARROW_SCHEMA
+        #: Whether values may be moved aside: not when the input holds a DEL character (a key of its own could be
+        #: named exactly like a moved-aside column, ``"min_dis\x7f"``).
+        self.can_move = True
 
     def take(self, key: str, why: str) -> None:
         """Leave `key` to the exact route (no re-parse needed when only its column is unusable)."""
@@ -168,6 +172,8 @@ class _Plan:
         starts, m = _KINDS[kind]
         name = key[:-m] + "\x7f" * m
         escaped = orjson.dumps(key)[1:-1]
+        if not self.can_move:
+            return False
         if name in self.moved or len(escaped) <= m or not escaped[-m:].isascii() or b"\\" in escaped[-m - 1 :]:
             return False
         self.moved[name] = key
@@ -287,7 +293,19 @@ def _parse_groups(raws: Sequence[Any], plan: _Plan) -> list[pa.Table]:
 def _unknown_ok(t: pa.DataType) -> bool:
     if any(test(t) for test in _SCALAR_OK):
         return True
-    return pa.types.is_list(t) and any(test(t.value_type) for test in _SCALAR_OK)
+    # (not an array of doubles: it may hold JSON integers, which the exact engine writes as integers: [22, 3389.5])
+    return pa.types.is_list(t) and any(test(t.value_type) for test in _SCALAR_OK if test is not pa.types.is_floating)
+
+
+def _beyond_int64(tables: list[pa.Table], name: str) -> bool:
+    """Whether a column pyarrow read as doubles holds a number of magnitude 2**63 or more: it may have been a JSON
+    integer beyond int64 (rounded here), whose digits the exact route keeps."""
+    for t in tables:
+        if name in t.schema.names and pa.types.is_floating(t.schema.field(name).type):
+            top = pc.max(pc.abs(t.column(name))).as_py()
+            if top is not None and top >= 2.0**63:
+                return True
+    return False
 
 
 def _unusable(name: str, typ: pa.DataType) -> str | None:
@@ -320,6 +338,8 @@ def _combine(tables: list[pa.Table], plan: _Plan) -> tuple[pa.Table, list[str]]:
             plan.take(key, "JSON " + " and ".join(sorted(map(str, seen))) + " values in different images")
         elif (why := _unusable(key, next(iter(seen)))) is not None:
             plan.take(key, why)
+        elif _beyond_int64(tables, key):
+            plan.take(key, "a number beyond int64, which pyarrow reads as a double")
     keep = [t.drop_columns([n for n in t.schema.names if plan.moved.get(n, n) in plan.exact]) for t in tables]
     table = keep[0] if len(keep) == 1 else pa.concat_tables(keep, promote_options="default")
     return table, list(order)
@@ -327,10 +347,9 @@ def _combine(tables: list[pa.Table], plan: _Plan) -> tuple[pa.Table, list[str]]:
 
 def _exact_type(t: pa.DataType) -> bool:
     """Whether ``to_pylist`` of an Arrow column of this type gives the JSON values exactly (not so for
-    doubles, which may have been JSON integers, structs, which fill in absent keys, and timestamps)."""
+    doubles, which may have been JSON integers, structs, which fill in absent keys, and timestamps; nor arrays:
+    pyarrow.json reads ``[null, false]`` as ``[false, false]`` and ``[null, null]`` as one null)."""
     scalar = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean, pa.types.is_int64, pa.types.is_null)
-    if pa.types.is_list(t):
-        t = t.value_type
     return any(test(t) for test in scalar)
 
 
@@ -447,6 +466,31 @@ class _Parsed:
         self.positions = positions
 
 
+#: Images parsed first to see whether a listing has many distinct unknown keys (pyarrow makes every key a
+#: column as long as the group: 8,000 images with one key of their own each are 0.5 GB of nulls).
+_PROBE = 200
+#: Average bytes per image below which the exact engine reads a listing (``{}`` images: pyarrow's explicit
+#: schema costs ~1 KB per image, 500 times the text).
+_TINY = 10
+
+
+def _many_keys(raws: Sequence[Any]) -> bool:
+    """Whether an evenly spaced sample of the images has more than 100 distinct unknown keys, and more than
+    one per two images: then the exact engine, which caps the columns (:data:`MAX_UNKNOWN_KEYS`), reads it."""
+    step = max(1, len(raws) // _PROBE)
+    sample = [bytes(raws[i]) for i in range(0, len(raws), step)][:_PROBE]
+    if any(r[:1] != b"{" for r in sample):  # (pyarrow.json must only see objects: see _join)
+        return False
+    try:
+        names = pj.read_json(
+            pa.BufferReader(b"\n".join(sample)), parse_options=pj.ParseOptions(newlines_in_values=True)
+        ).schema.names
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return False  # the parse proper says why
+    unknown = sum(1 for n in names if field_for_api(n) is None)
+    return unknown > 100 and unknown > len(sample) // 2
+
+
 def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
     """Parse segments column-wise; the keys pyarrow cannot type alike everywhere take the exact route.
 
@@ -468,7 +512,12 @@ def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
         docs.append(plain)
     if not raws:
         return "the listing holds no images"  # the exact engine gives the empty typed frame
+    if sum(len(s.data) for s in segments) < _TINY * len(raws):
+        return f"images of fewer than {_TINY} bytes on average (pyarrow's columns would cost far more than the text)"
+    if _many_keys(raws):
+        return f"more than {MAX_UNKNOWN_KEYS} distinct unknown keys may be in it"
     plan = _Plan()
+    plan.can_move = not any(b"\x7f" in s.data or b"\\u007f" in s.data or b"\\u007F" in s.data for s in segments)
     try:
         tables = _parse_groups(raws, plan)
     except _NotAnObject:
@@ -478,6 +527,9 @@ def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
         return f"pyarrow could not parse it column-wise ({str(exc).splitlines()[0]})"
     if sum(t.num_rows for t in tables) != len(raws):
         return "pyarrow read a different number of images"
+    unknown = {n for t in tables for n in t.schema.names if field_for_api(n) is None}
+    if len(unknown) > MAX_UNKNOWN_KEYS:
+        return f"more than {MAX_UNKNOWN_KEYS} distinct unknown keys"
     table, keys = _combine(tables, plan)
     if RENAMED_FIELDS.keys() <= set(keys):  # (every schema key is a column here, so only the column names tell)
         return "these are a typed frame's own records (imgkit column names)"
@@ -603,4 +655,5 @@ def fast_path(source: Any, *, dialect: str = "auto") -> tuple[pd.DataFrame, pd.D
     df.attrs["imgkit"] = meta
     if parsed.why:
         df.attrs["imgkit"]["exact_columns"] = parsed.why
-    return df, findings_frame(ctx.rows), collected
+    rows, df.attrs["imgkit"]["findings_omitted"] = ctx.findings()
+    return df, findings_frame(rows), collected

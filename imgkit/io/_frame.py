@@ -6,7 +6,9 @@ Shared by both engines: each gives a *columns* object (``n``, ``keys``, ``typed(
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from imgkit.errors import ImgkitWarning, SchemaError
-from imgkit.io._coerce import TypingContext, json_text, type_values
+from imgkit.io._coerce import MAX_EXAMPLES, TypingContext, json_text, type_unknown, type_values
 from imgkit.io._sources import Collected
 from imgkit.schema import (
     FIELDS,
@@ -59,8 +61,12 @@ def build_frame(
     ctx.required = mandatory_fields(dialect)
     ctx.pending = _pending_rows(cols) if "status" in present else None
 
+    owned = _glance_owned(cols, present) if dialect == "glance" else {}
+
     def one(f: Field) -> tuple[Any, TypingContext]:
         sub = ctx.child()
+        if f.api in owned:  # a Glance property named like a Huawei column fills that column
+            return cols.typed(dataclasses.replace(f, api=owned[f.api]), sub), sub
         if f.api in present:
             return cols.typed(f, sub), sub
         if sub.requires(f):
@@ -77,15 +83,54 @@ def build_frame(
     api_of: dict[str, str] = {}
     for f, (col, sub) in zip(FIELDS, typed):
         columns[f.column] = col
-        ctx.rows.extend(sub.rows)
-    unknown = [k for k in cols.keys if field_for_api(k) is None]
-    for k, name in _unknown_column_names(unknown, set(columns)).items():
+        ctx.merge(sub)
+        if f.api in owned:
+            api_of[f.column] = owned[f.api]
+    plain = set(owned.values())
+    unknown = [k for k in cols.keys if field_for_api(k) is None and k not in plain]
+    overflow = getattr(cols, "overflow", None)
+    for k, name in _unknown_column_names(unknown, set(columns) | ({OTHER_KEYS} if overflow else set())).items():
         columns[name] = cols.unknown(k)
         api_of[name] = k
+    if overflow:
+        columns[OTHER_KEYS] = _other_keys(overflow, n, ctx)
     df = pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
     if repaired:
         _encoding_findings(df, ctx, api_of)
     return df, {"dialect": dialect, "unknown_keys": api_of}
+
+
+#: Distinct keys the schema does not know that get a column each; the keys past it share :data:`OTHER_KEYS`.
+MAX_UNKNOWN_KEYS = 1000
+#: The column of the unknown keys past :data:`MAX_UNKNOWN_KEYS`: per image, one JSON object of them.
+OTHER_KEYS = "other_keys"
+
+
+def _glance_owned(cols: Any, present: set[str]) -> dict[str, str]:
+    """{Huawei API key: plain key} of the Glance/Nova properties that own a Huawei column on a Glance listing.
+
+    ``os_type`` (Nova's ``os_type=windows|linux``), ``description``, ``image_location``, ``os_version``...: on a
+    listing that sends no Huawei key, the plain property is the column (text and enum columns keep every value).
+    """
+    return {
+        f.api: f.column
+        for f in FIELDS
+        if f.api.startswith("__")
+        and f.kind in ("text", "enum")
+        and f.column in present
+        and field_for_api(f.column) is None
+        and not cols.sends(f.api)
+    }
+
+
+def _other_keys(overflow: dict[int, dict[str, Any]], n: int, ctx: TypingContext) -> Any:
+    """The :data:`OTHER_KEYS` column: each image's keys past the limit as JSON text; each such image a finding."""
+    out: list[str | None] = [None] * n
+    for i, extra in overflow.items():
+        out[i] = json_text(extra)
+        action = f"kept as JSON text in {OTHER_KEYS} (more than {MAX_UNKNOWN_KEYS} distinct unknown keys)"
+        ctx.add(i, OTHER_KEYS, next(iter(extra)), out[i], "key_limit", action)
+    return type_unknown(out)  # text: a string column
 
 
 def _encoding_findings(df: pd.DataFrame, ctx: TypingContext, api_of: dict[str, str]) -> None:
@@ -135,12 +180,12 @@ def _unknown_column_names(unknown: list[str], known: set[str]) -> dict[str, str]
     key; a key that is itself named like a known column (upstream Glance's free-form
     ``os_version`` property beside IMS's ``__os_version``) gets a trailing ``_``.
     """
-    raw = set(unknown)
+    stripped = Counter(x.lstrip("_") or x for x in unknown)  # (one pass: 8,000 keys once took 17 s)
     names: dict[str, str] = {}
     used = set(known)
     for k in unknown:
-        others = {x.lstrip("_") or x for x in raw if x != k} | (raw - {k})
-        name = api_to_column(k, taken=frozenset(others))
+        s = k.lstrip("_") or k
+        name = api_to_column(k, taken=frozenset({s}) if stripped[s] > 1 else frozenset())
         while name in used:
             name += "_"
         names[k] = name
@@ -170,29 +215,58 @@ def finish_frame(df: pd.DataFrame, findings: pd.DataFrame, collected: Collected,
     if collected.meta.get("endpoint"):
         meta["snapshot"] = collected.description
     df.attrs["imgkit"] = meta
+    omitted: dict[str, int] = dict(meta.pop("findings_omitted", None) or {})
     rules = frame_findings(df, source=meta["source"])
     if len(rules):
+        rules = _capped(rules, omitted)
         findings = pd.concat([findings, rules], ignore_index=True) if len(findings) else rules
     meta["findings"] = findings_text(findings)  # JSON text: cheap to deep-copy, JSON-serialisable
-    if len(findings) and errors != "ignore":
-        summary = summarise_findings(findings, meta["source"])
+    if omitted:
+        meta["findings_omitted"] = omitted
+    if (len(findings) or omitted) and errors != "ignore":
+        summary = summarise_findings(findings, meta["source"], omitted=omitted)
         if errors == "raise":
             raise SchemaError(summary, findings=findings)
         warnings.warn(summary, ImgkitWarning, stacklevel=3)
     return df
 
 
+def _capped(findings: pd.DataFrame, omitted: dict[str, int]) -> pd.DataFrame:
+    """The first :data:`MAX_EXAMPLES` findings of each column and rule; the rest counted in `omitted`."""
+    rank = findings.groupby(["column", "rule"], observed=True, sort=False).cumcount()
+    over = findings[rank >= MAX_EXAMPLES]
+    for (column, rule), n in over.groupby(["column", "rule"], observed=True, sort=False).size().items():
+        omitted[f"{rule}/{column}"] = omitted.get(f"{rule}/{column}", 0) + int(n)
+    return findings[rank < MAX_EXAMPLES].reset_index(drop=True) if len(over) else findings
+
+
 def summarise_findings(
-    findings: pd.DataFrame, source: str, *, examples: int = 10, noun: str = "image", frame: str = "df"
+    findings: pd.DataFrame,
+    source: str,
+    *,
+    examples: int = 10,
+    noun: str = "image",
+    frame: str = "df",
+    omitted: dict[str, int] | None = None,
 ) -> str:
-    counts = findings.groupby("rule", observed=True).size()
-    parts = ", ".join(f"{n} {rule}" for rule, n in counts.items())
-    done = "Untypable values were set to NA; see" if (findings["rule"] == "untypable").any() else "See"
-    lines = [f"{source}: {len(findings)} validation finding(s): {parts}. {done} imgkit.validate({frame})."]
+    """The warning / SchemaError text: counts per rule (those only counted too), then the first findings."""
+    counts: dict[str, int] = {str(k): int(v) for k, v in findings.groupby("rule", observed=True).size().items()}
+    for key, n in (omitted or {}).items():
+        rule = key.split("/", 1)[0]
+        counts[rule] = counts.get(rule, 0) + n
+    total = sum(counts.values())
+    parts = ", ".join(f"{n} {rule}" for rule, n in counts.items() if n)
+    done = "Untypable values were set to NA; see" if counts.get("untypable") else "See"
+    lines = [f"{source}: {total} validation finding(s): {parts}. {done} imgkit.validate({frame})."]
+    if omitted:
+        lines.append(
+            f"  ({sum(omitted.values())} of them only counted: the first {MAX_EXAMPLES} of each column and rule "
+            'are recorded; df.attrs["imgkit"]["findings_omitted"] has the counts)'
+        )
     for r in findings.head(examples).itertuples(index=False):
         lines.append(f"  - {noun} {r.image_id!s} ({r.source} #{r.row}) {r.field}={r.value!s}: {r.rule}, {r.action}")
-    if len(findings) > examples:
-        lines.append(f"  ... and {len(findings) - examples} more")
+    if total > examples:
+        lines.append(f"  ... and {total - min(examples, len(findings))} more")
     return "\n".join(lines)
 
 

@@ -5,9 +5,9 @@ The lowest step of every reader (images, servers, volumes, snapshots): it knows 
 
 from __future__ import annotations
 
-import gzip
 import os
 import stat
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -119,13 +119,33 @@ def _not_utf8_json(data: bytes) -> str | None:
     return None
 
 
+#: Largest decompressed size of gzip input, in bytes (a 1M-image listing is ~1.4 GB of JSON): a gzip bomb is
+#: a :class:`~imgkit.SourceError`, not gigabytes of memory.
+MAX_DECOMPRESSED = 1 << 31
+
+
 def decompress(data: bytes, desc: str) -> bytes:
-    if data[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise SourceError(f"corrupt gzip data ({exc})", source=desc) from None
-    return data
+    """Gzip data decompressed (at most :data:`MAX_DECOMPRESSED` bytes, every member); other data as it is."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    limit = MAX_DECOMPRESSED
+    too_big = f"gzip data decompresses to more than {limit:,} bytes (imgkit's limit)"
+    out = bytearray()
+    rest = data
+    try:
+        while rest:  # gzip members one after the other, as gzip.decompress reads them
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += d.decompress(rest, limit + 1 - len(out))
+            if len(out) > limit or d.unconsumed_tail:
+                raise SourceError(too_big, source=desc)
+            if not d.eof:
+                raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            rest = d.unused_data.lstrip(b"\x00")
+            if rest and rest[:2] != b"\x1f\x8b":
+                raise OSError("not a gzipped file (trailing data)")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(f"corrupt gzip data ({exc})", source=desc) from None
+    return bytes(out)
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"

@@ -10,12 +10,14 @@ from typing import IO, Any, Literal
 import pandas as pd
 
 from imgkit._validators import check_argument
-from imgkit.errors import ConfigError
+from imgkit.errors import ConfigError, SourceError
+from imgkit.io._coerce import MAX_DEPTH, TooDeep
 from imgkit.io._exact import exact_frame
 from imgkit.io._fast import fast_path
 from imgkit.io._frame import finish_frame
 from imgkit.io._parquet import read_parquet
 from imgkit.io._parse import looks_like_json_text
+from imgkit.io._sources import describe_source
 
 __all__ = ["read_images"]
 
@@ -134,6 +136,9 @@ def read_images(
             ran["ran"] = "exact"
             if fast is not None:
                 ran["reason"] = fast
+    except (TooDeep, RecursionError):  # (RecursionError: a parser or writer of nested values that recurses)
+        msg = f"a JSON value is nested deeper than {MAX_DEPTH} levels (imgkit's limit)"
+        raise SourceError(msg, source=describe_source(source)) from None
     finally:
         if gc_was_enabled:
             gc.enable()

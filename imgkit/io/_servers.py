@@ -35,7 +35,14 @@ from imgkit._validators import check_argument
 from imgkit.errors import ImgkitWarning, SchemaError, SourceError
 from imgkit.io._coerce import ABSENT, TypingContext, type_values
 from imgkit.io._frame import drop_duplicates, imgkit_version, summarise_findings
-from imgkit.io._parse import decompress, is_ndjson_name, loads_json, looks_like_json_text, unsupported_name
+from imgkit.io._parse import (
+    check_file,
+    decompress,
+    is_ndjson_name,
+    loads_json,
+    looks_like_json_text,
+    unsupported_name,
+)
 from imgkit.io._snapshot import page_files, snapshot_meta
 from imgkit.io._sources import (
     describe_source,
@@ -73,14 +80,13 @@ def listing_documents(source: Any) -> tuple[list[tuple[str, Any]], dict[str, Any
         if isinstance(source, str) and looks_like_json_text(source):
             return [("<str>", loads_json(source, "<str>"))], {}, "<str>"
         path = Path(source)
+        check_file(path)  # the one file check of every reader: missing, a FIFO, a device... (never blocks)
         if path.is_dir():
             files = page_files(path)
             if not files:
                 raise SourceError("directory holds no .json/.jsonl/.ndjson page files", source=str(path))
             found = [d for p in files for d in _file_documents(p)]
             return found, {**snapshot_meta(path), "files": [p.name for p in files]}, str(path)
-        if not path.exists():
-            raise SourceError("no such file or directory", source=str(path))
         return _file_documents(path), {}, str(path)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _bytes_documents(bytes(source), "<bytes>", ndjson=False), {}, "<bytes>"
@@ -109,12 +115,18 @@ def listing_documents(source: Any) -> tuple[list[tuple[str, Any]], dict[str, Any
     raise SourceError(f"unsupported source type {type(source).__name__}", source=describe_source(source))
 
 
+def _id_text(v: Any) -> Any:
+    """An integer (not a bool) as its decimal text; anything else as it is."""
+    return str(v) if type(v) is int else v
+
+
 def _is_record(x: Mapping) -> bool:
     return any(k in x for k in ("id", "scaling_configuration_id", "member_id"))
 
 
 def _file_documents(path: Path) -> list[tuple[str, Any]]:
     desc = str(path)
+    check_file(path)
     if unsupported_name(path.name):
         raise SourceError(
             "unsupported file type: imgkit reads .json, .jsonl and .ndjson files (optionally .gz) "
@@ -412,7 +424,7 @@ def read_servers(source: Source, *, volumes: Source | None = None, errors: Error
             return several
     rows, meta, description = _collect(source, "servers")
     records = [r for _, _, r in rows]
-    ctx = TypingContext([r.get("id") for r in records], [s for s, _, _ in rows], [j for _, j, _ in rows])
+    ctx = TypingContext([_id_text(r.get("id")) for r in records], [s for s, _, _ in rows], [j for _, j, _ in rows])
     n = len(records)
     columns: dict[str, Any] = {}
     image_raw = [r.get("image", ABSENT) for r in records]
@@ -421,6 +433,8 @@ def read_servers(source: Source, *, volumes: Source | None = None, errors: Error
             continue
         get = field_getter(f.api)
         values = [get(r) for r in records]
+        if f.kind == "text":  # 2011-era Nova sent integer ids: their decimal text, a lossless coercion
+            values = [_id_text(v) for v in values]
         if f.mandatory:
             for i, v in enumerate(values):
                 if v is ABSENT:
@@ -443,6 +457,9 @@ def read_servers(source: Source, *, volumes: Source | None = None, errors: Error
             image_ids[i], source_col[i] = image, "volume"
     df["image_id"] = pd.array(image_ids, dtype=df["image_id"].dtype)
     for i in range(n):
+        if image_ids[i] is None and image_raw[i] is ABSENT:  # a bare-metal server, a server in a cell that is down
+            action = "image_id NA: the server has no image key (nor metadata.metering.image_id)"
+            ctx.add(i, "image_id", "image", None, "mandatory", action)
         if image_ids[i] is None and bfv_mask[i]:
             action = (
                 "image_id NA: no attached volume with volume_image_metadata in the volume listing"
@@ -458,7 +475,8 @@ def read_servers(source: Source, *, volumes: Source | None = None, errors: Error
         values = {"boot_from_volume": bfv.tolist(), "image_source": source_col}[f.column]
         df[f.column] = type_values(f, [None if v is pd.NA else v for v in values], ctx)
     df = drop_duplicates(df, ctx)
-    findings = findings_frame(ctx.rows)
+    found, omitted = ctx.findings()
+    findings = findings_frame(found)
     fetched_at = meta.get("fetched_at")
     df.attrs["imgkit"] = {  # JSON values only, as for images
         "kind": "servers",
@@ -469,9 +487,11 @@ def read_servers(source: Source, *, volumes: Source | None = None, errors: Error
         "volumes_given": volumes is not None,
         "all_tenants": all_tenants_fetched(meta),
         **({"files": meta["files"]} if "files" in meta else {}),
+        **({"findings_omitted": omitted} if omitted else {}),
     }
-    if len(findings) and errors != "ignore":
-        summary = summarise_findings(findings, df.attrs["imgkit"]["source"], noun="server", frame="servers")
+    if (len(findings) or omitted) and errors != "ignore":
+        shown = str(df.attrs["imgkit"]["source"])
+        summary = summarise_findings(findings, shown, noun="server", frame="servers", omitted=omitted)
         if errors == "raise":
             raise SchemaError(summary, findings=findings)
         warnings.warn(summary, ImgkitWarning, stacklevel=2)

@@ -7,6 +7,7 @@ Adding a source form touches this module only."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +62,7 @@ def _parse_bytes(data: bytes, desc: str, *, ndjson: bool = False) -> list[_Chunk
         raise SourceError("empty input: no JSON document", source=desc)
     ndjson = ndjson or is_json_lines(data)  # JSON lines whatever the name (df.to_json(orient="records", lines=True))
     chunks, top_keys = _parse_text(data, desc, ndjson, loads_json)
-    if _may_repeat_keys(data, chunks, top_keys):
+    if _may_repeat_keys(data, chunks, top_keys) or _big_integers(data):
         chunks, _ = _parse_text(data, desc, ndjson, _loads_keeping_repeats)
     for c in chunks:
         c.repaired = repaired
@@ -77,19 +78,58 @@ def _parse_text(data: bytes, desc: str, ndjson: bool, loads: Any) -> tuple[list[
             if not line.strip():
                 continue
             obj = loads(line, desc, line=i)
-            if isinstance(obj, dict) and "images" in obj and isinstance(obj.get("images"), list):
+            if is_page(obj):
                 records.extend(obj["images"])
                 top += len(obj)
             else:
                 records.append(obj)
         return [_Chunk(desc, records)], top
     doc = loads(data, desc)
-    return _from_document(doc, desc), len(doc) if isinstance(doc, dict) and "images" in doc else 0
+    return _from_document(doc, desc), len(doc) if is_page(doc) else 0
+
+
+def is_page(obj: Any) -> bool:
+    """Whether a JSON object is a page of a listing (``{"images": [...], "next": ...}``), not an image.
+
+    An image may carry a custom property named ``images`` (Glance allows any property): an object
+    with an ``id`` is an image whatever else it holds. The one rule of both engines and every source form.
+    """
+    return isinstance(obj, Mapping) and isinstance(obj.get("images"), list) and "id" not in obj
+
+
+_KEY = re.compile(rb'"[ \t\n\r]*:')
+_ESCAPED_SPACED = re.compile(rb'\\"[ \t\n\r]*:')
+_ESCAPED_KEY = re.compile(rb'(?<!\\)\\(?:\\\\)*"[ \t\n\r]*:')  # a quote escaped by an odd number of backslashes
+
+
+_DIGITS = bytes(ord("0") if chr(c) in "0123456789" else ord(":") if chr(c) in ",[" else c for c in range(256))
+
+
+def _big_integers(data: bytes) -> bool:
+    """Whether `data` may hold a JSON integer of 20 digits or more, which orjson reads as a float (a different
+    number): such text is parsed again by Python's json, which keeps every digit."""
+    t = data.translate(_DIGITS)
+    return any(lead + b"0" * 20 in t for lead in (b":", b": ", b":-", b": -", b":\n", b":\r\n"))
 
 
 def key_tokens(data: bytes) -> int:
-    """How many ``"key":`` tokens `data` holds (an escaped quote before a colon, inside a string, is none)."""
-    return data.count(b'":') + data.count(b'" :') - data.count(b'\\":')
+    """How many ``"key":`` tokens `data` holds (an escaped quote before a colon, inside a string, is none).
+
+    White space between a key and its colon counts too (``"x"  :``, ``"x"\\n:``); counting bytes
+    is enough in the common case, the regular expressions look where white space or backslashes
+    before a quote make it ambiguous.
+    """
+    spaced = any(w in data for w in (b'"  ', b'"\t', b'"\n', b'"\r', b'" \t', b'" \n', b'" \r'))
+    n = _count(_KEY, data) if spaced else data.count(b'":') + data.count(b'" :')
+    if b"\\\\" in data:  # an escaped backslash: only an odd run of backslashes escapes the quote
+        return n - _count(_ESCAPED_KEY, data)
+    if spaced:
+        return n - _count(_ESCAPED_SPACED, data)
+    return n - data.count(b'\\":') - data.count(b'\\" :')
+
+
+def _count(pattern: re.Pattern[bytes], data: bytes) -> int:
+    return sum(1 for _ in pattern.finditer(data))
 
 
 def _may_repeat_keys(data: bytes, chunks: list[_Chunk], top_keys: int) -> bool:
@@ -125,7 +165,8 @@ def _keep_repeats(pairs: list[tuple[str, Any]]) -> dict:
 
 
 def _loads_keeping_repeats(data: bytes | str, desc: str, *, line: int | None = None) -> Any:
-    """:func:`loads_json` (already known to succeed) with objects that repeat a key as :class:`Repeats`."""
+    """:func:`loads_json` (already known to succeed) with objects that repeat a key as :class:`Repeats`, and
+    integers of any size kept exact (orjson reads one beyond 64 bits as a float)."""
     import json
 
     return json.loads(data, object_pairs_hook=_keep_repeats)
@@ -149,12 +190,12 @@ def _from_document(doc: Any, desc: str, *, depth: int = 0) -> list[_Chunk]:
         if found is not None:
             return [_Chunk(desc, found[1])]
     if isinstance(doc, list):
-        if doc and all(isinstance(x, Mapping) and isinstance(x.get("images"), list) for x in doc):
+        if doc and all(is_page(x) for x in doc):
             return [c for i, page in enumerate(doc, 1) for c in _from_document(page, f"{desc} page {i}")]
         return [_Chunk(desc, doc)]
     if not isinstance(doc, Mapping):
         raise SourceError(f"expected a JSON object or array, got {type(doc).__name__}", source=desc)
-    if "images" in doc:
+    if "images" in doc and "id" not in doc:
         images = doc["images"]
         if not isinstance(images, list):
             raise SourceError(f"'images' must be a JSON array, got {type(images).__name__}", source=desc)
@@ -236,7 +277,7 @@ def collect_source(source: Any) -> Collected:
         raise SourceError("already a DataFrame; pass the raw listing (file, pages, records)", source="<DataFrame>")
     if isinstance(source, Iterable):
         items = list(source)
-        if items and all(isinstance(x, Mapping) and isinstance(x.get("images"), list) for x in items):
+        if items and all(is_page(x) for x in items):
             chunks = [_Chunk(f"page {i}", list(x["images"])) for i, x in enumerate(items, 1)]
             return Collected(chunks, description=f"{len(items)} page(s)")
         if (
@@ -314,6 +355,29 @@ def segments_of(source: Any) -> tuple[list[Segment], Collected] | None:
 
 class _Doc(msgspec.Struct):
     images: list[msgspec.Raw] | None = None
+    id: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # an image whose custom property is named "images"
+
+
+def _nonfinite(data: bytes) -> bool:
+    """Whether `data` may hold ``NaN`` or ``Infinity``, which JSON does not allow (Python's json.dumps writes them).
+
+    pyarrow reads them as numbers; the exact engine names the first one as malformed JSON (file, line,
+    column) -- the one rule of both engines. (Inside a string they are text: the exact engine reads it.)
+    """
+    return b"NaN" in data or b"Infinity" in data
+
+
+def _count_keys(obj: Any) -> int:
+    """How many keys the objects in a parsed JSON value hold, nested ones included."""
+    n, stack = 0, [obj]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            n += len(v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return n
 
 
 def split_listing(seg: Segment) -> tuple[list[tuple[str, list[Any]]], bool] | str:
@@ -323,19 +387,26 @@ def split_listing(seg: Segment) -> tuple[list[tuple[str, list[Any]]], bool] | st
     the images. Other shapes the exact engine reads (a single image, a page wrapped by a
     proxy, a JSON array of pages, NDJSON lines that are pages) are parsed by orjson and
     each image is written back as JSON text; a syntax error raises the exact engine's
-    :class:`~imgkit.SourceError`. Otherwise the reason why the exact engine must read it.
+    :class:`~imgkit.SourceError`. Otherwise the reason why the exact engine must read it
+    (the text may hold NaN or Infinity, a repeated key that writing back would hide...).
     """
     if seg.ndjson:
-        lines = [line for line in seg.data.split(b"\n") if line.strip()]
+        if _nonfinite(seg.data):
+            return f"{seg.desc}: NaN or Infinity (not JSON) may be in the text"
+        numbered = [(i, line) for i, line in enumerate(seg.data.split(b"\n"), start=1) if line.strip()]
         if b'"images"' not in seg.data:
-            return [(seg.desc, lines)], False
+            return [(seg.desc, [line for _, line in numbered])], False
+        if _big_integers(seg.data):
+            return f"{seg.desc}: an integer beyond 64 bits may be in a page (orjson would round it)"
         raws: list[Any] = []
-        for i, line in enumerate(lines, start=1):
+        for i, line in numbered:
             obj = loads_json(line, seg.desc, line=i) if b'"images"' in line else None
-            if isinstance(obj, dict) and isinstance(obj.get("images"), list):
+            if obj is not None and is_page(obj):
                 texts = _dumps_all(obj["images"])
                 if texts is None:
-                    return f"{seg.desc}: an image is not a JSON object"
+                    return f"{seg.desc}: an image is not a JSON object, or not one that orjson writes back"
+                if key_tokens(line) != _count_keys(obj):
+                    return f"{seg.desc}, line {i}: a key may be repeated in an object"
                 raws.extend(texts)
             else:
                 raws.append(line)
@@ -344,21 +415,29 @@ def split_listing(seg: Segment) -> tuple[list[tuple[str, list[Any]]], bool] | st
         doc = msgspec.json.decode(seg.data, type=_Doc)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):  # (msgspec recurses on deep nesting)
         doc = None
-    if doc is not None and doc.images is not None:
+    if doc is not None and doc.images is not None and doc.id is msgspec.UNSET:
         return [(seg.desc, doc.images)], True
     if not seg.data.strip():
         return f"{seg.desc} is empty"
+    parsed = loads_json(seg.data, seg.desc)
+    if key_tokens(seg.data) != _count_keys(parsed):
+        return f"{seg.desc}: a key may be repeated in an object"
+    if _big_integers(seg.data):
+        return f"{seg.desc}: an integer beyond 64 bits may be in it (orjson would round it)"
     out = []
-    for chunk in _from_document(loads_json(seg.data, seg.desc), seg.desc):
+    for chunk in _from_document(parsed, seg.desc):
         texts = _dumps_all(chunk.records)
         if texts is None:
-            return f"{chunk.source}: an image is not a JSON object"
+            return f"{chunk.source}: an image is not a JSON object, or not one that orjson writes back"
         out.append((chunk.source, texts))
     return out, False
 
 
 def _dumps_all(records: list[Any]) -> list[bytes] | None:
-    """Each record as JSON text, or None when one is not a JSON object."""
+    """Each record as JSON text, or None when one is not a JSON object or cannot be written back exactly."""
     if not all(isinstance(r, dict) for r in records):
         return None
-    return [orjson.dumps(r) for r in records]
+    try:
+        return [orjson.dumps(r) for r in records]
+    except TypeError:  # nested deeper than orjson writes (254 levels), an integer beyond 64 bits
+        return None

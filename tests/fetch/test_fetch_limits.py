@@ -10,7 +10,7 @@ from fetch_fakes import IMAGES, DripServer, Keystone, Listing, _image, _serve, n
 from werkzeug import Response
 
 from imgkit.errors import ApiError, AuthError, ConfigError, PaginationError
-from imgkit.fetch import _retry, _transport, fetch_images
+from imgkit.fetch import FetchConfig, _retry, _transport, fetch_images, fetch_members, fetch_servers
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,6 @@ def test_max_pages_stops_an_endless_listing(httpserver):
 
 
 def test_max_pages_default_is_documented():
-    from imgkit import FetchConfig
 
     assert FetchConfig().max_pages == 2000
     assert "max_pages : int, default 2000" in FetchConfig.__doc__
@@ -178,3 +177,47 @@ def test_cli_fetch_max_pages_and_deadline(httpserver, tmp_path, capsys):
     assert "imgkit: error: page 3: the listing has more than 2 pages (40 images so far)" in capsys.readouterr().err
     assert main(["fetch", httpserver.url_for("/"), "-o", str(tmp_path / "s"), "--deadline", "-1"]) == 1
     assert "`deadline` must be a positive number of seconds or None, got -1.0" in capsys.readouterr().err
+
+
+def test_max_body_and_max_total_are_fetch_options(httpserver):
+    root = _serve(httpserver, Listing(IMAGES[:30]))
+    with pytest.raises(ApiError, match="larger than 1000 bytes"):
+        fetch_images(root, limit=10, max_body=1000, retries=0, progress=False)
+    with pytest.raises(ApiError, match=r"pages add up to more than max_total=3000 bytes after page \d"):
+        fetch_images(root, limit=2, max_total=3000, progress=False)
+    assert len(fetch_images(root, limit=10, max_body=1 << 20, max_total=1 << 20, progress=False)) == 30
+    config = FetchConfig(max_total=3000, progress=False)
+    with pytest.raises(ApiError, match="max_total=3000"):
+        fetch_images(root, limit=2, config=config)
+    assert len(fetch_images(root, limit=2, config=config, max_total=1 << 20)) == 30  # a keyword over the config
+    assert (FetchConfig().max_body, FetchConfig().max_total) == (1 << 30, 4 << 30)
+    with pytest.raises(ConfigError, match="`max_total` must be an integer > 0, got 0"):
+        fetch_images(root, max_total=0)
+    with pytest.raises(ConfigError, match="`max_body` must be an integer > 0, got 1.5"):
+        FetchConfig(max_body=1.5)
+
+
+def test_max_body_and_max_total_bound_servers_and_members(httpserver):
+    servers = {"servers": [{"id": f"s{i}", "name": "vm", "image": {"id": "a"}} for i in range(20)]}
+    httpserver.expect_request("/v2.1/servers/detail").respond_with_json(servers)
+    root = httpserver.url_for("/v2.1")
+    with pytest.raises(ApiError, match="larger than 500 bytes"):
+        fetch_servers(root, max_body=500, retries=0, progress=False)
+    with pytest.raises(ApiError, match="pages add up to more than max_total=500 bytes after page 1"):
+        fetch_servers(root, max_total=500, progress=False)
+
+    def members(image_id):
+        return {"members": [{"image_id": image_id, "member_id": f"p{i}", "status": "accepted"} for i in range(5)]}
+
+    for image_id in ("a", "b", "c"):
+        body = orjson.dumps(members(image_id))
+        httpserver.expect_request(f"/v2/images/{image_id}/members").respond_with_data(
+            body, content_type="application/json"
+        )
+    size = len(orjson.dumps(members("a")))  # each answer has this size
+    args = (httpserver.url_for("/"), ["a", "b", "c"])
+    with pytest.raises(ApiError, match=f"member lists add up to more than max_total={2 * size} bytes at image c"):
+        fetch_members(*args, max_total=2 * size, max_workers=1, progress=False)
+    with pytest.raises(ApiError, match=f"larger than {size - 1} bytes"):
+        fetch_members(*args, max_body=size - 1, retries=0, progress=False)
+    assert len(fetch_members(*args, max_total=3 * size, progress=False)) == 15

@@ -44,6 +44,15 @@ def test_snapshot_replaces_old_snapshot_only_on_success(httpserver, tmp_path, no
     assert sorted(p.name for p in tmp_path.iterdir()) == ["snap"]  # no partial directory left
 
 
+def test_a_page_the_loader_refuses_commits_no_snapshot(httpserver, tmp_path):
+    snap = tmp_path / "snap"
+    deep = b'{"images": [{"id": "a", "name": "n", "note": ' + b"[" * 990 + b"]" * 990 + b"}]}"
+    httpserver.expect_request("/v2/images").respond_with_data(deep, content_type="application/json")
+    with pytest.raises(imgkit.SourceError, match="nested deeper than 512 levels"):
+        fetch_images(httpserver.url_for("/"), save_to=snap, progress=False)
+    assert list(tmp_path.iterdir()) == []  # typed before the commit: nothing left behind
+
+
 def test_snapshot_refuses_foreign_directory(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(ConfigError, match="not empty and is not an imgkit snapshot"):

@@ -28,12 +28,25 @@ from imgkit.validate import loaded_findings
 
 PROFILE = budget(30)
 
-KEYS = [f.api for f in FIELDS] + ["hw_qemu_guest_agent", "os_distro", "__quick_start", "", "__"]
+# (issue 19: a custom "images" property, Glance/Nova properties named like Huawei columns, a DEL in a key)
+KEYS = [f.api for f in FIELDS] + [
+    "hw_qemu_guest_agent",
+    "os_distro",
+    "__quick_start",
+    "",
+    "__",
+    "images",
+    "os_type",
+    "description",
+    "image_location",
+    "min_dis\x7f",
+]
 scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([40.0, -0.0, 3e9, 1704067200000, 2**63 + 5, 2**64 + 5]),  # integral floats, epoch ms, uint64
     st.text(max_size=12),
     st.sampled_from(
         [
@@ -50,6 +63,8 @@ scalars = st.one_of(
             "-1",
             " 40 ",
             "0x10",
+            "2024-01-01t08:00:00z",
+            "2024-01-02T08:00:00.5+08:00",
         ]
     ),
 )

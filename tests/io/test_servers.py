@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -72,12 +73,12 @@ def test_flavor_name_from_microversion_2_47_on():
 
 
 def test_server_in_a_down_cell_is_kept_with_its_missing_fields_recorded():
-    with pytest.warns(imgkit.ImgkitWarning, match="3 mandatory"):
+    with pytest.warns(imgkit.ImgkitWarning, match="4 mandatory"):
         df = imgkit.read_servers(V269)
     assert df["status"].tolist() == ["UNKNOWN"]
     assert df["boot_from_volume"].isna().all()  # no "image" key: unknown, not boot-from-volume
     f = imgkit.validate(df)
-    assert sorted(f["column"]) == ["flavor", "name", "updated"]
+    assert sorted(f["column"]) == ["flavor", "image_id", "name", "updated"]  # image_id NA: said, not silent
     assert set(f["image_id"]) == {"b6b0410f-b65f-4473-855e-5d82a71759e0"}
     assert set(f["rule"]) == {"mandatory"}
 
@@ -218,7 +219,7 @@ def test_untypable_values_and_duplicates_are_findings_never_lost_rows():
     ]
     with pytest.raises(imgkit.SchemaError) as exc:
         imgkit.read_servers(servers, errors="raise")
-    assert set(exc.value.findings["rule"]) == {"untypable", "type", "duplicate_id"}  # flavor.id 42: a number
+    assert set(exc.value.findings["rule"]) == {"untypable", "duplicate_id"}  # flavor.id 42: its text, "42"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         df = imgkit.read_servers(servers, errors="ignore")
@@ -228,10 +229,39 @@ def test_untypable_values_and_duplicates_are_findings_never_lost_rows():
     assert df["status"].tolist() == ["ACTIVE", "ACTIVE", "BRAND_NEW"]  # open set: kept
     f = imgkit.validate(df)
     assert f[["image_id", "column", "value", "rule"]].values.tolist() == [
-        ["s2", "flavor", "42", "type"],
         ["s1", "created", "yesterday", "untypable"],
         ["s1", "id", "s1", "duplicate_id"],
     ]
+
+
+def test_integer_ids_of_2011_era_nova_are_their_text_without_a_finding():
+    servers = [_server(1, id=42, image={"id": 7}, flavor={"id": 1}), _server(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = imgkit.read_servers(servers, errors="raise")
+    assert df[["id", "image_id", "flavor"]].values.tolist() == [["42", "7", "1"], ["s2", "img-2", "m1.small"]]
+
+
+def test_a_server_without_an_image_key_is_a_finding():
+    bare = _server(1, image=None)  # a bare-metal server: no image key at all
+    assert "image" not in bare
+    with pytest.raises(imgkit.SchemaError, match="1 mandatory"):
+        imgkit.read_servers([bare, _server(2)], errors="raise")
+    df = imgkit.read_servers([bare, _server(2)], errors="ignore")
+    f = imgkit.validate(df)
+    assert f[["image_id", "column", "field", "rule"]].values.tolist() == [["s1", "image_id", "image", "mandatory"]]
+    assert df["image_id"].isna().tolist() == [True, False]
+
+
+def test_read_servers_refuses_a_fifo_like_read_images(tmp_path):
+    fifo = tmp_path / "servers.json"
+    os.mkfifo(fifo)
+    with pytest.raises(imgkit.SourceError, match=r"is a FIFO \(named pipe\), not a file"):
+        imgkit.read_servers(fifo)
+    with pytest.raises(imgkit.SourceError, match=r"is a FIFO"):
+        read_volumes(fifo)
+    with pytest.raises(imgkit.SourceError, match=r"is a FIFO"):
+        imgkit.read_servers([_server(1, image="")], volumes=fifo)
 
 
 _value = st.one_of(
