@@ -16,6 +16,7 @@ column-wise, as the fast engine types it; any other key is typed from its Python
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -95,11 +96,9 @@ class _GroupedColumns:
     def add(self, records: Sequence[Mapping], *, parsed: bool = False) -> None:
         """Add a group of records; `parsed`: parsed from JSON by orjson (only JSON values, every record a dict)."""
         chunks = self.chunks
-        for rec in records:
-            if not rec.keys() <= chunks.keys():
-                for k in rec:
-                    if k not in chunks:
-                        chunks[k] = [None] * len(self.sizes)
+        for k in dict.fromkeys(chain.from_iterable(records)):  # every key, in first-seen order
+            if k not in chunks:
+                chunks[k] = [None] * len(self.sizes)
         if parsed and _dicts_to_array is not None:
             self._add_parsed(records)
         else:
@@ -258,7 +257,8 @@ def _raw_groups(source: Any) -> tuple[Iterator[tuple[str, list[Any], bool]], Col
             for i in range(0, len(raws), GROUP):
                 text = b"[" + b",".join(raws[i : i + GROUP]) + b"]"
                 records = orjson.loads(text)
-                if key_tokens(text) != sum(len(r) for r in records if isinstance(r, dict)):
+                objects = records if set(map(type, records)) <= {dict} else [r for r in records if isinstance(r, dict)]
+                if key_tokens(text) != sum(map(len, objects)):
                     raise _NotAnObject  # a key may repeat inside an image (orjson keeps the last): read it whole
                 yield desc, records, True
 
@@ -298,7 +298,7 @@ def _grouped_frame(
     positions: list[np.ndarray] = []
     start: dict[str, int] = {}
     for desc, records, parsed in groups:
-        for j, rec in enumerate(records if not parsed or not all(type(r) is dict for r in records) else ()):
+        for j, rec in enumerate(records if not parsed or not set(map(type, records)) <= {dict} else ()):
             if not isinstance(rec, Mapping):
                 if collected.chunks:
                     raise SourceError(

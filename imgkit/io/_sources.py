@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -87,7 +88,14 @@ def _parse_text(data: bytes, desc: str, ndjson: bool, loads: Any) -> tuple[list[
 
 def key_tokens(data: bytes) -> int:
     """How many ``"key":`` tokens `data` holds (an escaped quote before a colon, inside a string, is none)."""
-    return data.count(b'":') + data.count(b'" :') - data.count(b'\\":')
+    a = np.frombuffer(data, np.uint8)
+    colons = np.flatnonzero(a == 0x3A)  # one pass over the text, then only the bytes before each colon
+    colons = colons[colons > 0]
+    before = a[colons - 1]
+    quoted = colons[before == 0x22]  # '":'
+    spaced = colons[(before == 0x20) & (colons > 1)]  # '" :'
+    escaped = quoted[quoted > 1]  # '\\":'
+    return len(quoted) + int(np.count_nonzero(a[spaced - 2] == 0x22)) - int(np.count_nonzero(a[escaped - 2] == 0x5C))
 
 
 def _may_repeat_keys(data: bytes, chunks: list[_Chunk], top_keys: int) -> bool:
