@@ -233,7 +233,12 @@ def bench(
             for _ in range(reps):  # interleaved, so machine noise hits every approach alike
                 for a in approaches:
                     results[a].append(_measure(a, path, n))
-                    print(f"#   {n:>9,} {listing:<19} {a:<17} {results[a][-1]['seconds']:8.2f} s", flush=True)
+                    got = results[a][-1]
+                    print(
+                        f"#   {n:>9,} {listing:<19} {a:<17} {got['seconds']:8.2f} s {got['peak_rss_mb']:8,.0f} MB"
+                        f" {_fmt(got['frame_bytes_per_image'], '6,.0f')} B/image",
+                        flush=True,
+                    )
             ref = statistics.median(r["seconds"] for r in results[REFERENCE]) if REFERENCE in results else None
             nat = statistics.median(r["seconds"] for r in results[NATURAL]) if NATURAL in results else None
             for a in approaches:
