@@ -30,7 +30,7 @@ from imgkit.analysis import (
     trend,
 )
 from imgkit.archive import Archive
-from imgkit.demo import evolve_listing, generate_listing, load_demo, load_demo_servers, write_listing
+from imgkit.demo import evolve_listing, generate_listing, load_demo, load_demo_servers, load_demo_tenants, write_listing
 from imgkit.errors import (
     ApiError,
     AuthError,
@@ -41,7 +41,14 @@ from imgkit.errors import (
     SchemaError,
     SourceError,
 )
-from imgkit.fetch import fetch_images, fetch_servers
+from imgkit.fetch import (
+    FetchConfig,
+    fetch_images,
+    fetch_members,
+    fetch_scaling_configs,
+    fetch_servers,
+    fetch_volumes,
+)
 from imgkit.io import (
     read_images,
     read_parquet,
@@ -97,12 +104,17 @@ __all__ = [
     "describe_columns",
     "diff_listings",
     "evolve_listing",
+    "FetchConfig",
     "fetch_images",
+    "fetch_members",
+    "fetch_scaling_configs",
     "fetch_servers",
+    "fetch_volumes",
     "generate_listing",
     "history",
     "load_demo",
     "load_demo_servers",
+    "load_demo_tenants",
     "read_images",
     "read_parquet",
     "read_servers",

@@ -197,6 +197,10 @@ def table_html(
     return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
 
 
+#: Characters XML 1.0 does not allow (C0 controls but tab, newline and CR; surrogates; U+FFFE/U+FFFF), and DEL.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
 def svg_of(fig: Figure, *, close: bool = True, bbox_inches: Any = "tight") -> str:
     """Inline SVG of `fig` (closed afterwards unless `close` is False), without the XML prolog and DOCTYPE.
 
@@ -218,7 +222,8 @@ def svg_of(fig: Figure, *, close: bool = True, bbox_inches: Any = "tight") -> st
     finally:
         if close:
             plt.close(fig)
-    svg = buf.getvalue()
+    # a control character from the data (a label) would make the SVG invalid XML: written as its escape
+    svg = _XML_INVALID.sub(lambda m: repr(m.group())[1:-1], buf.getvalue())
     svg = svg[svg.find("<svg") :]
     # the <metadata> block only carries RDF namespace URLs; drop it
     return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -13,6 +14,14 @@ from hypothesis import HealthCheck, settings
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = FIXTURES / "samples"
 REPO = Path(__file__).resolve().parent.parent
+
+# Test modules have unique basenames across tests/<subpackage>/ and may share data by module name (a CLI test uses
+# the history test's snapshots): every test folder is importable, whichever subset runs.
+for _folder in sorted(
+    p for p in Path(__file__).parent.iterdir() if p.is_dir() and p.name[0] not in "_." and p.name != "fixtures"
+):
+    if str(_folder) not in sys.path:
+        sys.path.append(str(_folder))
 
 # Property tests: one shared profile. "ci" (default) is derandomized, so CI is repeatable; IMGKIT_HYPOTHESIS=long
 # runs 2,000 examples per test. A test states its CI budget with `budget(n)`, never its own profile.
@@ -85,7 +94,8 @@ def offline_page(chromium):
 
 @pytest.fixture(scope="session")
 def explorer_server(tmp_path_factory):
-    """`imgkit explore` on the demo listing, on a free loopback port: (URL, process). Stopped with Ctrl-C (SIGINT)."""
+    """`imgkit explore` on the demo listing and its tenant names, on a free loopback port: (URL with its token,
+    process, log). Stopped with Ctrl-C (SIGINT)."""
     import selectors
     import signal
     import subprocess
@@ -105,6 +115,8 @@ def explorer_server(tmp_path_factory):
         str(free_port()),
         "--as-of",
         EXPLORE_AS_OF,
+        "--tenant-names",
+        str(REPO / "data" / "demo_tenants.csv"),
     ]
     with open(log, "wb") as err:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, cwd=REPO)

@@ -27,10 +27,15 @@ PUBLIC = {
     "label_tenants",
     "load_demo_servers",
     # fetch
+    "FetchConfig",
     "fetch_images",
+    "fetch_members",
+    "fetch_scaling_configs",
     "fetch_servers",
+    "fetch_volumes",
     # demo data
     "load_demo",
+    "load_demo_tenants",
     "generate_listing",
     "write_listing",
     "evolve_listing",

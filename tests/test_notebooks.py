@@ -64,6 +64,31 @@ def test_no_network_and_no_writes_into_the_repo(path):
                     assert re.search(r"(path|save_to)=(out|snapshot_dir)\b", args), f"{path.name}: {name}({args})"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_read_as_tutorials(path):
+    """Test markers are cell tags (not visible source), data comes through the public API, a conclusion ends it."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        source = "".join(cell["source"])
+        assert "NBVAL_" not in source, f"{path.name}: an nbval marker in the source (use the cell tag)"
+        assert "__file__" not in source, f"{path.name}: bundled data through imgkit.demo.data_file / load_demo"
+        tags = cell.get("metadata", {}).get("tags", [])
+        assert set(tags) <= {"parameters", "nbval-check-output", "nbval-ignore-output", "nbval-skip"}, tags
+    assert sum("nbval-check-output" in c.get("metadata", {}).get("tags", []) for c in cells) >= (
+        0 if path.stem.startswith("06") else 1
+    )
+    last = cells[-1]
+    assert last["cell_type"] == "markdown" and "".join(last["source"]).startswith("## Conclusion"), path.name
+
+
+def test_cleanup_notebook_shows_its_report():
+    cells = json.loads(next(p for p in NOTEBOOKS if p.stem.startswith("09")).read_text(encoding="utf-8"))["cells"]
+    shown = [c for c in cells if c["cell_type"] == "code" and "<iframe sandbox srcdoc=" in "".join(c["source"])]
+    assert len(shown) == 1
+    assert [o["output_type"] for o in shown[0]["outputs"]] == ["execute_result"]  # no warning
+    assert "text/html" in shown[0]["outputs"][0]["data"]  # executed: the report is in the notebook
+
+
 def test_readme_papermill_command_reports_the_given_listing(tmp_path):
     """The README's papermill command, verbatim: papermill reads the parameters cell and the report is of INPUT."""
     import shlex

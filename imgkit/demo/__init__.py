@@ -3,10 +3,12 @@
 from imgkit.demo._generate import (
     BLOCK,
     DEMO_PARAMS,
+    data_file,
     demo_snapshots,
     evolve_listing,
     generate_listing,
     load_demo,
+    load_demo_tenants,
     tenant_profiles,
     write_listing,
 )
@@ -15,12 +17,14 @@ from imgkit.demo._servers import generate_servers, load_demo_servers
 __all__ = [
     "BLOCK",
     "DEMO_PARAMS",
+    "data_file",
     "demo_snapshots",
     "evolve_listing",
     "generate_listing",
     "generate_servers",
     "load_demo",
     "load_demo_servers",
+    "load_demo_tenants",
     "tenant_profiles",
     "write_listing",
 ]

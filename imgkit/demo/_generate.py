@@ -58,6 +58,7 @@ DEMO_PARAMS: dict[str, Any] = {
 
 
 _DEMO_FILE = "demo_images.json.gz"
+_TENANTS_FILE = "demo_tenants.csv"
 
 
 _COMMENT = (
@@ -1044,10 +1045,152 @@ def _write_blocks(out: Any, blocks: Iterator[list[dict[str, Any]]], lines: bool,
 
 
 def _demo_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "data" / _DEMO_FILE
+    return data_file(_DEMO_FILE, must_exist=False)
 
 
-def load_demo(*, errors: Errors = "warn") -> pd.DataFrame:
+def data_file(name: str, *, must_exist: bool = True) -> Path:
+    """The path of a bundled data file: ``data/NAME`` of a checkout (or an editable install).
+
+    The bundled files are ``demo_images.json.gz``, ``demo_servers.json.gz``,
+    ``demo_volumes.json.gz``, ``demo_tenants.csv`` and ``seed_example_response.json``
+    (``data/README.md`` describes each).
+
+    Raises
+    ------
+    SourceError
+        When `must_exist` and the file is not there (an installed wheel has no
+        ``data/``; :func:`load_demo` and :func:`load_demo_tenants` then regenerate the demo).
+
+    Examples
+    --------
+    >>> from imgkit.demo import data_file
+    >>> data_file("seed_example_response.json").name
+    'seed_example_response.json'
+    """
+    from imgkit.errors import SourceError
+
+    path = Path(__file__).resolve().parents[2] / "data" / Path(str(name)).name
+    if must_exist and not path.is_file():
+        raise SourceError("no such bundled data file (the data/ folder of a checkout)", source=str(path))
+    return path
+
+
+# --------------------------------------------------------------------------------------
+# tenant names: a realistic name per owner, matching its profile
+# --------------------------------------------------------------------------------------
+_TENANT_NAMES = {
+    "mixed": [
+        "Retail Platform",
+        "Online Banking",
+        "Logistics IT",
+        "Group Finance",
+        "Customer Portal",
+        "HR Systems",
+        "Marketing Analytics",
+        "Supply Chain",
+        "E-commerce Storefront",
+        "Insurance Claims",
+        "Payments Core",
+        "Corporate IT",
+        "Mobile Apps",
+        "Data Warehouse",
+        "Procurement",
+        "Legal & Compliance",
+        "Smart Factory",
+        "Travel Booking",
+        "Media Streaming",
+        "Ticketing",
+        "CRM Team",
+        "Edge Services",
+        "QA & Testing",
+        "Partner Integrations",
+        "Energy Trading",
+        "Fleet Telematics",
+        "Campus Network",
+        "Hospital Information System",
+        "Research Computing",
+        "Game Backend",
+    ],
+    "windows": ["Windows Desktop Services", "ERP (Dynamics)", "SQL Server Estate", "Office Infrastructure"],
+    "ubuntu": ["DevOps Platform", "Kubernetes Team", "Web Frontend", "CI Runners"],
+    "euler": ["Cloud Native Lab", "openEuler Migration", "ARM Build Farm"],
+    "gpu": ["AI Training", "Computer Vision", "Speech Recognition"],
+    "legacy": ["Legacy Billing (frozen)", "Old Intranet", "Archive Systems"],
+    "sap": ["SAP HANA Production", "SAP S/4HANA", "SAP BW"],
+}
+_TENANT_NAMES_ZH = [
+    "华东电商平台",
+    "智慧物流",
+    "财务共享中心",
+    "数据中台",
+    "研发测试环境",
+    "政务云项目",
+    "在线教育",
+    "视频直播",
+    "制造执行系统",
+    "医疗影像",
+    "金融风控",
+    "客服中心",
+]
+
+
+def _tenant_table(seed: int, n_tenants: int) -> list[tuple[str, str, str]]:
+    """(id, name, profile) of each owner of a generated listing."""
+    tenants = _Tenants(int(seed), int(n_tenants))
+    used = dict.fromkeys(_TENANT_NAMES, 0)
+    zh = 0
+    rows = [
+        (tenants.ids[0], "Public images (Huawei Cloud)", "public"),
+        (tenants.ids[1], "KooGallery Marketplace", "market"),
+    ]
+    for c, prof in enumerate(tenants.profile.tolist()):
+        profile = _PROFILE_NAMES[prof]
+        if tenants.chinese[c] and profile == "mixed" and zh < len(_TENANT_NAMES_ZH):
+            name, zh = _TENANT_NAMES_ZH[zh], zh + 1
+        else:
+            pool, k = _TENANT_NAMES[profile], used[profile]
+            name = pool[k % len(pool)] + ("" if k < len(pool) else f" {k // len(pool) + 1}")
+            used[profile] += 1
+        rows.append((tenants.ids[c + 2], name, profile))
+    return rows
+
+
+def load_demo_tenants() -> pd.DataFrame:
+    """The names of the demo listing's 60 tenants (``data/demo_tenants.csv``): columns ``id``, ``name``, ``profile``.
+
+    Synthetic, realistic names ("Online Banking", "SAP HANA Production", "智慧物流"...)
+    that fit each tenant's profile (:func:`tenant_profiles`). Give the file to
+    ``imgkit report --tenant-names`` or ``imgkit explore --tenant-names``, the frame to
+    :func:`imgkit.label_tenants`, or call ``load_demo(tenant_names=True)``. Regenerated
+    in memory where the file is absent (an installed wheel).
+
+    Examples
+    --------
+    >>> names = imgkit.load_demo_tenants()
+    >>> len(names), list(names.columns), bool(names["id"].isin(imgkit.load_demo()["owner"]).all())
+    (60, ['id', 'name', 'profile'], True)
+    >>> names.loc[names["profile"] == "sap", "name"].iloc[0]
+    'SAP HANA Production'
+    """
+    import pandas as pd
+
+    path = data_file(_TENANTS_FILE, must_exist=False)
+    if path.is_file():
+        return pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8")
+    rows = _tenant_table(DEMO_PARAMS["seed"], DEMO_PARAMS["n_tenants"])
+    return pd.DataFrame(rows, columns=["id", "name", "profile"]).astype("string")
+
+
+def _write_tenants(path: Path) -> None:
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["id", "name", "profile"])
+        writer.writerows(_tenant_table(DEMO_PARAMS["seed"], DEMO_PARAMS["n_tenants"]))
+
+
+def load_demo(*, errors: Errors = "warn", tenant_names: bool = False) -> pd.DataFrame:
     """The bundled synthetic 5,000-image, 60-tenant listing as a typed frame.
 
     Reads ``data/demo_images.json.gz`` next to the package (a checkout or an editable
@@ -1060,6 +1203,9 @@ def load_demo(*, errors: Errors = "warn") -> pd.DataFrame:
     errors : {"warn", "raise", "ignore"}, default "warn"
         Passed to :func:`imgkit.read_images`. The demo data is valid, so no finding
         is expected whichever is chosen.
+    tenant_names : bool, default False
+        Label the tenants with their bundled names (:func:`load_demo_tenants`, through
+        :func:`imgkit.label_tenants`): an ``owner_name`` column.
 
     Returns
     -------
@@ -1073,6 +1219,8 @@ def load_demo(*, errors: Errors = "warn") -> pd.DataFrame:
     (5000, True)
     >>> str(df["created_at"].dtype)
     'datetime64[ns, UTC]'
+    >>> imgkit.load_demo(tenant_names=True)["owner_name"].value_counts().index[:2].tolist()
+    ['华东电商平台', 'DevOps Platform']
     """
     from imgkit.io import read_images
 
@@ -1087,7 +1235,13 @@ def load_demo(*, errors: Errors = "warn") -> pd.DataFrame:
             source = generate_listing(params.pop("n_images"), **params)
         _DEMO_CACHE.clear()
         _DEMO_CACHE[key] = read_images(source, errors=errors)
-    return _DEMO_CACHE[key].copy(deep=True)
+    df = _DEMO_CACHE[key].copy(deep=True)
+    if tenant_names:
+        from imgkit.analysis import label_tenants
+
+        df = label_tenants(df, load_demo_tenants()[["id", "name"]])
+        df.attrs["imgkit"]["tenant_names"]["source"] = "imgkit.load_demo_tenants()"
+    return df
 
 
 _DEMO_CACHE: dict[tuple[str, str, int | None], pd.DataFrame] = {}  # one typed frame; callers get copies
@@ -1308,7 +1462,7 @@ def demo_snapshots(n_snapshots: int = 7, *, days: float = 30, seed: int = 0) -> 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(
-            "usage: python -m imgkit.demo OUTPUT  (e.g. data/demo_images.json.gz; writes the bundled demo listing)",
+            "usage: python -m imgkit.demo OUTPUT  (e.g. data/demo_images.json.gz; writes the demo listing, and demo_tenants.csv beside it)",
             file=sys.stderr,
         )
         return 2
@@ -1316,6 +1470,9 @@ def main(argv: list[str]) -> int:
     n = params.pop("n_images")
     path = write_listing(argv[0], n, **params)
     print(f"wrote {n} images to {path} ({path.stat().st_size:,} bytes)")
+    names = path.parent / _TENANTS_FILE
+    _write_tenants(names)
+    print(f"wrote the names of its {DEMO_PARAMS['n_tenants']} tenants to {names}")
     return 0
 
 

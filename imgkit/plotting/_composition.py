@@ -128,13 +128,14 @@ def _os_legend(ax: Axes, level: str) -> None:
     ax.legend(title=level, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
 
 
-def restack_os_bars(ax: Axes, table: pd.DataFrame, *, level: str) -> bool:
+def restack_os_bars(ax: Axes, table: pd.DataFrame, *, level: str, labels: list[str] | None = None) -> bool:
     """Show `table` (from :func:`os_bars`) with the bars :func:`plot_os_distribution` already drew on `ax`.
 
     Moves and resizes the existing rectangles, relabels the bars and rebuilds the legend
     (segments absent from `table` get zero width and leave the legend), which is far cheaper
     than drawing new bars. Returns False, changing nothing, when `table` does not fit: another
-    number of bars, or a segment `ax` has no bars for.
+    number of bars, or a segment `ax` has no bars for. `labels` label the bars (default: the
+    shortened index; a frame with tenant names passes :func:`imgkit.analysis.display_labels`).
     """
     from matplotlib.container import BarContainer
 
@@ -159,7 +160,7 @@ def restack_os_bars(ax: Axes, table: pd.DataFrame, *, level: str) -> bool:
             rect.sticky_edges.x[:] = [x] if present else []  # as barh sets them (autoscaling stops there)
         container.set_label(name if present and widths.sum() > 0 else "_" + name)
         left += widths
-    ax.set_yticks(np.arange(len(table)), [short_label(i) for i in table.index])
+    ax.set_yticks(np.arange(len(table)), [short_label(i) for i in table.index] if labels is None else labels)
     # the data limits of the new bars (what ax.relim() would find, without visiting every bar), autoscaled as drawn
     ax.dataLim.intervalx = (0.0, float(left.max()))
     ax.autoscale_view(scaley=False)

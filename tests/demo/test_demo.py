@@ -16,7 +16,7 @@ import pytest
 import imgkit
 import imgkit.demo._generate
 from imgkit import demo
-from imgkit.demo import BLOCK, DEMO_PARAMS, generate_listing, load_demo, write_listing
+from imgkit.demo import BLOCK, DEMO_PARAMS, generate_listing, load_demo, tenant_profiles, write_listing
 from imgkit.schema import FIELDS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -343,6 +343,36 @@ def test_bundled_file_equals_a_fresh_generation(tmp_path):
     assert gzip.decompress(data) == orjson.dumps(generate_listing(n, **params))
     assert demo._generate.main([str(tmp_path / "demo.json.gz")]) == 0
     assert (tmp_path / "demo.json.gz").read_bytes() == data
+    # the tenant names are written beside it, equal to the bundled file
+    assert (tmp_path / "demo_tenants.csv").read_bytes() == (REPO / "data" / "demo_tenants.csv").read_bytes()
+
+
+def test_demo_tenant_names():
+    """Every owner of the demo has one distinct, realistic name that fits its profile; wheels regenerate them."""
+    names = imgkit.load_demo_tenants()
+    assert list(names.columns) == ["id", "name", "profile"] and len(names) == 60
+    assert set(names["id"]) == set(load_demo()["owner"].dropna().unique())
+    assert names["name"].is_unique and not names["name"].str.fullmatch(r"[0-9a-f]{32}").any()
+    assert dict(zip(names["id"], names["profile"])) == tenant_profiles()
+    by_profile = names.groupby("profile")["name"].first()
+    assert by_profile["public"] == "Public images (Huawei Cloud)" and by_profile["sap"] == "SAP HANA Production"
+    regenerated = pd.DataFrame(
+        demo._generate._tenant_table(DEMO_PARAMS["seed"], DEMO_PARAMS["n_tenants"]), columns=["id", "name", "profile"]
+    ).astype("string")
+    pd.testing.assert_frame_equal(names, regenerated)
+    named = load_demo(tenant_names=True)
+    assert named["owner_name"].notna().all()
+    assert named.attrs["imgkit"]["tenant_names"] == {"source": "imgkit.load_demo_tenants()", "tenants": 60, "named": 60}
+    assert "owner_name" not in load_demo().columns  # the cached frame is not labelled
+
+
+def test_data_file():
+    from imgkit.demo import data_file
+
+    assert data_file("demo_tenants.csv") == REPO / "data" / "demo_tenants.csv"
+    assert data_file("../pyproject.toml", must_exist=False) == REPO / "data" / "pyproject.toml"  # names only
+    with pytest.raises(imgkit.SourceError, match="no such bundled data file"):
+        data_file("nope.csv")
 
 
 def test_main_usage(capsys):

@@ -31,7 +31,6 @@ def ex(shared):
     shared.tabs.selected_index = 3
     shared.reset.click()
     shared.group_by.value = "owner"
-    shared.sort.value = "oldest"
     shared.tabs.selected_index = 0
     assert shared.last_error is None or shared.error.value == ""
     return shared
@@ -115,25 +114,46 @@ def test_created_range_is_inclusive(table_tab, demo):
     assert years == [2024]
 
 
-def test_tenant_search_keeps_selection(table_tab, demo):
+def test_tenant_search_filters_the_picker_and_keeps_the_selection(table_tab, demo):
     ex = table_tab
-    owners = demo["owner"].value_counts().index
-    first, second = owners[0], owners[1]
+    owners = demo["owner"].value_counts()
+    first, second = owners.index[0], owners.index[1]
     ex.tenant_search.value = first[:6]
-    assert [v for _, v in ex.tenants.options] == [o for o in owners if o.startswith(first[:6])]
-    ex.tenants.value = (first,)
-    assert ex.count_text == f"{(demo['owner'] == first).sum():,} of 5,000 images, 1 of 60 tenants"
+    choices = [v for _, v in ex.pickers["tenants"].options[1:]]
+    assert choices == [o for o in owners.index if o.startswith(first[:6])]
+    assert ex.pickers["tenants"].options[1] == (f"{first} ({owners[first]:,})", first)
+    ex.pickers["tenants"].value = first  # choosing adds it, and the picker goes back to its label
+    assert ex.tenants.value == (first,) and ex.pickers["tenants"].value == ex.pickers["tenants"].options[0][1]
+    assert ex.count_text == f"{owners[first]:,} of 5,000 images, 1 of 60 tenants"
     # a second search: the first choice stays selected though it is not listed
     ex.tenant_search.value = second[:6]
-    ex.tenants.value = (second,)
+    ex.pickers["tenants"].value = second
     assert set(ex.filtered["owner"].unique()) == {first, second}
-    assert ex.tenants_note.value.endswith("2 selected</span>")
-    # clearing the search shows both as selected
+    assert [c.description for c in ex.chips.children] == [f"Tenant: {first} ×", f"Tenant: {second} ×", "Clear all"]
+    # a chosen tenant leaves the picker; no match says so
     ex.tenant_search.value = ""
-    assert set(ex.tenants.value) == {first, second}
-    # deselecting one in the full list
-    ex.tenants.value = (second,)
+    assert first not in [v for _, v in ex.pickers["tenants"].options]
+    ex.tenant_search.value = "zzz"
+    assert ex.tenants_note.value == '<span style="color:#5b6770">no tenant matches &#x27;zzz&#x27;</span>'
+    assert ex.pickers["tenants"].options == (("Tenant: no more choices", ex.pickers["tenants"].options[0][1]),)
+    # removing one through its chip
+    ex.chips.children[0].click()
     assert set(ex.filtered["owner"].unique()) == {second}
+
+
+def test_picker_counts_respect_the_other_filters(table_tab, demo):
+    ex = table_tab
+    ex.platforms.value = ("Windows",)
+    windows = imgkit.filter_images(demo, platforms=["Windows"])
+    counts = windows["status"].value_counts()
+    options = dict((v, label) for label, v in ex.pickers["statuses"].options[1:])
+    assert options["active"] == f"active ({counts['active']:,})"
+    # a filter's own choices ignore itself: the other platforms still show their full counts
+    platform_options = dict((v, label) for label, v in ex.pickers["platforms"].options[1:])
+    assert "Windows" not in platform_options  # chosen: a chip now
+    assert platform_options["Ubuntu"] == f"Ubuntu ({(demo['platform'] == 'Ubuntu').sum():,})"
+    kvm = len(imgkit.filter_images(windows, features=["support_kvm"]))
+    assert ("KVM (" + f"{kvm:,})", "support_kvm") in ex.pickers["features"].options
 
 
 def test_grouping_and_tabs(ex, demo):
@@ -152,17 +172,44 @@ def test_grouping_and_tabs(ex, demo):
     assert _ytick_labels(ax) == ["public", "private", "shared", "All images"]
 
 
-def test_table_sorted_by_age(ex, demo):
+def test_grid_holds_the_selection_oldest_first(ex, demo):
     ex.tabs.selected_index = 3
-    html = ex.table.value
-    oldest = demo.sort_values("created_at", kind="stable").iloc[0]
-    assert html.startswith("<p>First 5 of 5,000 images, oldest first.</p><table>")
-    assert html.count("<tr>") == 6  # header + 5 rows
-    assert f"<td>{oldest['id'][:0]}" in html and str(oldest["owner"]) in html
-    ex.sort.value = "newest"
-    newest = demo.sort_values("created_at", ascending=False, kind="stable").iloc[0]
-    assert "newest first" in ex.table.value
-    assert str(newest["owner"]) in ex.table.value
+    frame = ex.grid_frame()
+    assert list(frame.columns) == [
+        "id",
+        "name",
+        "tenant id",
+        "platform",
+        "OS version",
+        "status",
+        "visibility",
+        "image type",
+        "size (GiB)",
+        "created (UTC)",
+        "age (days)",
+    ]
+    oldest = demo.sort_values("created_at", kind="stable")
+    assert frame["id"].tolist() == oldest["id"].tolist()
+    first = oldest.iloc[0]
+    assert frame["size (GiB)"].iloc[0] == round(int(first["image_size"]) / 2**30, 2)
+    assert frame["created (UTC)"].iloc[0] == first["created_at"].strftime("%Y-%m-%d %H:%M")
+    assert ex.grid.df is not None and len(ex.grid.df) == 5000
+    assert ex.grid._dt_args["pageLength"] == 5 and ex.grid._dt_args["buttons"][0]["text"] == "Download CSV"
+    assert "downsampling_warning" not in ex.grid._dt_args or not ex.grid._dt_args["downsampling_warning"]
+    assert ex.grid_note.value.startswith("<span>5,000 images in the selection.")
+    ex.platforms.value = ("Debian",)
+    assert len(ex.grid.df) == 527 and set(ex.grid.df["platform"]) == {"Debian"}
+
+
+def test_grid_is_capped_and_says_so(table_tab, monkeypatch):
+    import imgkit.widgets._explorer as explorer_module
+
+    monkeypatch.setattr(explorer_module, "GRID_MAX_ROWS", 100)
+    ex = table_tab
+    ex.statuses.value = ("active",)
+    assert len(ex.grid.df) == 100 and len(ex.filtered) > 100
+    assert f"{len(ex.filtered):,} images in the selection." in ex.grid_note.value
+    assert "The grid holds the oldest 100;" in ex.grid_note.value
 
 
 def test_redraw_only_when_rows_change(ex):
@@ -219,6 +266,59 @@ def test_empty_selection(ex):
     ex.redraw()
     assert ex.error.value == ""
     assert ex.axes["os"].texts[0].get_text() == "no images"
+    assert (
+        ex.empty_reason
+        == "No image matches all of Platform: Windows, OS type: Linux: remove a filter to widen the selection."
+    )
+    assert ex.empty.layout.display is None and "remove a filter" in ex.empty.value
+
+
+def test_inverted_date_range_says_so(table_tab):
+    ex = table_tab
+    ex.created_from.value = dt.date(2025, 1, 1)
+    ex.created_to.value = dt.date(2024, 1, 1)
+    assert len(ex.filtered) == 0
+    assert ex.empty_reason == (
+        "No image: the date range is inverted (created from 2025-01-01 to 2024-01-01). Swap the two dates."
+    )
+    assert [c.description for c in ex.chips.children] == [
+        "Created from 2025-01-01 ×",
+        "Created to 2024-01-01 ×",
+        "Clear all",
+    ]
+    ex.chips.children[0].click()
+    assert ex.created_from.value is None and len(ex.filtered) > 0 and ex.empty_reason == ""
+    assert ex.empty.layout.display == "none"
+
+
+def test_labels_with_control_characters_keep_the_svg_valid(demo):
+    import xml.etree.ElementTree as ET
+
+    df = demo.head(200).copy()
+    df["owner"] = df["owner"].astype("string")
+    df.loc[df.index[:50], "owner"] = "bad\x01tenant\x1b[2J"
+    ex = ImageExplorer(df, as_of=AS_OF)
+    ex.redraw()
+    for output in ex.outputs.values():
+        ET.fromstring(output.outputs[0]["data"]["image/svg+xml"])  # well-formed XML
+    labels = [label for label, _ in ex.pickers["tenants"].options]
+    assert "bad\\x01tenant\\x1b[2J (50)" in labels
+    assert "bad\\x01tenant\\x1b[2J" in ex.grid_frame()["tenant id"].tolist()
+    ex.close()
+
+
+def test_tenant_names_label_pickers_chips_plots_and_grid():
+    named = imgkit.load_demo(tenant_names=True)
+    ex = ImageExplorer(named, as_of=AS_OF, top=3)
+    biggest = named["owner"].value_counts().index[0]
+    assert ex.pickers["tenants"].options[1] == (f"华东电商平台 · {biggest[:8]} (939)", biggest)
+    assert _ytick_labels(ex.axes["os"])[:2] == ["华东电商平台", "DevOps Platform"]
+    ex.platforms.value = ("Ubuntu",)  # the bars are moved in place: still labelled by name
+    assert _ytick_labels(ex.axes["os"])[0] == "DevOps Platform"
+    ex.tenants.value = (biggest,)
+    assert [c.description for c in ex.chips.children][0] == f"Tenant: 华东电商平台 · {biggest[:8]} ×"
+    assert ex.grid_frame().columns[2] == "tenant" and set(ex.grid_frame()["tenant"]) == {"华东电商平台"}
+    ex.close()
 
 
 def test_reset(table_tab, demo):
@@ -238,7 +338,7 @@ def test_callback_errors_are_shown(table_tab, monkeypatch):
         raise RuntimeError("filter <exploded>")
 
     monkeypatch.setattr(imgkit.analysis, "filter_images", boom)
-    ex.platforms.value = ("Ubuntu",)  # no exception escapes
+    ex.platforms.value = ("Fedora", "Ubuntu")  # a new value: its mask is computed (no exception escapes)
     assert isinstance(ex.last_error, RuntimeError)
     assert "RuntimeError: filter &lt;exploded&gt;" in ex.error.value
     assert ex.error.layout.display is None
@@ -265,8 +365,8 @@ def test_escapes_data_strings(demo):
     df.loc[df.index[0], "created_at"] = pd.Timestamp("2000-01-01", tz="UTC")
     ex = ImageExplorer(df, as_of=AS_OF)
     ex.tabs.selected_index = 3
-    assert "<script>" not in ex.table.value
-    assert "&lt;script&gt;alert(1)&lt;/" in ex.table.value  # (long runs without spaces get <wbr> break points)
+    data = ex.grid._dt_args["data_json"]
+    assert "<script>" not in data and "&lt;script&gt;alert(1)&lt;/script&gt;" in data
     ex.close()
 
 
@@ -294,7 +394,7 @@ def test_frame_without_creation_dates(demo, dtype):
     ex.redraw()  # the table subtracted created_at from as_of: TypeError on a zone-less column
     assert ex.last_error is None and ex.error.value == ""
     assert ex.axes["age"].texts[0].get_text() == "no images with a created_at"
-    assert "First 20 of 30 images" in ex.table.value
+    assert ex.grid_note.value.startswith("<span>30 images in the selection.")
     ex.created_from.value = dt.date(2020, 1, 1)
     assert ex.count_text == "0 of 30 images, 0 of " + f"{undated['owner'].nunique()} tenants"
     assert ex.last_error is None
