@@ -234,13 +234,31 @@ def _type_text(f: Field, arr: pa.Array, ctx: TypingContext, *, blank_to_na: bool
             ctx.add(i, f.column, f.api, arr[i].as_py(), "type", "converted to text")
     arr = _as_text(arr)
     if blank_to_na:
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+        blank = pc.equal(arr, "")
+        if pc.any(blank).as_py():
+            arr = pc.if_else(blank, pa.scalar(None, arr.type), arr)
     return _pd_string(arr)
+
+
+#: The spellings of string booleans that listings send, and what each means ("" is NA).
+_BOOL_TEXTS = pa.array(["false", "true", "False", "True", "FALSE", "TRUE", ""], pa.string())
+_BOOL_OF = pa.array([False, True, False, True, False, True, None], pa.bool_())
+
+
+def _common_bools(arr: Any) -> Any:
+    """A text column of string booleans as booleans in one hash pass; None when some value is spelled
+    otherwise (the general rule of :func:`_type_bool` then applies: it gives the same for these spellings)."""
+    codes = pc.index_in(arr, value_set=_BOOL_TEXTS)
+    if codes.null_count != arr.null_count:
+        return None
+    return pc.take(_BOOL_OF, codes)
 
 
 def _type_bool(f: Field, arr: pa.Array, ctx: TypingContext) -> Any:
     if pa.types.is_boolean(arr.type):
         out = arr
+    elif _is_text(arr) and (common := _common_bools(arr)) is not None:
+        out = common
     else:
         arr = _as_text(arr)
         norm = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
@@ -330,12 +348,15 @@ def _type_datetime(f: Field, arr: pa.Array, ctx: TypingContext) -> Any:
         ms = pc.if_else(fits, arr, pa.scalar(None, arr.type)).cast(pa.int64())
         ts = pc.multiply(ms, 1_000_000).cast(pa.timestamp("ns", "UTC"))
         return pd.Series(ts.to_pandas(), copy=False).astype(_DT_DTYPE).array
-    arr = _blank_to_null(_as_text(arr))
-    try:  # fast: every value ISO 8601 with a zone
-        ts = arr.cast(pa.timestamp("ns", "UTC"))
-        return pd.Series(ts.to_pandas(), copy=False).astype(_DT_DTYPE).array
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+    arr = _as_text(arr)
+    for blanks in (False, True):  # fast: every value ISO 8601 with a zone (a blank one fails, then is NA)
+        if blanks:
+            arr = _blank_to_null(arr)
+        try:
+            ts = arr.cast(pa.timestamp("ns", "UTC"))
+            return pd.Series(ts.to_pandas(), copy=False).astype(_DT_DTYPE).array
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     s = pd.Series(_pd_string(pc.utf8_upper(arr)))  # RFC 3339 allows a lower-case "t" and "z"
     obj = s.astype(object).where(s.notna(), None)
     parsed = pd.to_datetime(obj, utc=True, format="ISO8601", errors="coerce")
@@ -352,12 +373,11 @@ def _type_enum(f: Field, arr: Any, ctx: TypingContext) -> Any:
     if not _is_text(arr) and not pa.types.is_null(arr.type):
         for i in bad_positions(arr.is_valid()):
             ctx.add(i, f.column, f.api, arr[i].as_py(), "type", "converted to text")
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
-    seen = [v for v in pc.unique(text).to_pylist() if v is not None]
+    seen = [v for v in pc.unique(text).to_pylist() if v]  # "" is NA: no category
     documented = set(f.values)
     cats = list(f.values) + sorted(v for v in seen if v not in documented)
-    codes = pc.index_in(text, value_set=pa.array(cats, text.type)).fill_null(-1)
-    return pd.Categorical.from_codes(codes.to_numpy(zero_copy_only=False).astype(np.int32), categories=cats)
+    codes = pc.index_in(text, value_set=pa.array(cats, text.type)).fill_null(-1)  # null and "": -1
+    return pd.Categorical.from_codes(codes.to_numpy(zero_copy_only=False), categories=cats, validate=False)
 
 
 def _split_text_list(arr: pa.Array) -> pa.Array:
@@ -435,13 +455,37 @@ def _type_json(f: Field, values: list[Any], ctx: TypingContext) -> Any:
 
 
 def _type_json_arrow(f: Field, arr: Any, ctx: TypingContext) -> Any:
-    """:func:`_type_json` of an Arrow column, looking only at its non-null values."""
+    """:func:`_type_json` of an Arrow column, looking only at its non-null values.
+
+    A text column is typed once per distinct value (listings repeat a handful of feature lists), and
+    each row takes its value's canonical text; the findings are those of a row-by-row pass.
+    """
+    if _is_text(arr):
+        return _type_json_distinct(f, arr, ctx)
     out: list[str | None] = [None] * len(arr)
     valid = arr.is_valid()
     rows = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
     for i, v in zip(rows.tolist(), arr.filter(valid).to_pylist()):
         out[i] = _json_value(f, i, v, ctx)
     return _pd_string(pa.array(out, pa.string()))
+
+
+def _type_json_distinct(f: Field, arr: Any, ctx: TypingContext) -> Any:
+    distinct = pc.unique(arr)
+    texts: list[str | None] = []
+    probe = TypingContext([None], [None], [0])  # the finding of a distinct value, if any, for row 0
+    finding: dict[int, tuple[Any, ...]] = {}
+    for j, v in enumerate(distinct.to_pylist()):
+        texts.append(_json_value(f, 0, v, probe))
+        if probe.rows:
+            finding[j] = probe.rows.pop()
+    codes = pc.index_in(arr, value_set=distinct)
+    if finding:
+        at = codes.to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(np.isin(at, list(finding))).tolist():
+            value, rule, action = finding[int(at[i])][5:]
+            ctx.add(i, f.column, f.api, value, rule, action)
+    return _pd_string(pc.take(pa.array(texts, pa.string()), codes))
 
 
 def object_column(values: list[Any]) -> np.ndarray:
@@ -562,6 +606,15 @@ def type_values(f: Field, values: list[Any], ctx: TypingContext) -> Any:
     elif f.kind == "int":
         values = _integral_numbers(values)
     return type_arrow(f, _arrow_from_values(values), ctx)
+
+
+def type_absent(f: Field, n: int, ctx: TypingContext) -> Any:
+    """:func:`type_values` of a field no image carries (`n` nulls), without a Python value per row."""
+    if f.kind == "list":
+        return pd_list(pa.nulls(n, LIST_TYPE))
+    if f.kind in ("json", "object"):
+        return _pd_string(pa.nulls(n, pa.string()))
+    return type_arrow(f, pa.nulls(n, pa.string()), ctx)
 
 
 def _missing_action(f: Field) -> str:

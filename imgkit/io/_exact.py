@@ -16,6 +16,7 @@ column-wise, as the fast engine types it; any other key is typed from its Python
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -112,22 +113,28 @@ class _GroupedColumns:
     def add(self, records: Sequence[Mapping], *, parsed: bool = False) -> None:
         """Add a group of records; `parsed`: parsed from JSON by orjson (only JSON values, every record a dict)."""
         chunks = self.chunks
-        for j, rec in enumerate(records):
-            if not rec.keys() <= chunks.keys():
-                extra = None
-                for k in rec:
-                    if k in chunks:
-                        continue
-                    known = field_for_api(k) is not None
-                    if known or (k not in self.past and self.n_unknown < MAX_UNKNOWN_KEYS):
-                        self.n_unknown += not known
-                        chunks[k] = [None] * len(self.sizes)
-                    else:  # past the limit: kept in the row's OTHER_KEYS object
-                        self.past.add(k)
-                        extra = extra if extra is not None else {}
-                        extra[k] = rec[k]
-                if extra is not None:
-                    self.overflow[self.n + j] = extra
+        new = [k for k in dict.fromkeys(chain.from_iterable(records)) if k not in chunks]  # first-seen order
+        if new and not self.past and self.n_unknown + sum(field_for_api(k) is None for k in new) <= MAX_UNKNOWN_KEYS:
+            for k in new:  # the common case: every new key gets its column
+                self.n_unknown += field_for_api(k) is None
+                chunks[k] = [None] * len(self.sizes)
+        elif new:
+            for j, rec in enumerate(records):
+                if not rec.keys() <= chunks.keys():
+                    extra = None
+                    for k in rec:
+                        if k in chunks:
+                            continue
+                        known = field_for_api(k) is not None
+                        if known or (k not in self.past and self.n_unknown < MAX_UNKNOWN_KEYS):
+                            self.n_unknown += not known
+                            chunks[k] = [None] * len(self.sizes)
+                        else:  # past the limit: kept in the row's OTHER_KEYS object
+                            self.past.add(k)
+                            extra = extra if extra is not None else {}
+                            extra[k] = rec[k]
+                    if extra is not None:
+                        self.overflow[self.n + j] = extra
         if parsed and _dicts_to_array is not None:
             self._add_parsed(records)
         else:
@@ -288,7 +295,8 @@ def _raw_groups(source: Any) -> tuple[Iterator[tuple[str, list[Any], bool]], Col
             for i in range(0, len(raws), GROUP):
                 text = b"[" + b",".join(raws[i : i + GROUP]) + b"]"
                 records = orjson.loads(text)
-                if key_tokens(text) != sum(len(r) for r in records if isinstance(r, dict)):
+                objects = records if set(map(type, records)) <= {dict} else [r for r in records if isinstance(r, dict)]
+                if key_tokens(text) != sum(map(len, objects)):
                     raise _NotAnObject  # a key may repeat inside an image (orjson keeps the last): read it whole
                 yield desc, records, True
 
@@ -329,7 +337,7 @@ def _grouped_frame(
     positions: list[np.ndarray] = []
     start: dict[str, int] = {}
     for desc, records, parsed in groups:
-        for j, rec in enumerate(records if not parsed or not all(type(r) is dict for r in records) else ()):
+        for j, rec in enumerate(records if not parsed or not set(map(type, records)) <= {dict} else ()):
             if not isinstance(rec, Mapping):
                 if collected.chunks:
                     raise SourceError(

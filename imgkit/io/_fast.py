@@ -101,20 +101,29 @@ class _NotAnObject(ValueError):
 #: for the next one instead of being unmapped and faulted in again, which cost ~1 s per 1M
 #: images in 50k-image groups (300k page faults).
 GROUP = 20_000
+#: Images of the first group of a longer listing (see :func:`_parse_groups`).
+PROBE = 2_000
 
 
-def _join(raws: Sequence[Any]) -> tuple[bytes, bool]:
+def _join(raws: Sequence[Any], newlines: bool = True) -> tuple[bytes, bool]:
     """NDJSON of a group of raw images, and whether some image spans lines (pretty-printed input).
 
-    Raises :class:`_NotAnObject` when some image is not a JSON object.
+    `newlines`: whether an image may hold a line break at all (False: the input has none, so
+    each image is one line, without counting). Raises :class:`_NotAnObject` when some image is
+    not a JSON object.
     """
     nd = b"\n".join(raws)
-    multiline = nd.count(b"\n") != len(raws) - 1
+    multiline = newlines and nd.count(b"\n") != len(raws) - 1
     if multiline:  # pretty-printed (rare for big listings): look at each image
         if any(memoryview(r)[:1].tobytes() != b"{" for r in raws):
             raise _NotAnObject
-    elif nd[:1] != b"{" or nd.count(b"\n{") != len(raws) - 1:  # one image per line: every line starts with {
-        raise _NotAnObject
+    elif raws:  # one image per line: every line starts with {
+        sizes = np.fromiter(map(len, raws), np.int64, len(raws))
+        if not sizes.all():
+            raise _NotAnObject
+        starts = np.cumsum(sizes + 1) - sizes - 1
+        if not (np.frombuffer(nd, np.uint8)[starts] == 0x7B).all():
+            raise _NotAnObject
     return nd, multiline
 
 
@@ -127,15 +136,47 @@ _DEL = 0x7F
 
 
 class _Keys:
-    """Where a group's NDJSON writes ``"key":`` (the closing quote of each, and the key's last byte); found once."""
+    """Where a group's NDJSON writes ``"key":`` outside strings: the closing quote of each (:meth:`ends`).
 
-    def __init__(self, nd: bytes) -> None:
+    With a few keys to find, each is searched for as text; with more, every ``":`` of the group
+    is found once (one vectorised pass) and matched against each key.
+    """
+
+    def __init__(self, nd: bytes, keys: int) -> None:
         self.nd = nd
         self.a = np.frombuffer(nd, np.uint8)
-        colons = np.flatnonzero(self.a == 0x3A)
-        colons = colons[colons > 1]
-        self.ends = colons[self.a[colons - 1] == 0x22] - 1
-        self.last = self.a[self.ends - 1]
+        self.all: tuple[np.ndarray, np.ndarray] | None = None
+        if keys > 2:
+            colons = np.flatnonzero(self.a == 0x3A)
+            colons = colons[colons > 1]
+            ends = colons[self.a[colons - 1] == 0x22] - 1
+            self.all = ends, self.a[ends - 1]
+        self.found: dict[bytes, np.ndarray] = {}
+
+    def ends(self, key: bytes) -> np.ndarray:
+        """The closing quote of each ``"key":`` (`key` JSON-escaped) preceded by '{', ',' or white space."""
+        if key in self.found:
+            return self.found[key]
+        a, n = self.a, len(key)
+        if self.all is None:
+            needle, at, find = b'"' + key + b'":', [], self.nd.find
+            i = find(needle)
+            while i != -1:
+                at.append(i)
+                i = find(needle, i + 1)
+            e = np.array(at, dtype=np.int64) + n + 1
+        else:
+            ends, last = self.all
+            k = np.frombuffer(key, np.uint8)
+            e = ends[(last == k[-1]) & (ends > n + 1)]
+            e = e[a[e - n - 1] == 0x22]  # the opening quote where this key's would be
+            for j in range(n - 1):
+                e = e[a[e - n + j] == k[j]]
+        e = e[e > n + 1]
+        before = a[e - n - 2]
+        e = e[(before == 0x7B) | (before == 0x2C) | (before <= 0x20)]  # '{' ',' or white space: not in a string
+        self.found[key] = e
+        return e
 
 
 class _Plan:
@@ -149,6 +190,11 @@ class _Plan:
     pass finds every ``"key":`` outside strings, since a quote inside a string is escaped).
     Those columns are dropped afterwards: the values of such keys are taken, exactly, from
     the raw images by msgspec (:func:`_exact_values`). Only the parse threads change a plan.
+
+    pyarrow spends time on every declared key of every image, sent or not (a null for each
+    absent one). So the first group is parsed under the whole schema, and later ones declare
+    only the known keys sent so far (:meth:`declared`); a known key first met in a later
+    group is read as declared all the same (:meth:`settle`).
     """
 
     def __init__(self) -> None:
@@ -159,6 +205,38 @@ class _Plan:
         #: Whether values may be moved aside: not when the input holds a DEL character (a key of its own could be
         #: named exactly like a moved-aside column, ``"min_dis\x7f"``).
         self.can_move = True
+        self.seen: set[str] | None = None  # known keys sent with a value so far; None before the first group
+
+    def declared(self) -> pa.Schema:
+        """The explicit schema of the next parse: all of :attr:`schema` at first, then the keys seen."""
+        if self.seen is None:
+            return self.schema
+        return pa.schema([f for f in self.schema if f.name in self.seen])
+
+    def settle(self, table: pa.Table, declared: pa.Schema) -> pa.Table | None:
+        """The parsed group with each known key of its declared type, the keys sent noted; None when a known
+        key that pyarrow inferred must be parsed again, declared (text read as times, say)."""
+        again = False
+        known = set(self.schema.names)
+        for i, (name, typ) in enumerate(zip(table.schema.names, table.schema.types)):
+            if name in declared.names or name not in known or pa.types.is_null(typ):
+                continue
+            want = self.schema.field(name).type
+            if typ == want:
+                continue
+            if (pa.types.is_string(typ) and pa.types.is_large_string(want)) or (
+                pa.types.is_list(typ) and pa.types.is_null(typ.value_type) and pa.types.is_list(want)
+            ):
+                table = table.set_column(i, name, table.column(i).cast(want))
+            else:
+                assert self.seen is not None  # the first group declares every known key
+                self.seen.add(name)
+                again = True
+        if again:
+            return None
+        sent = {n for n, c in zip(table.schema.names, table.columns) if n in known and c.null_count < len(c)}
+        self.seen = sent if self.seen is None else self.seen | sent
+        return table
 
     def take(self, key: str, why: str) -> None:
         """Leave `key` to the exact route (no re-parse needed when only its column is unusable)."""
@@ -182,18 +260,11 @@ class _Plan:
 
     def rename(self, group: _Keys) -> bytes | bytearray:
         """The group with the planned values moved aside (a copy; the group's bytes are not changed)."""
-        a, ends, last = group.a, group.ends, group.last
+        a = group.a
         out = bytearray(group.nd)
         buf = np.frombuffer(out, np.uint8)
         for key, starts, m in self.moves:
-            k = np.frombuffer(key, np.uint8)
-            n = len(k)
-            e = ends[(last == k[-1]) & (ends > n + 1)]
-            e = e[a[e - n - 1] == 0x22]  # the opening quote where this key's would be
-            for j in range(n - 1):
-                e = e[a[e - n + j] == k[j]]
-            before = a[e - n - 2]
-            e = e[(before == 0x7B) | (before == 0x2C) | (before <= 0x20)]  # '{' ',' or white space: not in a string
+            e = group.ends(key)
             value = np.minimum(e + 2, len(a) - 1)
             value[a[value] == 0x20] += 1  # '"key": value'
             first = a[np.minimum(value, len(a) - 1)]
@@ -215,6 +286,9 @@ class _Plan:
                 return False
             if key != path[1:]:
                 return False  # a conflict inside nested values: no JSON kind to move aside
+            if self.seen is not None and key in self.schema.names and key not in self.seen:
+                self.seen.add(key)  # a known key pyarrow inferred: parse it declared
+                return True
             declared = key in self.schema.names
             self.take(key, f"JSON {was} and {now} values")
             # one kind moved aside at a time: a third kind makes pyarrow name the key again
@@ -223,7 +297,7 @@ class _Plan:
         m = _NOT_INT.search(msg)
         if m:
             value = m.group(1).encode()
-            for f in self.schema:
+            for f in self.declared():
                 if pa.types.is_integer(f.type):
                     name = orjson.dumps(f.name)
                     if name + b":" + value in nd or name + b": " + value in nd:
@@ -249,38 +323,45 @@ def _parse(nd: bytes, multiline: bool, plan: _Plan) -> pa.Table:
     keys: _Keys | None = None
     while True:
         if plan.moves:
-            keys = keys or _Keys(nd)
+            keys = keys or _Keys(nd, len({key for key, _, _ in plan.moves}))
             data: bytes | bytearray = plan.rename(keys)
         else:
             data = nd
+        declared = plan.declared()
         parse = pj.ParseOptions(
-            explicit_schema=plan.schema, unexpected_field_behavior="infer", newlines_in_values=multiline
+            explicit_schema=declared, unexpected_field_behavior="infer", newlines_in_values=multiline
         )
         try:
-            return pj.read_json(
+            table = pj.read_json(
                 pa.BufferReader(data), read_options=pj.ReadOptions(block_size=block), parse_options=parse
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
             if not plan.handle(exc, data):
                 raise
+            continue
+        settled = plan.settle(table, declared)
+        if settled is not None:
+            return settled
 
 
-def _parse_groups(raws: Sequence[Any], plan: _Plan) -> list[pa.Table]:
+def _parse_groups(raws: Sequence[Any], plan: _Plan, newlines: bool = True) -> list[pa.Table]:
     """Parse `raws` in groups of :data:`GROUP`, joining the next group while pyarrow parses this one.
 
     pyarrow releases the GIL while it parses (on all cores), so the join -- a copy made
     under the GIL -- of group k + 1 runs beside the parse of group k. At most two joined
     groups are alive at a time. (Parsing two groups at once, each on one thread, was
-    measured too: no faster.)
+    measured too: no faster.) The first group of a longer listing holds :data:`PROBE` images:
+    it is parsed under the whole schema, and a JSON type conflict met in it costs a small parse
+    again, not a group's. `newlines`: see :func:`_join`.
     """
-    starts = range(0, len(raws), GROUP)
-    if len(starts) == 1:
-        return [_parse(*_join(raws), plan)]
+    if len(raws) <= GROUP:
+        return [_parse(*_join(raws, newlines), plan)]
+    bounds = [0, *range(min(PROBE, GROUP), len(raws), GROUP), len(raws)]
     tables: list[pa.Table] = []
     with ThreadPoolExecutor(1, thread_name_prefix="imgkit-parse") as pool:
         pending: Future[pa.Table] | None = None
-        for i in starts:
-            joined = _join(raws[i : i + GROUP])
+        for i, j in zip(bounds, bounds[1:]):
+            joined = _join(raws[i:j], newlines)
             if pending is not None:
                 tables.append(pending.result())
             pending = pool.submit(_parse, *joined, plan)
@@ -491,6 +572,14 @@ def _many_keys(raws: Sequence[Any]) -> bool:
     return unknown > 100 and unknown > len(sample) // 2
 
 
+def _may_span_lines(data: bytes) -> bool:
+    """Whether an image split from document `data` may span lines: a line break before its trailing white space."""
+    end = len(data)
+    while end and data[end - 1] in b" \t\r\n":
+        end -= 1
+    return data.find(b"\n", 0, end) != -1
+
+
 def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
     """Parse segments column-wise; the keys pyarrow cannot type alike everywhere take the exact route.
 
@@ -518,8 +607,9 @@ def fast_frame(segments: Sequence[Segment]) -> _Parsed | str:
         return f"more than {MAX_UNKNOWN_KEYS} distinct unknown keys may be in it"
     plan = _Plan()
     plan.can_move = not any(b"\x7f" in s.data or b"\\u007f" in s.data or b"\\u007F" in s.data for s in segments)
+    newlines = any(plain and _may_span_lines(seg.data) for seg, plain in zip(segments, docs))
     try:
-        tables = _parse_groups(raws, plan)
+        tables = _parse_groups(raws, plan, newlines)
     except _NotAnObject:
         return "an image is not a JSON object"
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from imgkit.errors import ImgkitWarning, SchemaError
-from imgkit.io._coerce import MAX_EXAMPLES, TypingContext, json_text, type_unknown, type_values
+from imgkit.io._coerce import MAX_EXAMPLES, TypingContext, json_text, type_absent, type_unknown
 from imgkit.io._sources import Collected
 from imgkit.schema import (
     FIELDS,
@@ -72,7 +72,7 @@ def build_frame(
         if sub.requires(f):
             for i in range(n):
                 sub.missing(i, f)
-        return type_values(f, [None] * n, sub), sub
+        return type_absent(f, n, sub), sub
 
     if workers > 1:
         with ThreadPoolExecutor(workers, thread_name_prefix="imgkit-typing") as pool:
