@@ -114,6 +114,11 @@ def image_usage(images: pd.DataFrame, servers: pd.DataFrame) -> pd.DataFrame:
         booted from a volume whose image is unknown -- with any of the latter, an
         image counted as unused may be in use, and one warning says so.
 
+    Raises
+    ------
+    ConfigError
+        When `servers` is not a servers frame (no ``image_id`` column).
+
     Examples
     --------
     >>> images = pd.DataFrame({"id": ["a", "b", "c"]})
@@ -232,8 +237,9 @@ def cleanup_candidates(
 ) -> pd.DataFrame:
     """The images that are candidates for deletion, each with the reason.
 
-    Pure analysis: nothing is deleted. The rules (exemptions, usage, age, family) are
-    in the module notes of :mod:`imgkit.cleanup`.
+    Pure analysis: nothing is deleted. A :term:`cleanup candidate` is unused, old, not among the newest of its
+    :term:`family`, and not exempt (protected, public or community, :term:`gold`, shared or :term:`market`
+    images, images being deleted); the rules are in the module notes of :mod:`imgkit.cleanup`.
 
     Parameters
     ----------
@@ -261,6 +267,12 @@ def cleanup_candidates(
         (``Int64``), the usage columns when known, and ``reason``), oldest first.
         ``attrs["as_of"]``, ``attrs["as_of_source"]`` and ``attrs["cleanup"]`` (the
         options and how many images each rule excluded) record how it was computed.
+
+    Raises
+    ------
+    ConfigError
+        For a bad option: `keep_newest` not a non-negative integer, `family` not a function or None,
+        `older_than` not a duration.
 
     Examples
     --------
@@ -392,6 +404,11 @@ def storage_cost(
         ``"All images"``): ``images``, ``gb`` (from ``image_size``, else ``size``),
         ``cost`` (per month), ``unsized`` (images of unknown size, not counted), the
         candidate columns when given, and ``owner_name`` first when `df` has it.
+
+    Raises
+    ------
+    ConfigError
+        When `price_per_gb_month` is not a non-negative number, or `by` is not a column.
 
     Examples
     --------

@@ -127,8 +127,8 @@ def fetch_images(
     progress : bool, optional
         Show a ``tqdm`` progress bar; default only when interactive.
     save_to : path, optional
-        Write each raw page as received to ``DIR/page-000001.json``... and
-        ``DIR/_imgkit_snapshot.json`` (endpoint, api, filters, fetched_at, counts;
+        Keep a :term:`snapshot`: write each raw page as received to ``DIR/page-000001.json``... and
+        ``DIR/_imgkit_snapshot.json`` (endpoint, api, filters, :term:`fetched_at`, counts;
         never credentials).  ``read_images(DIR)`` gives the same frame.  An existing
         snapshot in DIR is replaced only after the new fetch succeeded.
     errors : {"warn", "raise", "ignore"}, default "warn"
@@ -156,8 +156,9 @@ def fetch_images(
         without credentials), ``api``, ``filters``, ``fetched_at`` (UTC, when the
         listing started) and ``pages``, besides the loader's ``findings``.
 
-    Several clouds or regions
-    -------------------------
+    Notes
+    -----
+    **Several clouds or regions.**
     With a list for `cloud` or with `regions`, every (cloud, region) is fetched in its
     own thread (at most :data:`MAX_THREADS` at once) with its own credentials, and the
     frames are stacked with two first columns ``cloud`` and ``region`` (categories).
@@ -457,6 +458,14 @@ def fetch_servers(
     pandas.DataFrame
         The frame of :func:`imgkit.read_servers`; ``attrs["imgkit"]`` also has
         ``source`` (the endpoint), ``api`` (``"servers"``), ``filters``, ``fetched_at`` and ``pages``.
+
+    Raises
+    ------
+    ConfigError
+        For a bad option (``all_tenants`` not a bool, an ``all_tenants`` filter) and as
+        :func:`fetch_images` raises it.
+    ApiError, AuthError, PaginationError
+        As :func:`fetch_images` raises them.
 
     Examples
     --------
