@@ -2,7 +2,7 @@
 
 pandas < 3 records a ``string`` column in Parquet/Feather metadata without its storage and reads it back as
 ``string[python]`` (the default ``mode.string_storage``); pandas >= 3 keeps ``string[pyarrow]``. Values are the
-same either way, and ``imgkit.read_parquet`` restores the Arrow storage on every pandas. README: "Plain pandas".
+same either way, and ``imgkit.read_parquet`` restores the Arrow storage on every pandas. docs: user-guide/pandas.md.
 """
 
 from __future__ import annotations

@@ -64,8 +64,8 @@ def test_no_network_and_no_writes_into_the_repo(path):
                     assert re.search(r"(path|save_to)=(out|snapshot_dir)\b", args), f"{path.name}: {name}({args})"
 
 
-def test_readme_papermill_command_reports_the_given_listing(tmp_path):
-    """The README's papermill command, verbatim: papermill reads the parameters cell and the report is of INPUT."""
+def test_documented_papermill_command_reports_the_given_listing(tmp_path):
+    """The papermill command of the docs (docs/user-guide/reports.md), verbatim: papermill reads the parameters cell and the report is of INPUT."""
     import shlex
     import subprocess
     import sys
@@ -73,8 +73,8 @@ def test_readme_papermill_command_reports_the_given_listing(tmp_path):
     import imgkit
 
     repo = Path(__file__).resolve().parent.parent
-    readme = (repo / "README.md").read_text(encoding="utf-8")
-    command = re.search(r"^papermill notebooks/07_report\.ipynb .*$", readme, flags=re.M).group(0)
+    page = (repo / "docs" / "user-guide" / "reports.md").read_text(encoding="utf-8")
+    command = re.search(r"^papermill notebooks/07_report\.ipynb .*$", page, flags=re.M).group(0)
     argv = shlex.split(command)
     assert argv[argv.index("-p") + 1 :: 3] == ["INPUT", "AS_OF", "OUTPUT"]
     listing = argv[argv.index("INPUT") + 1]

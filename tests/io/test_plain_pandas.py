@@ -76,9 +76,9 @@ def test_concat_and_merge(frame):
 
 
 def test_everyday_calls_work_through_the_readme_one_liner(frame):
-    with pytest.raises(Exception):  # pyarrow has no hash kernel for lists: the README says so
+    with pytest.raises(Exception):  # pyarrow has no hash kernel for lists: the docs say so (user-guide/pandas.md)
         frame.drop_duplicates()
-    flat = frame.assign(**{c: frame[c].astype(object).map(tuple) for c in LISTS})  # README: the one-liner
+    flat = frame.assign(**{c: frame[c].astype(object).map(tuple) for c in LISTS})  # docs: the one-liner
     assert len(flat.drop_duplicates()) == 2
     assert flat["tags"].value_counts().to_dict() == {("env=prod", "team=a"): 1, (): 1}
     assert flat["tags"].nunique() == 2
