@@ -41,7 +41,14 @@ from imgkit.errors import (
     SchemaError,
     SourceError,
 )
-from imgkit.fetch import fetch_images, fetch_servers
+from imgkit.fetch import (
+    FetchConfig,
+    fetch_images,
+    fetch_members,
+    fetch_scaling_configs,
+    fetch_servers,
+    fetch_volumes,
+)
 from imgkit.io import (
     read_images,
     read_parquet,
@@ -97,8 +104,12 @@ __all__ = [
     "describe_columns",
     "diff_listings",
     "evolve_listing",
+    "FetchConfig",
     "fetch_images",
+    "fetch_members",
+    "fetch_scaling_configs",
     "fetch_servers",
+    "fetch_volumes",
     "generate_listing",
     "history",
     "load_demo",

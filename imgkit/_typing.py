@@ -31,6 +31,14 @@ Duration: TypeAlias = "str | pd.Timedelta | dt.timedelta | int | float"
 By: TypeAlias = "str | None"
 #: Family of an image: a column name, or a function of the row.
 Family: TypeAlias = "str | Callable[[pd.Series], Any] | None"
+#: A listing given to an analysis: a typed image frame, or anything read_images reads.
+Listing: TypeAlias = "pd.DataFrame | Source"
+#: Snapshots of a listing over time: folders, {time: listing}, a list of listings, or one folder of snapshot folders.
+Snapshots: TypeAlias = "PathLike | Mapping[Any, Any] | Iterable[Any]"
+#: Filters of the archive: pyarrow-style ``[(column, op, value), ...]`` or a list of such lists (OR of ANDs).
+Filters: TypeAlias = "list[tuple[str, str, Any]] | list[list[tuple[str, str, Any]]] | None"
+#: Tenant names: ``{project_id: name}``, a CSV path, a DataFrame or Series, or "keystone".
+TenantNames: TypeAlias = "Mapping[str, str] | PathLike | pd.DataFrame | pd.Series | str"
 #: matplotlib rc parameters.
 RcParams: TypeAlias = "dict[Any, Any]"
 

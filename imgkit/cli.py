@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imgkit.errors import ImgkitError
+from imgkit.fetch import FetchConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -631,8 +632,12 @@ def _add_fetch(sub: Any) -> None:
         help="fetch the live listing of an IMS / Glance endpoint into a snapshot directory",
         description=(
             "Page through GET /v2/images (or Huawei's /v2/cloudimages) of ENDPOINT and write every raw page plus "
-            "_imgkit_snapshot.json to DIR; every other subcommand reads DIR. Auth: OS_AUTH_TOKEN, OS_CLOUD / "
-            "--cloud (clouds.yaml) or OS_AUTH_URL + OS_USERNAME + OS_PASSWORD (Keystone v3)."
+            "_imgkit_snapshot.json to DIR; every other subcommand reads DIR. With --servers, --volumes, "
+            "--scaling-configs or --members, fetch that listing instead. Auth, first found: OS_AUTH_TOKEN; "
+            "HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK (+ _PROJECT_ID, _SECURITY_TOKEN: every request signed); "
+            "OS_CLOUD / --cloud (clouds.yaml: token, password, application credential, or ak/sk); OS_AUTH_URL + "
+            "OS_APPLICATION_CREDENTIAL_ID/SECRET or OS_USERNAME + OS_PASSWORD (Keystone v3). With AK/SK, "
+            "--region NAME finds the Huawei Cloud / OTC endpoint without ENDPOINT."
         ),
     )
     p.add_argument(
@@ -640,7 +645,8 @@ def _add_fetch(sub: Any) -> None:
         metavar="ENDPOINT",
         nargs="?",
         default=None,
-        help="e.g. https://ims.ap-southeast-1.myhuaweicloud.com (default: the Keystone catalog's)",
+        help="e.g. https://ims.ap-southeast-1.myhuaweicloud.com (default: the Keystone catalog's, or with AK/SK "
+        "the --region's)",
     )
     p.add_argument(
         "-o",
@@ -677,24 +683,62 @@ def _add_fetch(sub: Any) -> None:
         action="append",
         default=None,
         metavar="NAME",
-        help="region whose endpoint the Keystone catalog gives, or NAME=ENDPOINT; repeatable: the regions "
-        "are fetched at once into one folder each under DIR",
+        help="region whose endpoint the Keystone catalog (or with AK/SK the Huawei Cloud / OTC template) gives, "
+        "or NAME=ENDPOINT; repeatable: the regions are fetched at once into one folder each under DIR",
     )
-    p.add_argument(
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
         "--servers",
         action="store_true",
         help="fetch the servers (Nova / ECS GET /v2.1/servers/detail, all projects) instead of the images; "
         "ENDPOINT is then the compute endpoint",
     )
+    what.add_argument(
+        "--volumes",
+        action="store_true",
+        help="fetch the volumes (Cinder / EVS GET /v3/{project_id}/volumes/detail, all projects when allowed); "
+        "ENDPOINT is then the volume endpoint with its project id",
+    )
+    what.add_argument(
+        "--scaling-configs",
+        action="store_true",
+        help="fetch the Auto Scaling configurations (Huawei Cloud / OTC AS); ENDPOINT is then "
+        "https://as.REGION.../autoscaling-api/v1/PROJECT_ID",
+    )
+    what.add_argument(
+        "--members",
+        metavar="IMAGES",
+        default=None,
+        help="fetch the members of the private and shared images in IMAGES (a snapshot or file read_images "
+        "reads); ENDPOINT is the image endpoint",
+    )
     p.add_argument(
-        "--max-pages", type=int, default=2000, metavar="N", help="refuse to follow more than N pages (default: 2000)"
+        "--project-id",
+        metavar="ID",
+        default=None,
+        help="with AK/SK: the project (default: $HUAWEICLOUD_SDK_PROJECT_ID, else looked up per region with IAM "
+        "GET /v3/projects?name=REGION)",
+    )
+    p.add_argument(
+        "--max-pages",
+        type=int,
+        default=FetchConfig.max_pages,
+        metavar="N",
+        help=f"refuse to follow more than N pages (default: {FetchConfig.max_pages})",
     )
     p.add_argument(
         "--deadline",
         type=float,
         default=None,
         metavar="SECONDS",
-        help="fail when the whole fetch takes longer (default: no limit)",
+        help=f"fail when the whole fetch takes longer (default: {FetchConfig.deadline:g}; 0: no limit)",
+    )
+    p.add_argument(
+        "--max-retry-wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"honour Retry-After waits up to this total (default: {FetchConfig.max_retry_wait:g})",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -717,30 +761,44 @@ def _run_fetch(args: argparse.Namespace) -> int:
     import warnings
 
     from imgkit.errors import ImgkitWarning
-    from imgkit.fetch import fetch_images
+    from imgkit.fetch import fetch_images, fetch_members, fetch_scaling_configs, fetch_servers, fetch_volumes
 
+    options: dict[str, Any] = dict(
+        cloud=_clouds(args.cloud),
+        regions=_regions(args.region),
+        max_pages=args.max_pages,
+        progress=False if args.no_progress else None,
+        project_id=args.project_id,
+    )
+    if args.deadline is not None:
+        options["deadline"] = args.deadline or None
+    if args.max_retry_wait is not None:
+        options["max_retry_wait"] = args.max_retry_wait
+    config = FetchConfig(**options)
+    listing: dict[str, Any] = dict(filters=_parse_filters(args.filter), limit=args.limit, save_to=args.output)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ImgkitWarning)
-        common = dict(
-            filters=_parse_filters(args.filter),
-            limit=args.limit,
-            cloud=_clouds(args.cloud),
-            regions=_regions(args.region),
-            save_to=args.output,
-            max_pages=args.max_pages,
-            deadline=args.deadline,
-            progress=False if args.no_progress else None,
-        )
         if args.servers:
-            from imgkit.fetch import fetch_servers
+            what = "servers"
+            df = fetch_servers(args.endpoint, config=config, **listing)
+        elif args.volumes:
+            what = "volumes"
+            df = fetch_volumes(args.endpoint, config=config, **listing)
+        elif args.scaling_configs:
+            what = "scaling configurations"
+            df = fetch_scaling_configs(args.endpoint, config=config, **listing)
+        elif args.members:
+            from imgkit.io import read_images
 
-            df = fetch_servers(args.endpoint, **common)
+            what = "image members"
+            images = read_images(args.members, errors="ignore")
+            df = fetch_members(args.endpoint, images, save_to=args.output, config=config)
         else:
-            df = fetch_images(args.endpoint, api=args.api, max_images=args.max_images, **common)
+            what = "images"
+            df = fetch_images(args.endpoint, api=args.api, max_images=args.max_images, config=config, **listing)
     for w in caught:
         print(f"{_PROG}: warning: {_one_line(w.message)}", file=sys.stderr)
     meta = df.attrs["imgkit"]
-    what = "servers" if args.servers else "images"
     if "parts" in meta:  # the failures, if any, were the warning above
         done = ", ".join(
             f"{'/'.join(str(p[k]) for k in ('cloud', 'region') if p.get(k))} {p['rows']:,}" for p in meta["parts"]

@@ -27,8 +27,12 @@ PUBLIC = {
     "label_tenants",
     "load_demo_servers",
     # fetch
+    "FetchConfig",
     "fetch_images",
+    "fetch_members",
+    "fetch_scaling_configs",
     "fetch_servers",
+    "fetch_volumes",
     # demo data
     "load_demo",
     "generate_listing",

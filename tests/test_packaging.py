@@ -38,6 +38,9 @@ def test_environment_yml_and_pyproject_agree():
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = {CONDA_TO_PYPI.get(_name(d), _name(d)) for d in env["dependencies"] if isinstance(d, str)}
     conda -= {"python", "pip"}
+    # what conda-forge does not have comes from PyPI through the pip section
+    pip = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]
+    conda |= {_name(line) for line in pip if not line.startswith("-e")}
     assert conda == pypi
 
 

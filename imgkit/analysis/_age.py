@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_argument, check_by, require_columns
 from imgkit.analysis import _dask
 from imgkit.analysis._core import (
@@ -26,7 +27,7 @@ from imgkit.analysis._tenants import named_tenants
 from imgkit.errors import ConfigError
 
 
-def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: Any = None) -> pd.DataFrame:
+def age_profile(df: pd.DataFrame, *, by: str | None = None, as_of: AsOf = None) -> pd.DataFrame:
     """Age of the images (since ``created_at``) per group.
 
     Parameters
@@ -140,7 +141,7 @@ def age_profile_table(
 
 
 def stale_images(
-    df: pd.DataFrame, *, older_than: pd.Timedelta | str, by: str = "created_at", as_of: Any = None
+    df: pd.DataFrame, *, older_than: pd.Timedelta | str, by: str = "created_at", as_of: AsOf = None
 ) -> pd.DataFrame:
     """The images whose `by` timestamp is more than `older_than` before `as_of`.
 

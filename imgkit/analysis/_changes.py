@@ -39,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from imgkit._typing import Listing
 from imgkit.analysis._core import (
     ALL_TENANTS,
     MISSING,
@@ -484,7 +485,7 @@ def union_columns(frames: Iterable[pd.DataFrame]) -> list[str]:
     return list(dict.fromkeys(c for f in frames for c in f.columns))
 
 
-def diff_listings(old: Any, new: Any, *, ignore: Iterable[str] = ()) -> ListingDiff:
+def diff_listings(old: Listing, new: Listing, *, ignore: Iterable[str] = ()) -> ListingDiff:
     """What changed between two listings: images added, removed, and every changed cell.
 
     Parameters

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_by, require_columns
 from imgkit.analysis._core import ALL_IMAGES, ALL_TENANTS, MISSING, age_days, group_rows, resolve_as_of, to_ns
 from imgkit.analysis._tenants import names_for
@@ -232,7 +233,7 @@ def cleanup_candidates(
     servers: pd.DataFrame | None = None,
     older_than: str | pd.Timedelta | None = "365D",
     keep_newest: int = 2,
-    as_of: Any = None,
+    as_of: AsOf = None,
     family: Callable[[Any], str] | None = image_family,
 ) -> pd.DataFrame:
     """The images that are candidates for deletion, each with the reason.

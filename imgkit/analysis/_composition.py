@@ -44,11 +44,11 @@ Tenant names
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_argument, check_by, require_columns
 from imgkit.analysis import _dask
 from imgkit.analysis._age import age_profile_table
@@ -437,7 +437,7 @@ def _platform_text(row: np.ndarray, labels: Sequence[str], shown: int = 3) -> st
     return ", ".join(names[:shown]) + f" +{len(names) - shown} more"
 
 
-def tenant_summary(df: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
+def tenant_summary(df: pd.DataFrame, *, as_of: AsOf = None) -> pd.DataFrame:
     """One row per :term:`tenant` (``owner``): the first table an operator looks at.
 
     Parameters

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_positive
 from imgkit.analysis import _dask
 from imgkit.errors import ConfigError
@@ -195,7 +196,7 @@ def to_utc(ts: Any, name: str = "as_of") -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def resolve_as_of(df: pd.DataFrame, as_of: Any = None) -> tuple[pd.Timestamp, str]:
+def resolve_as_of(df: pd.DataFrame, as_of: AsOf = None) -> tuple[pd.Timestamp, str]:
     """The reference time that ages are measured at (:term:`as_of`), and where it came from.
 
     Parameters

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from imgkit._typing import AsOf, Snapshots
 from imgkit.analysis._core import (
     ALL_IMAGES,
     MISSING,
@@ -143,7 +144,7 @@ def _align_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return out
 
 
-def history(sources: Any, *, as_of: Any = None) -> pd.DataFrame:
+def history(sources: Snapshots, *, as_of: AsOf = None) -> pd.DataFrame:
     """One row per image version over a series of snapshots (a slowly changing dimension, type 2).
 
     A version of an image begins when the image first appears, or when any of its typed
@@ -241,7 +242,7 @@ def history(sources: Any, *, as_of: Any = None) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 # trend
 # ---------------------------------------------------------------------------------------
-def is_history(obj: Any) -> bool:
+def is_history(obj: Any) -> TypeGuard[pd.DataFrame]:
     return isinstance(obj, pd.DataFrame) and all(c in obj.columns for c in ("valid_from", "valid_to"))
 
 
@@ -256,7 +257,9 @@ def _snapshot_times(h: pd.DataFrame) -> pd.DatetimeIndex:
     return times.as_unit("ns").sort_values().unique()
 
 
-def trend(history_or_sources: Any, *, by: str | None = "platform", top: int | None = None) -> pd.DataFrame:
+def trend(
+    history_or_sources: pd.DataFrame | Snapshots, *, by: str | None = "platform", top: int | None = None
+) -> pd.DataFrame:
     """Image counts per group at each snapshot time.
 
     Parameters

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from imgkit._typing import TenantNames
 from imgkit.errors import ConfigError, ImgkitWarning, SourceError
 
 __all__ = ["display_labels", "label_tenants"]
@@ -85,7 +86,7 @@ def _id_column(df: pd.DataFrame) -> str:
     raise ConfigError("the frame has no tenant column ('owner' for images, 'tenant_id' for servers)")
 
 
-def label_tenants(df: pd.DataFrame, names: Any, **keystone: Any) -> pd.DataFrame:
+def label_tenants(df: pd.DataFrame, names: TenantNames, **keystone: Any) -> pd.DataFrame:
     """A copy of `df` with an ``owner_name`` column: the name of each row's tenant.
 
     Parameters

@@ -28,6 +28,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from imgkit._typing import Errors
 from imgkit.demo._generate import DEMO_PARAMS, generate_listing, tenant_profiles
 
 __all__ = ["DEMO_SERVERS_SEED", "generate_servers", "load_demo_servers"]
@@ -205,7 +206,7 @@ def _data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
-def load_demo_servers(*, volumes: bool = True, errors: str = "warn") -> pd.DataFrame:
+def load_demo_servers(*, volumes: bool = True, errors: Errors = "warn") -> pd.DataFrame:
     """The bundled synthetic servers of the demo images, typed by :func:`imgkit.read_servers`.
 
     Reads ``data/demo_servers.json.gz`` (and, with `volumes`, ``data/demo_volumes.json.gz``

@@ -27,12 +27,23 @@ def _glance_next(doc: Mapping[str, Any]) -> Any:
     return doc.get("next")
 
 
-def _nova_next(doc: Mapping[str, Any]) -> Any:
-    """The ``href`` of the ``rel: next`` entry of ``servers_links`` (absent on the last page)."""
-    links = doc.get("servers_links")
-    for link in links if isinstance(links, list) else []:
-        if isinstance(link, Mapping) and link.get("rel") == "next":
-            return link.get("href") or "(no href)"
+def _links_next(key: str) -> Callable[[Mapping[str, Any]], Any]:
+    """The ``href`` of the ``rel: next`` entry of `key` (``servers_links``, ``volumes_links``; absent on the last page)."""
+
+    def next_link(doc: Mapping[str, Any]) -> Any:
+        links = doc.get(key)
+        for link in links if isinstance(links, list) else []:
+            if isinstance(link, Mapping) and link.get("rel") == "next":
+                return link.get("href") or "(no href)"
+        return None
+
+    return next_link
+
+
+_nova_next = _links_next("servers_links")
+
+
+def _no_next(doc: Mapping[str, Any]) -> Any:
     return None
 
 
@@ -64,6 +75,10 @@ class Listing:
     suffixes: tuple[str, ...] = ()
     #: Path appended when the endpoint has no version segment.
     version: str = ""
+    #: Page by ``start_number``/``limit`` until ``total_number`` (or a short page): Huawei Auto Scaling.
+    offset_paging: bool = False
+    #: The key of an item's id (the loop checks).
+    id_key: str = "id"
 
 
 _IMAGE_SUFFIXES = ("/v2/images", "/v2/cloudimages", "/v2")
@@ -97,6 +112,29 @@ LISTINGS = {
     ),
     "projects": Listing(
         "projects", "/projects", "projects", "identity", None, _keystone_next, suffixes=("/projects",), version="/v3"
+    ),
+    # Cinder / EVS: like Nova, only the marker of volumes_links is used (osapi_max_limit 1000).
+    "volumes": Listing(
+        "volumes",
+        "/volumes/detail",
+        "volumes",
+        "volume",
+        1000,
+        _links_next("volumes_links"),
+        follow_links=False,
+        suffixes=("/volumes/detail", "/volumes"),
+    ),
+    # Huawei / OTC Auto Scaling: start_number/limit, at most 100 per page.
+    "scaling_configurations": Listing(
+        "scaling_configurations",
+        "/scaling_configuration",
+        "scaling_configurations",
+        "autoscaling",
+        100,
+        _no_next,
+        suffixes=("/scaling_configuration",),
+        offset_paging=True,
+        id_key="scaling_configuration_id",
     ),
 }
 
@@ -239,6 +277,8 @@ def iter_pages(
 
     n = page_limit(0)
     params: list[tuple[str, str]] | None = base + ([("limit", str(n))] if n else [])
+    if listing.offset_paging:
+        params = base + [("start_number", "0")] + ([("limit", str(n))] if n else [])
     seen_urls: set[str] = set()
     seen_markers: set[str] = set()
     seen_last: dict[str, int] = {}  # id of each page's last image -> page number
@@ -284,7 +324,7 @@ def iter_pages(
                 len(images),
                 max_images - total,
             )
-        last = images[-1].get("id") if images and isinstance(images[-1], dict) else None
+        last = images[-1].get(listing.id_key) if images and isinstance(images[-1], dict) else None
         if isinstance(last, str):
             if last in seen_last:
                 raise PaginationError(
@@ -296,6 +336,12 @@ def iter_pages(
         total += len(images)
         if not images or (max_images is not None and total >= max_images):
             return
+        if listing.offset_paging:
+            n = page_limit(total)
+            params = _next_offset(doc, len(images), total, limit, base, n)
+            if params is None:
+                return
+            continue
         link = listing.next_link(doc)
         if link and not listing.follow_links:
             used_next = True
@@ -326,6 +372,19 @@ def iter_pages(
                     f"page {number}: marker {marker!r} came back again: a pagination loop; stopped after {total} {key}"
                 )
             seen_markers.add(marker)
+
+
+def _next_offset(
+    doc: Mapping[str, Any], count: int, total: int, limit: int | None, base: list[tuple[str, str]], n: int | None
+) -> list[tuple[str, str]] | None:
+    """The query of the next ``start_number`` page, or None after the last (``total_number`` reached, or short)."""
+    reported = doc.get("total_number")
+    if isinstance(reported, int) and not isinstance(reported, bool):
+        if total >= reported:
+            return None
+    elif limit and count < limit:
+        return None  # no total reported: a short page is the last
+    return base + [("start_number", str(total))] + ([("limit", str(n))] if n else [])
 
 
 def _link_marker(link: Any, number: int) -> str:

@@ -39,6 +39,8 @@ class RetryPolicy:
     statuses: frozenset[int] = field(default=RETRY_STATUSES)
     #: Seconds one request may take in all (connect, status line, headers and body); not retried.
     deadline: float = 600.0
+    #: Seconds of ``Retry-After`` waits one fetch honours in all; past that the throttling answer is the error.
+    max_retry_wait: float = 1800.0
     #: ``time.monotonic()`` by which the whole fetch must be done (None: no limit), and that limit in seconds.
     until: float | None = None
     fetch_deadline: float | None = None

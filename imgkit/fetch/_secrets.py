@@ -6,6 +6,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -77,13 +78,12 @@ def header_token(value: str, what: str = "token") -> Secret:
     return Secret(text)
 
 
-#: Characters of a secret's comparison form that make a recognisable prefix (a shorter secret: all of it).
+#: Length of the windows of a secret looked for: any run of this many characters of a secret's comparison
+#: form found in a text is a trace.
+_WINDOW = 10
+#: Characters of a secret's comparison form that make a recognisable prefix (a truncated echo "S3CRET-P...").
 _PREFIX = 6
-
-
 _JSON_U = re.compile(r"\\u([0-9a-fA-F]{4})")
-
-
 _TAG = re.compile(r"<[^<>]*>")
 
 
@@ -101,34 +101,57 @@ def _skeletons(text: str) -> tuple[str, str]:
 
 
 def _decoded(text: str) -> str:
-    """`text` with HTML entities (twice), JSON ``\\uXXXX`` escapes and tags undone."""
+    """`text` with HTML entities (twice) and JSON ``\\uXXXX`` escapes undone."""
     text = html.unescape(html.unescape(text))
-    text = _JSON_U.sub(lambda m: chr(int(m.group(1), 16)), text)
-    return _TAG.sub("", text)
+    return _JSON_U.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
-def _probes(secrets: Iterable[str]) -> list[tuple[int, str]]:
-    out = []
+@dataclass(frozen=True)
+class _Probes:
+    """Every :data:`_WINDOW`-character window of each secret's comparison forms (sets: linear lookups) and prefixes."""
+
+    windows: tuple[frozenset[str], frozenset[str]]
+    prefixes: tuple[tuple[str, ...], tuple[str, ...]]
+
+    def __bool__(self) -> bool:
+        return any(self.windows) or any(self.prefixes)
+
+
+def _probes(secrets: Iterable[str]) -> _Probes:
+    windows: tuple[set[str], set[str]] = (set(), set())
+    prefixes: tuple[list[str], list[str]] = ([], [])
     for secret in secrets:
         for kind, form in enumerate(_skeletons(secret)):
+            if len(form) >= _WINDOW:
+                windows[kind].update(form[i : i + _WINDOW] for i in range(len(form) - _WINDOW + 1))
             if len(form) >= 4:
-                out.append((kind, form[:_PREFIX]))
-    return out
+                prefixes[kind].append(form[:_PREFIX])
+    return _Probes((frozenset(windows[0]), frozenset(windows[1])), (tuple(prefixes[0]), tuple(prefixes[1])))
 
 
-def _traced(text: str, probes: list[tuple[int, str]]) -> bool:
-    forms = _skeletons(_decoded(text))
-    return any(p in forms[kind] for kind, p in probes)
+def _traced(text: str, probes: _Probes) -> bool:
+    """True when `text` shows a window or prefix of a secret (decoded and folded): linear in ``len(text)``."""
+    decoded = _decoded(text)
+    # with and without what looks like tags: "s3cret<b>pw" is an echo, and "<<x SECRET>>" must not hide one
+    forms = _skeletons(decoded) + _skeletons(_TAG.sub("", decoded))
+    for i, form in enumerate(forms):
+        wins, prefixes = probes.windows[i % 2], probes.prefixes[i % 2]
+        if wins and any(form[j : j + _WINDOW] in wins for j in range(len(form) - _WINDOW + 1)):
+            return True
+        if any(p in form for p in prefixes):
+            return True
+    return False
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """`text` (a message, log line, URL or code built from server text) without any trace of `secrets`.
 
-    Exact echoes (also JSON- or HTML-escaped) become ``***``.  Then, if a recognisable
-    prefix of a secret still shows once entities, ``\\uXXXX`` escapes and tags are undone,
-    case and accents folded and everything but ASCII letters and digits dropped (so
-    whitespace-collapsed, truncated, case-changed or mis-decoded echoes are caught), the
-    text is cut at the word where it starts.
+    Exact echoes (also JSON- or HTML-escaped) become ``***``.  Then, if the first 6 or any
+    10 consecutive characters of a secret still show once entities, ``\\uXXXX`` escapes (and
+    tags) are undone, case and accents folded and everything but ASCII letters and digits
+    dropped (so partial, whitespace-collapsed, truncated, case-changed or mis-decoded echoes
+    are caught), the text is cut at the word where the trace starts.  The windows are kept
+    in a set, so one check is linear in the text; finding the cut takes O(log n) checks.
 
     >>> scrub("bad token gAAAAAB-abc-123 (x)", ["gAAAAAB-abc-123"])
     'bad token *** (x)'
@@ -136,6 +159,8 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     'Invalid password ***'
     >>> scrub("bad password &#115;&#51;cret-pw", ["s3cret-pw"])
     'bad password ***'
+    >>> scrub("request id 7-very-secret-token-0123 ok", ["gAAAAAB-very-secret-token-0123"])
+    'request id ***'
     """
     secrets = [s for s in secrets if s]
     if not text or not secrets:
@@ -153,10 +178,23 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     probes = _probes(secrets)
     if not probes or not _traced(text, probes):
         return text
-    cut = 0  # the start of the first word by which the text shows a trace: all before it is clean
-    if len(text) <= 4096:
-        for m in re.finditer(r"\S+", text):
-            if _traced(text[: m.end()], probes):
-                cut = m.start()
-                break
-    return (text[:cut].rstrip() + " ***").lstrip()
+    words = [m.span() for m in re.finditer(r"\S+", text)]
+    if not words:
+        return "***"
+    # the first word whose end completes a trace; then the last word start from which the trace still shows
+    lo, hi = 0, len(words) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _traced(text[: words[mid][1]], probes):
+            hi = mid
+        else:
+            lo = mid + 1
+    end = words[lo][1]
+    first, last = 0, lo
+    while first < last:
+        mid = (first + last + 1) // 2
+        if _traced(text[words[mid][0] : end], probes):
+            first = mid
+        else:
+            last = mid - 1
+    return (text[: words[first][0]].rstrip() + " ***").lstrip()

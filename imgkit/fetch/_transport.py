@@ -3,7 +3,7 @@
 Private module.  Nothing here knows about pages or images; it turns one GET/POST into
 either ``(response, body bytes)`` or an :class:`~imgkit.errors.ApiError`.
 
-Rules kept here (and tested in ``tests/test_fetch.py``):
+Rules kept here (and tested in ``tests/fetch/``):
 
 * every request has a timeout;
 * 429 honours ``Retry-After`` (seconds or an HTTP date), 502/503/504, connection
@@ -11,7 +11,7 @@ Rules kept here (and tested in ``tests/test_fetch.py``):
   exponential backoff (with jitter);
 * redirects are never followed automatically (``requests`` would carry our
   ``X-Auth-Token`` header to another host); a redirect to the same scheme, host and
-  port (or an http -> https upgrade on the same host) is followed by hand, anything
+  port (or an http -> https upgrade on the same host and port, or 80 -> 443) is followed by hand, anything
   else -- another host or port, https -> plain http -- is refused;
 * "the same host" is decided by :func:`origin`, which refuses every URL two parsers
   could read differently (a backslash, userinfo, ``%`` or a control, space or
@@ -187,6 +187,8 @@ class Transport:
         self.policy = policy or RetryPolicy()
         self.verify = verify
         self.requests = 0
+        #: Seconds of Retry-After waits honoured so far (at most ``policy.max_retry_wait``).
+        self.retry_waited = 0.0
 
     def close(self) -> None:
         if self.own_session:
@@ -270,6 +272,15 @@ class Transport:
                     )
                     if origin(prepared.url or "") != target:  # what requests made of it is what is sent
                         raise ValueError("the prepared request points elsewhere")
+                    sign = getattr(self.auth, "sign", None) if use_auth else None
+                    if sign is not None:  # AK/SK: signed afresh for every attempt; the signed URL is the one sent
+                        raw = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+                        signed_url, signed = sign(method, prepared.url, raw or b"")
+                        if origin(signed_url) != target:
+                            raise ValueError("the signed request points elsewhere")
+                        prepared.url = signed_url
+                        prepared.headers.update(signed)
+                        hdrs.update(signed)  # their values are kept out of any error text too
                     settings = self.session.merge_environment_settings(
                         prepared.url, {}, True, self.verify if self.verify is not None else None, None
                     )
@@ -346,6 +357,10 @@ class Transport:
                 give_up = f" (gave up after {attempt + 1} attempts)"
             elif retry_after is not None and retry_after > policy.max_retry_after:
                 give_up = f" (not retried: Retry-After {retry_after:g} s is over {policy.max_retry_after:g} s)"
+            elif retry_after is not None and self.retry_waited + retry_after > policy.max_retry_wait:
+                give_up = (
+                    f" (not retried: the Retry-After waits of this fetch would pass {policy.max_retry_wait:g} s in all)"
+                )
             elif policy.until is not None and time.monotonic() + wait >= policy.until:
                 give_up = (
                     f" (not retried: waiting {wait:.3g} s more, the fetch deadline of "
@@ -366,6 +381,8 @@ class Transport:
                 "%s %s: %s; retry %d/%d in %.2fs", method, shown, self.clean(what), attempt + 1, policy.retries, wait
             )
             _sleep(wait)
+            if retry_after is not None:
+                self.retry_waited += retry_after
             attempt += 1
 
     def _too_slow(self, budget: float) -> str:
@@ -435,7 +452,12 @@ class Transport:
             )
         if src[0] == "https" and dst[0] != "https":
             problem = "refusing a redirect from https to plain http"
-        elif src != dst and not (src[1] == dst[1] and src[0] == "http" and dst[0] == "https"):
+        elif src != dst and not (
+            src[1] == dst[1]
+            and (src[0], dst[0]) == ("http", "https")
+            and (src[2] == dst[2] or (src[2], dst[2]) == (80, 443))
+        ):
+            # an http -> https upgrade keeps the host, and the port (or goes from 80 to 443)
             problem = "refusing a redirect to another host or port"
         else:
             return target

@@ -83,7 +83,7 @@ def origin(url: str) -> tuple[str, str, int]:
     >>> origin("http://a@127.0.0.1/")
     Traceback (most recent call last):
     ...
-    ValueError: its host part 'a@127.0.0.1' holds user info
+    ValueError: its host part holds user info (before '@127.0.0.1'; never shown)
     """
     reason = unsafe_reason(url)
     if reason:
@@ -95,7 +95,8 @@ def origin(url: str) -> tuple[str, str, int]:
     if scheme not in _DEFAULT_PORT:
         raise ValueError(f"its scheme {scheme!r} is not http or https")
     if "@" in authority:
-        raise ValueError(f"its host part {authority[:80]!r} holds user info")
+        host = "@" + authority.rsplit("@", 1)[1][:80]
+        raise ValueError(f"its host part holds user info (before {host!r}; never shown)")
     hp = _HOST_PORT.fullmatch(authority)
     if hp is None:
         raise ValueError(f"its host part {authority[:80]!r} is not a host name, IPv4 or [IPv6] literal with a port")

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from imgkit._typing import Errors, Source
 from imgkit._validators import check_argument
 from imgkit.errors import ImgkitWarning, SchemaError, SourceError
 from imgkit.io._coerce import ABSENT, TypingContext, type_values
@@ -263,7 +264,7 @@ def _volume_image(vol: Mapping) -> str | None:
     return None
 
 
-def read_volumes(source: Any) -> pd.DataFrame:
+def read_volumes(source: Source) -> pd.DataFrame:
     """Read a saved Cinder / EVS volume listing (``GET /v3/volumes/detail``) into a small frame.
 
     Only what :func:`read_servers` needs to find the image of a server booted from a
@@ -304,7 +305,7 @@ def read_volumes(source: Any) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # read_servers
 # --------------------------------------------------------------------------------------------
-def read_servers(source: Any, *, volumes: Any = None, errors: str = "warn") -> pd.DataFrame:
+def read_servers(source: Source, *, volumes: Source | None = None, errors: Errors = "warn") -> pd.DataFrame:
     """Read a saved server listing (Nova / Huawei ECS ``GET /v2.1/servers/detail``) into a typed DataFrame.
 
     Parameters

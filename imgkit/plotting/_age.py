@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from imgkit._typing import AsOf
 from imgkit._validators import check_argument, check_by, check_positive, require_columns
 from imgkit.analysis import OTHER, age_days, creation_timeline, group_rows, resolve_as_of, tenant_ids
 
@@ -19,7 +20,7 @@ def plot_age(
     df: pd.DataFrame,
     *,
     by: str | None = None,
-    as_of: Any = None,
+    as_of: AsOf = None,
     kind: str = "hist",
     top: int = 6,
     bins: int = 30,

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imgkit._html import isna as _isna
-from imgkit._typing import Backend
+from imgkit._typing import AsOf, Backend, Listing, Snapshots
 from imgkit.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from imgkit.archive import Archive
 from imgkit.report._page import DEFAULT_TITLE, html_dl, html_page, html_section
 from imgkit.report._sections import (
     age_section,
@@ -72,11 +74,11 @@ def build_report(
     *,
     path: str | Path | None = None,
     title: str = DEFAULT_TITLE,
-    as_of: Any = None,
+    as_of: AsOf = None,
     tenants: Sequence[str] | None = None,
     top: int = 10,
-    baseline: Any = None,
-    history: Any = None,
+    baseline: Listing | None = None,
+    history: Snapshots | pd.DataFrame | Archive | None = None,
     servers: pd.DataFrame | None = None,
     price_per_gb_month: float | None = None,
 ) -> str:

@@ -17,7 +17,7 @@ import orjson
 import pandas as pd
 import pytest
 from conftest import FIXTURES
-from test_fetch import IMAGES, TOKEN, Keystone, Listing, _leaks, knocks, no_sleep  # noqa: F401 (fixtures)
+from fetch_fakes import IMAGES, TOKEN, Keystone, Listing, _leaks, knocks, no_sleep  # noqa: F401 (fixtures)
 from werkzeug import Request, Response
 
 import imgkit
@@ -207,7 +207,7 @@ def test_fetch_servers_from_the_catalog_with_password_auth(httpserver, monkeypat
     nova = NovaReplay(SERVERS[:3])
     httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_handler(tokens)
     httpserver.expect_request("/compute/v2.1/servers/detail").respond_with_handler(nova)
-    from test_fetch import _password_env
+    from fetch_fakes import _password_env
 
     _password_env(monkeypatch, httpserver.url_for("/v3"))
     df = fetch_servers(None, progress=False, errors="ignore")
@@ -457,7 +457,7 @@ def test_fetch_projects_uses_the_password_auth_url(httpserver, monkeypatch):
     ks = KeystoneProjects(httpserver.url_for("").rstrip("/"), PROJECTS, per_page=10)
     httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_handler(ks_auth.tokens)
     httpserver.expect_request("/v3/projects").respond_with_handler(ks)
-    from test_fetch import _password_env
+    from fetch_fakes import _password_env
 
     _password_env(monkeypatch, httpserver.url_for("/v3"))
     assert len(fetch_projects()) == 5
@@ -496,7 +496,7 @@ def test_region_names_are_looked_up_in_the_catalog(httpserver, monkeypatch):
     httpserver.expect_request("/v3/auth/tokens", method="POST").respond_with_handler(tokens)
     httpserver.expect_request("/r1/v2/images").respond_with_handler(Listing(IMAGES[:2]))
     httpserver.expect_request("/r3/v2/images").respond_with_handler(Listing(IMAGES[2:5]))
-    from test_fetch import _password_env
+    from fetch_fakes import _password_env
 
     _password_env(monkeypatch, httpserver.url_for("/v3"))
     df = fetch_images(None, regions=["r1", "r3"], progress=False)
