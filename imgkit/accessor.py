@@ -43,6 +43,11 @@ class ImgkitAccessor:
     ``plot_trend`` (on a :func:`imgkit.history` frame), ``evolve_listing`` -- each the
     function of the same name applied to the frame, with the same options.
 
+    Parameters
+    ----------
+    pandas_obj : pandas.DataFrame
+        The frame; pandas passes it when ``df.imgkit`` is first used.
+
     Raises
     ------
     AttributeError

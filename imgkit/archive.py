@@ -449,6 +449,20 @@ class Archive:
         ConfigError
             When the listing has no ``fetched_at`` and no `snapshot_at` is given, when the levels differ from
             the archive's, or when the frame cannot be stored with the schema's types.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> archive = imgkit.Archive(tempfile.mkdtemp())
+        >>> df = imgkit.read_images("data/seed_example_response.json")
+        >>> archive.add(df, snapshot_at="2026-11-29T06:00:00Z", cloud="otc", region="eu-de")
+        >>> archive.add(df, snapshot_at="2026-11-29T18:00:00Z", cloud="otc", region="eu-de")  # the same day
+        >>> archive.snapshots()[["snapshot_at", "cloud", "region", "images"]].astype(str).values.tolist()
+        [['2026-11-29 18:00:00+00:00', 'otc', 'eu-de', '2']]
+        >>> archive.add(df)  # a frame read from a file has no fetched_at
+        Traceback (most recent call last):
+        ...
+        imgkit.errors.ConfigError: the listing has no fetched_at ...
         """
         from imgkit.io import read_images
 
@@ -588,6 +602,16 @@ class Archive:
         pandas.DataFrame
             ``snapshot_at`` (``datetime64[ns, UTC]``), ``cloud``, ``region`` (``string``, NA when the archive
             has no such level), ``images`` and ``bytes_on_disk`` (``int64``).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> archive = imgkit.Archive(tempfile.mkdtemp())
+        >>> archive.snapshots().columns.tolist(), len(archive.snapshots())
+        (['snapshot_at', 'cloud', 'region', 'images', 'bytes_on_disk'], 0)
+        >>> archive.add(imgkit.read_images("data/seed_example_response.json"), snapshot_at="2026-11-29")
+        >>> archive.snapshots()["images"].tolist()
+        [2]
         """
         cat = self._catalogue()
         return pd.DataFrame(
@@ -715,6 +739,27 @@ class Archive:
             ``cloud``, ``region``. A pandas frame of one snapshot carries its time as
             ``attrs["imgkit"]["fetched_at"]``, so the analyses measure ages at the snapshot; the load findings of
             the snapshots read (``imgkit.validate``) are kept.
+
+        Raises
+        ------
+        ConfigError
+            For an `engine` other than "pandas" or "dask", or a filter on a column the archive does not have.
+        ImportError
+            For ``engine="dask"`` without Dask installed (``pip install "imgkit[dask]"``).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> archive = imgkit.Archive(tempfile.mkdtemp())
+        >>> df = imgkit.load_demo()
+        >>> archive.add(df, snapshot_at="2026-06-01")
+        >>> archive.add(df[df["platform"] != "Windows"], snapshot_at="2026-07-01")
+        >>> latest = archive.load(snapshot_at="latest", columns=["id", "platform"])
+        >>> latest.columns.tolist(), len(latest), latest.attrs["imgkit"]["fetched_at"][:10]
+        (['id', 'platform', 'snapshot_at'], 4080, '2026-07-01')
+        >>> ubuntu = archive.load(filters=[("platform", "==", "Ubuntu")], columns=["id"])
+        >>> ubuntu.groupby("snapshot_at").size().tolist()
+        [1701, 1701]
         """
         backend = _backend(backend, engine, "load")
         cat, exprs = self._select(snapshot_at, filters)
@@ -791,6 +836,13 @@ class Archive:
             Indexed by snapshot time (``as_of``, UTC), one ``int64`` column per group, ordered as
             :func:`imgkit.trend` orders them. In an archive of several clouds or regions, snapshots taken at the
             same time are counted together.
+
+        Raises
+        ------
+        ConfigError
+            When `by` is not a column of the listings, or for a bad `engine` or filter.
+        ImportError
+            For ``engine="dask"`` without Dask installed.
 
         Examples
         --------

@@ -34,11 +34,28 @@ __all__ = [
 
 
 class ImgkitError(Exception):
-    """Root of every exception imgkit raises on purpose."""
+    """Root of every exception imgkit raises on purpose.
+
+    ``except imgkit.ImgkitError`` catches them all; each leaf also inherits the builtin that fits
+    (``ValueError`` or ``RuntimeError``).
+
+    Examples
+    --------
+    >>> try:
+    ...     imgkit.read_images(b"{not json")
+    ... except imgkit.ImgkitError as exc:
+    ...     type(exc).__name__, isinstance(exc, ValueError)
+    ('SourceError', True)
+    """
 
 
 class SourceError(ImgkitError, ValueError):
     """An input that cannot be read as an image listing.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong; the exception's text is ``"<source>[, line L, column C]: <message>"``.
 
     Attributes
     ----------
@@ -46,6 +63,16 @@ class SourceError(ImgkitError, ValueError):
         A description of the input (a path, ``"<str>"``, ``"page 3"``...).
     line, column : int or None
         Position of a JSON syntax error, when known (1-based).
+
+    Examples
+    --------
+    >>> try:
+    ...     imgkit.read_images(b'{"images": [null]}')
+    ... except imgkit.SourceError as exc:
+    ...     print(exc)
+    <bytes>: image #1 is null, not an object
+    >>> str(SourceError("malformed JSON", source="listing.json", line=3, column=7))
+    'listing.json, line 3, column 7: malformed JSON'
     """
 
     def __init__(
@@ -66,13 +93,30 @@ class SourceError(ImgkitError, ValueError):
 
 
 class SchemaError(ImgkitError, ValueError):
-    """Values that do not satisfy the schema, with every finding at once.
+    """Values that do not satisfy the schema, with every :term:`finding` at once (``errors="raise"``).
+
+    Parameters
+    ----------
+    message : str
+        The counts of findings per rule and column.
 
     Attributes
     ----------
     findings : pandas.DataFrame
         One row per finding: ``source``, ``image_id``, ``column``, ``field``,
         ``value``, ``rule``, ``action``.
+
+    Examples
+    --------
+    >>> listing = {"images": [{"id": "a", "name": "web", "min_disk": "abc"}]}
+    >>> try:
+    ...     imgkit.read_images(listing, errors="raise", dialect="glance")
+    ... except imgkit.SchemaError as exc:
+    ...     found = exc.findings
+    >>> sorted(found["rule"].unique())  # this image also lacks the mandatory fields
+    ['mandatory', 'untypable']
+    >>> found.loc[found["rule"] == "untypable", ["image_id", "column", "value"]].iloc[0].tolist()
+    ['a', 'min_disk', 'abc']
     """
 
     def __init__(self, message: str, *, findings: Any = None) -> None:
@@ -139,16 +183,55 @@ class ApiError(ImgkitError, RuntimeError):
 
 
 class AuthError(ApiError):
-    """Authentication failed (bad credentials, expired token after one re-authentication)."""
+    """Authentication failed (bad credentials, expired token after one re-authentication).
+
+    Takes the parameters of :class:`ApiError`.
+
+    Examples
+    --------
+    >>> exc = AuthError("The request you have made requires authentication.", status=401)
+    >>> isinstance(exc, ApiError), exc.status
+    (True, 401)
+    """
 
 
 class PaginationError(ImgkitError, RuntimeError):
-    """Pagination that imgkit refuses to follow: a loop, a cross-host link, a stale marker."""
+    """Pagination that imgkit refuses to follow: a loop, a cross-host link, a stale marker.
+
+    Raised by :func:`imgkit.fetch_images` and :func:`imgkit.fetch_servers` before any request is sent to
+    another origin, and when ``max_pages`` is passed.
+
+    Examples
+    --------
+    >>> issubclass(PaginationError, RuntimeError)
+    True
+    """
 
 
 class ConfigError(ImgkitError, ValueError):
-    """A bad option, endpoint, environment or ``clouds.yaml`` entry."""
+    """A bad option, endpoint, environment or ``clouds.yaml`` entry.
+
+    Examples
+    --------
+    >>> try:
+    ...     imgkit.resolve_as_of(imgkit.load_demo(), "soon")
+    ... except imgkit.ConfigError as exc:
+    ...     isinstance(exc, ValueError)
+    True
+    """
 
 
 class ImgkitWarning(UserWarning):
-    """A recorded, documented coercion (``errors="warn"``)."""
+    """A recorded, documented coercion (``errors="warn"``): one warning per read, with the counts.
+
+    Every :term:`finding` behind it stays in ``df.attrs["imgkit"]`` (:func:`imgkit.validate`).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     df = imgkit.read_images({"images": [{"id": "a", "name": "web", "min_disk": "abc"}]}, dialect="glance")
+    >>> [w.category.__name__ for w in caught], df["min_disk"].isna().all()
+    (['ImgkitWarning'], np.True_)
+    """

@@ -461,6 +461,18 @@ def api_to_column(api: str, *, taken: set[str] | frozenset[str] = frozenset()) -
     unless that would collide with a known column or a name in `taken`, in which
     case the API name is kept.
 
+    Parameters
+    ----------
+    api : str
+        A key of an image object in the API's JSON (``"__os_version"``).
+    taken : set of str, optional
+        Column names already in use (for unknown keys).
+
+    Returns
+    -------
+    str
+        The DataFrame column name.
+
     Examples
     --------
     >>> api_to_column("__os_version")
@@ -488,6 +500,16 @@ def column_to_api(column: str) -> str:
     (unknown keys keep their API name whenever stripping would be ambiguous, see
     :func:`api_to_column`). For an unknown key that was stripped, use
     ``df.attrs["imgkit"]["unknown_keys"]`` ({column: API key} of the keys the schema does not know).
+
+    Parameters
+    ----------
+    column : str
+        A column of an image frame.
+
+    Returns
+    -------
+    str
+        The API key.
 
     Examples
     --------

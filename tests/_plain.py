@@ -3,7 +3,7 @@
 pandas < 3 records a ``string`` column in Parquet/Feather metadata without its storage and reads it back as
 ``string[python]`` (the default ``mode.string_storage``); pandas >= 3 keeps ``string[pyarrow]``. A list column
 comes back, as any list column in pandas, as ``object`` holding one NumPy array per cell. Values are the same either
-way, and ``imgkit.read_parquet`` restores the dtypes on every pandas. docs/plain-pandas.md says so.
+way, and ``imgkit.read_parquet`` restores the dtypes on every pandas. docs/user-guide/compatibility.md says so.
 """
 
 from __future__ import annotations

@@ -89,8 +89,8 @@ def test_cleanup_notebook_shows_its_report():
     assert "text/html" in shown[0]["outputs"][0]["data"]  # executed: the report is in the notebook
 
 
-def test_readme_papermill_command_reports_the_given_listing(tmp_path):
-    """The README's papermill command, verbatim: papermill reads the parameters cell and the report is of INPUT."""
+def test_documented_papermill_command_reports_the_given_listing(tmp_path):
+    """The papermill command of the docs (docs/user-guide/reports.md), verbatim: papermill reads the parameters cell and the report is of INPUT."""
     import shlex
     import subprocess
     import sys
@@ -98,8 +98,8 @@ def test_readme_papermill_command_reports_the_given_listing(tmp_path):
     import imgkit
 
     repo = Path(__file__).resolve().parent.parent
-    readme = (repo / "README.md").read_text(encoding="utf-8")
-    command = re.search(r"^papermill notebooks/07_report\.ipynb .*$", readme, flags=re.M).group(0)
+    page = (repo / "docs" / "user-guide" / "reports.md").read_text(encoding="utf-8")
+    command = re.search(r"^papermill notebooks/07_report\.ipynb .*$", page, flags=re.M).group(0)
     argv = shlex.split(command)
     assert argv[argv.index("-p") + 1 :: 3] == ["INPUT", "AS_OF", "OUTPUT"]
     listing = argv[argv.index("INPUT") + 1]

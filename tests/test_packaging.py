@@ -19,9 +19,22 @@ def _name(requirement: str) -> str:
     return re.split(r"[\s<>=!~\[;]", requirement.strip(), maxsplit=1)[0].lower()
 
 
+def _expanded(extras: dict, name: str) -> list[str]:
+    """The requirements of extra `name`, with ``imgkit[other]`` (an extra of imgkit itself) replaced by its own."""
+    out = []
+    for r in extras[name]:
+        if _name(r) == "imgkit":
+            for other in re.search(r"\[(.*?)\]", r).group(1).split(","):
+                out += _expanded(extras, other.strip())
+        else:
+            out.append(r)
+    return out
+
+
 def test_environment_yml_and_pyproject_agree():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    pypi = {_name(r) for r in project["dependencies"]} | {_name(r) for r in project["optional-dependencies"]["test"]}
+    extras = project["optional-dependencies"]
+    pypi = {_name(r) for r in project["dependencies"]} | {_name(r) for r in _expanded(extras, "test")}
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = {CONDA_TO_PYPI.get(_name(d), _name(d)) for d in env["dependencies"] if isinstance(d, str)}
     conda -= {"python", "pip"}
@@ -63,3 +76,10 @@ def test_every_subpackage_is_packaged():
     found = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "imgkit").rglob("__init__.py")}
     assert found == listed
     assert {"imgkit.io", "imgkit.fetch", "imgkit.analysis", "imgkit.report", "imgkit.widgets"} <= listed
+
+
+def test_the_test_extra_includes_the_docs_extra():
+    """The README's test command builds the docs (tests/test_docs.py), so its install brings the docs extra."""
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert {_name(r) for r in extras["docs"]} >= {"sphinx", "pydata-sphinx-theme", "numpydoc", "myst-nb"}
+    assert {_name(r) for r in extras["docs"]} <= {_name(r) for r in _expanded(extras, "test")}

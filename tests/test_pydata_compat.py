@@ -2,7 +2,7 @@
 
 Each operation runs on two frames -- the demo listing and the real public samples (tests/fixtures/samples) -- and
 asserts real values. The same module runs on pandas 3 and in the pandas 2.2.3 leg of .ci/run, so a regression in
-any row shows. docs/plain-pandas.md lists the rows and the few documented exceptions, with the reasons.
+any row shows. docs/user-guide/compatibility.md lists the rows and the few documented exceptions, with the reasons.
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ def test_describe_columns_is_the_table():
         "description",
     ]
     assert d.loc["platform", "values"].startswith("Windows|Ubuntu|RedHat")
-    assert d.loc["tags", "dtype"] == "object"  # imgkit.StringListDtype (docs/plain-pandas.md)
+    assert d.loc["tags", "dtype"] == "object"  # imgkit.StringListDtype (docs/user-guide/compatibility.md)
     assert d.loc["min_disk", "valid_range"] == "0-1024"
     assert (d["mandatory"] != "").sum() == 18 and d.loc["virtual_env_type", "mandatory"] == "ims"
 

@@ -325,6 +325,16 @@ class ListingDiff:
         The columns left out of the comparison.
     changed_names : dict
         id -> name (in the new listing) of each changed image.
+
+    Examples
+    --------
+    >>> old = pd.DataFrame({"id": ["a", "b"], "owner": ["t", "t"], "name": ["x", "y"]})
+    >>> new = pd.DataFrame({"id": ["b", "c"], "owner": ["t", "t"], "name": ["y2", "z"]})
+    >>> d = imgkit.diff_listings(old, new)
+    >>> d.added["id"].tolist(), d.removed["id"].tolist(), d.changed[["id", "column", "old", "new"]].values.tolist()
+    (['c'], ['a'], [['b', 'name', 'y', 'y2']])
+    >>> d.empty, d.changed_images
+    (False, 1)
     """
 
     added: pd.DataFrame
@@ -381,6 +391,11 @@ class ListingDiff:
         ``change`` is ``"added"``, ``"removed"`` or ``"changed"``; added/removed images have one
         row each (no column); values are text (lists and dicts as JSON, times in ISO 8601), so
         the table writes to CSV and Parquet as is.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per added or removed image and per changed value, added first.
 
         Examples
         --------

@@ -324,6 +324,11 @@ def image_usage(
         When some images' usage is unknown (how many images, tenants and regions), and
         when servers booted from a volume whose image is unknown.
 
+    Raises
+    ------
+    ConfigError
+        When `servers` is not a servers frame (no ``image_id`` column).
+
     Examples
     --------
     >>> images = pd.DataFrame({"id": ["a", "b", "c"], "owner": ["t1", "t1", "t2"]})
@@ -698,8 +703,10 @@ def cleanup_candidates(
 ) -> pd.DataFrame:
     """The images that are candidates for deletion, each with the reason, largest first.
 
-    Pure analysis: nothing is deleted. The rules (coverage, references, exemptions, age,
-    family) are in the module notes of :mod:`imgkit.cleanup`.
+    Pure analysis: nothing is deleted. A :term:`cleanup candidate` is unused (with its usage known), old, not
+    among the newest active unused images of its :term:`family`, and not exempt (protected, public or community,
+    :term:`gold`, shared with an accepted member or :term:`market` images, images being deleted); the rules
+    (coverage, references, exemptions, age, family) are in the module notes of :mod:`imgkit.cleanup`.
 
     Parameters
     ----------
@@ -733,6 +740,12 @@ def cleanup_candidates(
         then oldest first. ``attrs["as_of"]``, ``attrs["as_of_source"]`` and
         ``attrs["imgkit"]["cleanup"]`` (also ``attrs["cleanup"]``: the options and how
         many images each rule kept, ``usage_unknown`` included) record how it was computed.
+
+    Raises
+    ------
+    ConfigError
+        For a bad option: `keep_newest` not a non-negative integer, `family` not a function or None,
+        `older_than` not a duration.
 
     Examples
     --------
@@ -1021,6 +1034,11 @@ def storage_cost(
         ``cost`` (per month), ``unsized`` (images of unknown size, not counted), the
         candidate columns when given, and ``owner_name`` first when `df` has it.
         ``attrs["imgkit"]`` holds ``currency`` and ``prices`` (the rule, as text).
+
+    Raises
+    ------
+    ConfigError
+        When `price_per_gb_month` is not a non-negative number, or `by` is not a column.
 
     Examples
     --------

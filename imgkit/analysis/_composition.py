@@ -438,7 +438,7 @@ def _platform_text(row: np.ndarray, labels: Sequence[str], shown: int = 3) -> st
 
 
 def tenant_summary(df: pd.DataFrame, *, as_of: AsOf = None) -> pd.DataFrame:
-    """One row per tenant (``owner``): the first table an operator looks at.
+    """One row per :term:`tenant` (``owner``): the first table an operator looks at.
 
     Parameters
     ----------

@@ -203,7 +203,7 @@ def to_utc(ts: Any, name: str = "as_of") -> pd.Timestamp:
 
 
 def resolve_as_of(df: pd.DataFrame, as_of: AsOf = None) -> tuple[pd.Timestamp, str]:
-    """The reference time that ages are measured at, and where it came from.
+    """The reference time that ages are measured at (:term:`as_of`), and where it came from.
 
     Parameters
     ----------

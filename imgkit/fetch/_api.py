@@ -116,8 +116,8 @@ def fetch_images(
     max_images : int, optional
         Stop after this many images.
     save_to : path, optional
-        Write each raw page as received to ``DIR/page-000001.json``... and
-        ``DIR/_imgkit_snapshot.json`` (endpoint, api, filters, fetched_at, counts;
+        Keep a :term:`snapshot`: write each raw page as received to ``DIR/page-000001.json``... and
+        ``DIR/_imgkit_snapshot.json`` (endpoint, api, filters, :term:`fetched_at`, counts;
         never credentials).  ``read_images(DIR)`` gives the same frame.  An existing
         snapshot in DIR is replaced only after the new fetch succeeded and its pages
         were typed (a listing the loader refuses leaves no snapshot behind).
@@ -143,8 +143,9 @@ def fetch_images(
         without credentials), ``api``, ``filters``, ``fetched_at`` (UTC, when the
         listing started) and ``pages``, besides the loader's ``findings``.
 
-    Several clouds or regions
-    -------------------------
+    Notes
+    -----
+    **Several clouds or regions.**
     With a list for `cloud` or with `regions`, every (cloud, region) is fetched in its
     own thread (at most :data:`MAX_THREADS` at once) with its own credentials, and the
     frames are stacked with two first columns ``cloud`` and ``region`` (categories).
@@ -514,6 +515,14 @@ def fetch_servers(
         The frame of :func:`imgkit.read_servers`; ``attrs["imgkit"]`` also has
         ``source`` (the endpoint), ``api`` (``"servers"``), ``filters``, ``fetched_at`` and ``pages``.
 
+    Raises
+    ------
+    ConfigError
+        For a bad option (``all_tenants`` not a bool, an ``all_tenants`` filter) and as
+        :func:`fetch_images` raises it.
+    ApiError, AuthError, PaginationError
+        As :func:`fetch_images` raises them.
+
     Examples
     --------
     >>> servers = imgkit.fetch_servers("https://ecs.ap-southeast-1.myhuaweicloud.com/v2.1/0123456789abcdef",
@@ -648,6 +657,13 @@ def fetch_volumes(
         (``"volumes"``), ``filters``, ``fetched_at``, ``pages`` and ``all_tenants`` in
         ``attrs["imgkit"]``.
 
+    Raises
+    ------
+    ConfigError
+        For a bad option (``all_tenants`` not a bool, an ``all_tenants`` filter), and as :func:`fetch_images` raises it.
+    ApiError, AuthError, PaginationError
+        As :func:`fetch_images` raises them.
+
     Examples
     --------
     >>> imgkit.fetch_volumes(None, regions=["eu-west-101"])  # doctest: +SKIP
@@ -716,6 +732,18 @@ def fetch_scaling_configs(
         Page size, 1-100 (default 100).
     save_to, config, **options
         As for :func:`fetch_images`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame of :func:`imgkit.read_scaling_configs` (``save_to`` also records the ``project_id``).
+
+    Raises
+    ------
+    ConfigError
+        For a bad option (`limit` outside 1-100, a ``start_number`` filter), and as :func:`fetch_images` raises it.
+    ApiError, AuthError, PaginationError
+        As :func:`fetch_images` raises them.
 
     Examples
     --------
@@ -791,6 +819,19 @@ def fetch_members(
         Images from :func:`imgkit.fetch_images` / :func:`imgkit.read_images`, or ids.
     save_to, config, **options
         As for :func:`fetch_images`; one cloud/region per call.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame of :func:`imgkit.read_members`: one row per (image, member); the images not
+        checked are in ``attrs["imgkit"]["not_checked"]``.
+
+    Raises
+    ------
+    ConfigError
+        For a bad option (several clouds or regions, `images` neither a frame nor a list of ids), and as :func:`fetch_images` raises it.
+    ApiError, AuthError, PaginationError
+        As :func:`fetch_images` raises them; an answer without a ``members`` list is an :class:`~imgkit.ApiError`.
 
     Examples
     --------

@@ -25,6 +25,16 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
     without imgkit (``pd.read_parquet``, Dask, polars, DuckDB). Lists (``tags``) are Parquet lists of strings, dicts
     and other objects JSON text; :func:`read_parquet` restores them (a plain ``pd.read_parquet`` gives a list column
     as NumPy arrays), the categories and ``df.attrs["imgkit"]`` (source, fetched_at, findings).
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A typed image frame (:func:`imgkit.read_images`, :func:`imgkit.fetch_images`...).
+    path : str or os.PathLike
+        The file to write (replaced if it exists).
+
+    Returns
+    -------
+    None
 
     Examples
     --------
@@ -58,9 +68,29 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
 def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
     """Read a Parquet file written by :func:`to_parquet` back into a typed image frame.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`to_parquet` (or any Parquet file of image columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame with every dtype and ``df.attrs["imgkit"]`` (source, fetched_at, findings) as written.
+
+    Raises
+    ------
+    SourceError
+        When the file is missing or is not Parquet.
+
     Examples
     --------
-    See :func:`to_parquet`.
+    See :func:`to_parquet` for a round trip.
+
+    >>> imgkit.read_parquet("no-such-file.parquet")
+    Traceback (most recent call last):
+    ...
+    imgkit.errors.SourceError: no-such-file.parquet: cannot read Parquet file: ...
     """
     import pyarrow.parquet as pq
 

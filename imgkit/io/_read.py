@@ -46,13 +46,13 @@ def read_images(
         list of images; a list or iterator of pages; a ``.parquet`` file written by
         :func:`imgkit.to_parquet`. All give the same frame.
     errors : {"warn", "raise", "ignore"}, default "warn"
-        What to do with validation findings (see :mod:`imgkit.validate`): ``"warn"``
+        What to do with validation :term:`findings <finding>` (see :mod:`imgkit.validate`): ``"warn"``
         sets untypable values to NA and emits one :class:`~imgkit.ImgkitWarning` with
         the counts; ``"raise"`` raises one :class:`~imgkit.SchemaError` listing all
         findings; ``"ignore"`` only records them. In every mode the findings are in
         ``df.attrs["imgkit"]["findings"]`` and :func:`imgkit.validate` returns them.
     engine : {"auto", "fast", "exact"}, default "auto"
-        The parser. ``"fast"`` parses JSON text (files, directories, ``str``, ``bytes``)
+        The parser (the :term:`engine`). ``"fast"`` parses JSON text (files, directories, ``str``, ``bytes``)
         column-wise with pyarrow; ``"exact"`` parses every record with orjson and reads
         any source. Both give the same frame and findings. ``"auto"`` takes the fast engine
         where it can and the exact one for Python objects (dicts, lists of records);
@@ -61,7 +61,7 @@ def read_images(
         says what ran: ``{"requested": ..., "ran": "fast" | "exact"}``, with ``"reason"``
         when the exact engine ran although ``"fast"`` or ``"auto"`` was asked for.
     dialect : {"auto", "ims", "glance"}, default "auto"
-        Which server's listing this is, and so which fields every image must carry
+        Which server's listing this is (the :term:`dialect`), and so which fields every image must carry
         (:func:`imgkit.schema.mandatory_fields`): ``"ims"`` (Huawei Cloud IMS / OTC), ``"glance"``
         (upstream OpenStack Glance, no Huawei ``__`` keys). ``"auto"`` detects it from the keys
         (:func:`imgkit.schema.detect_dialect`); ``df.attrs["imgkit"]["dialect"]`` records it, and

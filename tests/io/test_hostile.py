@@ -1,6 +1,6 @@
 """The hostile-input corpus: each case is a file, read by both engines, with its one exact outcome.
 
-Outcome classes (README "Errors"):
+Outcome classes (docs: user-guide/findings.md):
 
 * ``Typed`` -- the listing loads with ``errors="raise"`` and no warning; a cell has this typed value;
 * ``Found`` -- the listing loads, no row is lost, and the findings are exactly these (rule, column, image);
