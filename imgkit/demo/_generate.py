@@ -1280,6 +1280,11 @@ def load_demo_tenants() -> pd.DataFrame:
     :func:`imgkit.label_tenants`, or call ``load_demo(tenant_names=True)``. Regenerated
     in memory where the file is absent (an installed wheel).
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tenant: ``id`` (the ``owner`` of its images), ``name``, ``profile``.
+
     Examples
     --------
     >>> names = imgkit.load_demo_tenants()

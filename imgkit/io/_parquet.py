@@ -24,7 +24,8 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
     The file is what ``df.to_parquet(path)`` writes, plus imgkit's metadata: any Parquet reader takes it, with or
     without imgkit (``pd.read_parquet``, Dask, polars, DuckDB). Lists (``tags``) are Parquet lists of strings, dicts
     and other objects JSON text; :func:`read_parquet` restores them (a plain ``pd.read_parquet`` gives a list column
-    as NumPy arrays), the categories and ``df.attrs["imgkit"]`` (source, fetched_at, findings).
+    as NumPy arrays), the categories and ``df.attrs["imgkit"]`` (source, :term:`fetched_at`, findings).
+
     Parameters
     ----------
     df : pandas.DataFrame

@@ -72,6 +72,13 @@ class ReportContext:
         shown under "Built from" and used in the commands the report suggests.
     command : str, optional
         The command line that built the report (set by ``imgkit report``).
+
+    Examples
+    --------
+    >>> ctx = imgkit.ReportContext(imgkit.load_demo(), as_of="2026-07-01", currency="USD", dictionary=False)
+    >>> page = imgkit.build_report(ctx)
+    >>> page.index('id="act-on"') < page.index('id="inventory"'), 'id="dictionary"' in page
+    (True, False)
     """
 
     images: pd.DataFrame
@@ -119,10 +126,26 @@ class ReportContext:
     # ------------------------------------------------------------------ words
     @property
     def as_of_words(self) -> str:
+        """Where the reference time came from, in words ("given", "the listing's latest update"...)."""
         return _AS_OF_WORDS.get(self.when_source, self.when_source)
 
     def source(self, role: str = "images") -> str:
-        """How the report names an input: the path or URL the user gave, else what the frame records."""
+        """How the report names an input: the path or URL the user gave, else what the frame records.
+
+        Parameters
+        ----------
+        role : str, default "images"
+            ``"images"``, ``"baseline"``, ``"servers"``... (the keys of `sources`).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> imgkit.ReportContext(imgkit.load_demo(), sources={"images": "listing.json"}).source()
+        'listing.json'
+        """
         if role in self.sources:
             return str(self.sources[role])
         if role == "images":
