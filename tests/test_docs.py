@@ -8,6 +8,7 @@ checks are also ``browser``. With ``CI=true`` a missing Sphinx fails instead of 
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -129,7 +130,8 @@ def test_cli_reference_is_generated_from_the_parsers(docs_html):
     for command, parser in sub.choices.items():
         assert f'id="imgkit-{command}"' in page, command
         for action in parser._actions:
-            for flag in [] if action.__class__.__name__ == "_HelpAction" else action.option_strings:
+            hidden = action.__class__.__name__ == "_HelpAction" or action.help == argparse.SUPPRESS
+            for flag in [] if hidden else action.option_strings:
                 assert flag in page, (command, flag)
 
 
