@@ -117,6 +117,10 @@ def explorer_server(tmp_path_factory):
         EXPLORE_AS_OF,
         "--tenant-names",
         str(REPO / "data" / "demo_tenants.csv"),
+        # one server serves every browser test of the session, one after the other: room for a closed page's
+        # kernel still shutting down on a busy machine (the cap itself is tested on a server of its own)
+        "--max-pages",
+        "8",
     ]
     with open(log, "wb") as err:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, cwd=REPO)

@@ -331,6 +331,7 @@ def image_usage(
 
     Examples
     --------
+    >>> import warnings
     >>> images = pd.DataFrame({"id": ["a", "b", "c"], "owner": ["t1", "t1", "t2"]})
     >>> servers = pd.DataFrame({"id": ["s1", "s2"], "tenant_id": ["t1", "t1"], "image_id": ["a", "a"],
     ...     "status": ["ACTIVE", "SHUTOFF"], "created": pd.to_datetime(["2026-01-01", "2026-03-01"], utc=True)})
