@@ -165,7 +165,15 @@ _LAZY = {"Archive": "imgkit.archive", "build_report": "imgkit.report", "ReportCo
 }
 
 
+#: Public modules reached as attributes (``imgkit.cleanup.huawei_cloud_prices``), imported on first use.
+_SUBMODULES = ("cleanup", "testing")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"imgkit.{name}")
     if name in _LAZY:
         import importlib
 
@@ -176,4 +184,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
