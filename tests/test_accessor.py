@@ -41,7 +41,7 @@ def test_accessor_is_available_on_image_frames_and_subsets(small):
         ("os_distribution", {"level": "os_bit"}),
         ("age_profile", {"by": "owner"}),
         ("age_profile", {"as_of": "2030-01-01"}),
-        ("stale_images", {"older_than": "365D", "by": "updated_at"}),
+        ("stale_images", {"older_than": "365D", "date_column": "updated_at"}),
         ("creation_timeline", {"freq": "YS", "by": "owner", "cumulative": True}),
         ("feature_support", {"normalize": False}),
         ("feature_support", {"by": "platform", "features": ["uefi"]}),
