@@ -305,29 +305,9 @@ def _add_report(sub: Any) -> None:
         default=None,
         help="with --servers: a saved GET /v3/volumes/detail listing, for servers booted from a volume",
     )
-    price = p.add_mutually_exclusive_group()
-    price.add_argument(
-        "--prices",
-        metavar="P",
-        default=None,
-        help="with --servers: a CSV price table (cloud/region/image_kind, price_per_gib_month) or a JSON object "
-        "{image_kind: price}, to show monthly costs",
-    )
-    price.add_argument(
-        "--price-per-gib-month",
-        type=float,
-        default=None,
-        metavar="X",
-        help="with --servers: one price per GiB-month (2**30 bytes) of image storage, to show monthly costs",
-    )
+    price = _add_price_options(p, needs="with --servers: ")
     # the old name of --price-per-gib-month (it was always per 2**30 bytes)
     price.add_argument("--price-per-gb-month", type=float, default=None, help=argparse.SUPPRESS)
-    p.add_argument(
-        "--currency",
-        metavar="CODE",
-        default=None,
-        help="the currency of the prices (e.g. USD, EUR, CNY), shown with every amount",
-    )
     p.add_argument(
         "--tables",
         metavar="DIR",
@@ -335,6 +315,41 @@ def _add_report(sub: Any) -> None:
         help="also write every table of the report in full, as CSV files (formula-injection safe) in DIR",
     )
     p.add_argument("--no-dictionary", action="store_true", help="leave the data dictionary out")
+
+
+def _add_price_options(p: Any, *, needs: str = "") -> Any:
+    """``--prices P | --price-per-gib-month X`` and ``--currency CODE`` (report and cleanup); the price group."""
+    price = p.add_mutually_exclusive_group()
+    price.add_argument(
+        "--prices",
+        metavar="P",
+        default=None,
+        help=f"{needs}a CSV price table (columns cloud/region/image_kind and price_per_gib_month) or a JSON object "
+        "{image_kind: price}",
+    )
+    price.add_argument(
+        "--price-per-gib-month",
+        type=float,
+        default=None,
+        metavar="X",
+        help=f"{needs}one price per GiB-month (2**30 bytes) of image storage",
+    )
+    p.add_argument(
+        "--currency",
+        metavar="CODE",
+        default=None,
+        help="the currency of the prices (e.g. USD, EUR, CNY), shown with every amount",
+    )
+    return price
+
+
+def _prices(args: argparse.Namespace) -> Any:
+    """The prices the command line gives: a file (--prices), one number, or None."""
+    if args.prices:
+        return _read_prices(args.prices)
+    if args.price_per_gib_month is not None:
+        return args.price_per_gib_month
+    return getattr(args, "price_per_gb_month", None)
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -346,9 +361,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if (args.input is None) == (args.archive is None):
         raise ValueError("give INPUT or --archive ROOT (one of them)")
     _check_output(args.output)
-    price: Any = _read_prices(args.prices) if args.prices else args.price_per_gib_month
-    if price is None:
-        price = args.price_per_gb_month
+    price = _prices(args)
     if (args.volumes or price is not None) and not args.servers:
         raise ValueError("--volumes and a price (--prices, --price-per-gib-month) need --servers")
     if args.tables is not None and Path(args.tables).exists() and not Path(args.tables).is_dir():
@@ -897,22 +910,7 @@ def _add_cleanup(sub: Any) -> None:
         default=None,
         help="a text file of image ids used elsewhere (IaC, CCE, BMS...), one per line (# comments)",
     )
-    price = p.add_mutually_exclusive_group()
-    price.add_argument(
-        "--prices",
-        metavar="P",
-        default=None,
-        help="a CSV table (columns cloud/region/image_kind and price_per_gib_month) or a JSON "
-        "object {image_kind: price}",
-    )
-    price.add_argument(
-        "--price-per-gib-month",
-        type=float,
-        default=None,
-        metavar="X",
-        help="one price per GiB-month (2**30 bytes) for every image",
-    )
-    p.add_argument("--currency", metavar="C", default=None, help="the currency of the prices, e.g. EUR")
+    _add_price_options(p)
     p.add_argument("--older-than", metavar="D", default="365D", help="minimum age (default 365D)")
     p.add_argument(
         "--keep-newest",
@@ -970,7 +968,7 @@ def _run_cleanup(args: argparse.Namespace) -> int:
     if args.keep_newest < 0:
         raise ValueError(f"--keep-newest must be a non-negative integer, got {args.keep_newest}")
     _check_output(args.output)
-    prices: Any = _read_prices(args.prices) if args.prices else args.price_per_gib_month
+    prices = _prices(args)
     df = _load(args.input)
     servers = _warned(_read_servers, args.servers, args.volumes)
     if args.all_tenants:
