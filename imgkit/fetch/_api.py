@@ -468,6 +468,16 @@ def _typed_servers(volumes: Any) -> Typer:
     return typed
 
 
+def _tenant_query(filters: Mapping[str, Any] | None, all_tenants: Any, function: str) -> list[tuple[str, str]]:
+    """The query of a Nova/Cinder listing: ``all_tenants=1`` first when asked for, then the filters."""
+    if not isinstance(all_tenants, bool):
+        raise ConfigError(f"`all_tenants` must be True or False, got {short(all_tenants)}")
+    query = query_pairs(filters)
+    if any(k == "all_tenants" for k, _ in query):
+        raise ConfigError(f"filter 'all_tenants' is managed by {function}; use `all_tenants=`")
+    return ([("all_tenants", "1")] if all_tenants else []) + query
+
+
 def fetch_servers(
     endpoint: str | None,
     *,
@@ -532,13 +542,7 @@ def fetch_servers(
     ...
     imgkit.errors.ConfigError: `all_tenants` must be True or False, got 'yes'
     """
-    if not isinstance(all_tenants, bool):
-        raise ConfigError(f"`all_tenants` must be True or False, got {all_tenants!r}")
-    query = query_pairs(filters)
-    if any(k == "all_tenants" for k, _ in query):
-        raise ConfigError("filter 'all_tenants' is managed by fetch_servers; use `all_tenants=`")
-    if all_tenants:
-        query.insert(0, ("all_tenants", "1"))
+    query = _tenant_query(filters, all_tenants, "fetch_servers")
     opts = make_options(FetchConfig.of(config, options, function="fetch_servers"), limit=limit, query=query)
     return _fetch_frame(LISTINGS["servers"], endpoint, opts, save_to=save_to, typed=_typed_servers(volumes))
 
@@ -672,16 +676,12 @@ def fetch_volumes(
     ...
     imgkit.errors.ConfigError: `all_tenants` must be True or False, got 'all'
     """
-    if not isinstance(all_tenants, bool):
-        raise ConfigError(f"`all_tenants` must be True or False, got {short(all_tenants)}")
-    query = query_pairs(filters)
-    if any(k == "all_tenants" for k, _ in query):
-        raise ConfigError("filter 'all_tenants' is managed by fetch_volumes; use `all_tenants=`")
+    query = _tenant_query(filters, all_tenants, "fetch_volumes")
     listing = LISTINGS["volumes"]
     opts = make_options(
         FetchConfig.of(config, options, function="fetch_volumes"),
         limit=limit,
-        query=([("all_tenants", "1")] if all_tenants else []) + query,
+        query=query,
     )
 
     def run(target: Target, o: FetchOptions, snapshot_dir: Path | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -694,7 +694,8 @@ def fetch_volumes(
         if snapshot_dir is not None:
             for page in snapshot_dir.glob("page-*.json"):
                 page.unlink()
-        return _run(listing, target, replace(o, query=query), snapshot_dir)
+        own = [(k, v) for k, v in query if k != "all_tenants"]
+        return _run(listing, target, replace(o, query=own), snapshot_dir)
 
     def typed(docs: list[dict[str, Any]], meta: dict[str, Any], errors: Errors) -> pd.DataFrame:
         every = "all_tenants" in (meta.get("filters") or {})
